@@ -28,7 +28,29 @@ public final class Rules {
   private static final java.util.regex.Pattern QUALIFIED_COLUMN =
       java.util.regex.Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)\\.[A-Za-z_`]");
 
+  static {
+    loadParserQuietly();
+  }
+
   private Rules() {}
+
+  /**
+   * dqdl's parser was generated with ANTLR 4.7 and runs on Spark's ANTLR 4.9 runtime, which works
+   * but prints a version-mismatch notice to stderr when the parser classes load. Load them once
+   * here with stderr muted, so users do not read it as an error.
+   */
+  private static synchronized void loadParserQuietly() {
+    java.io.PrintStream err = System.err;
+    try {
+      System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+      Class.forName("software.amazon.glue.dqdl.DataQualityDefinitionLanguageLexer");
+      Class.forName("software.amazon.glue.dqdl.DataQualityDefinitionLanguageParser");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("dqdl is not on the classpath", e);
+    } finally {
+      System.setErr(err);
+    }
+  }
 
   /** The outcome of compiling one rule: the compiled rule, or why it cannot be used. */
   public record Compilation(CompiledRule rule, String problem) {

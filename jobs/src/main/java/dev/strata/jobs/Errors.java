@@ -1,0 +1,133 @@
+package dev.strata.jobs;
+
+import dev.strata.jobs.StrataException.InvalidException;
+import dev.strata.jobs.StrataException.JobFailedException;
+import dev.strata.jobs.StrataException.UpstreamNotReadyException;
+import dev.strata.jobs.definition.Problem;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Every user-facing error of the engine is built here, so that each one states what is wrong,
+ * where, and what to do about it, in the same voice.
+ */
+public final class Errors {
+  private Errors() {}
+
+  /** Throws an {@link InvalidException} built from the message if the condition is false. */
+  public static void check(boolean condition, String message, Object... args) {
+    if (!condition) {
+      throw new InvalidException(String.format(message, args), null);
+    }
+  }
+
+  public static InvalidException invalidDefinition(String pipeline, List<Problem> problems) {
+    String list =
+        problems.stream().map(p -> "  - " + p.toString()).collect(Collectors.joining("\n"));
+    return new InvalidException(
+        String.format(
+            "Cannot use pipeline '%s': its definition has %d problem%s:%n%s%n"
+                + "Fix them and check again with: strata validate %s",
+            pipeline, problems.size(), problems.size() == 1 ? "" : "s", list, pipeline),
+        null);
+  }
+
+  public static InvalidException unknownPipeline(String name, String searched) {
+    return new InvalidException(
+        String.format(
+            "Cannot find pipeline '%s': there is no folder %s with a pipeline.yaml. Pass a pipeline"
+                + " name under the conf directory (--conf-dir, or STRATA_CONF_DIR) or the path to a"
+                + " definition folder.",
+            name, searched),
+        null);
+  }
+
+  public static InvalidException badDate(String option, String value) {
+    return new InvalidException(
+        String.format(
+            "Cannot parse %s '%s': expected a calendar date as YYYY-MM-DD, e.g. 2024-01-31.",
+            option, value),
+        null);
+  }
+
+  public static InvalidException missingSourceData(
+      String source, LocalDate partition, String path, String declaredAt) {
+    return new InvalidException(
+        String.format(
+            "Cannot read source '%s' for %s: no data files at %s (source declared at %s). Land the"
+                + " files there, e.g. with `strata generate --out <warehouse>/landing`, or fix the"
+                + " source's path.",
+            source, partition, path, declaredAt),
+        null);
+  }
+
+  public static InvalidException headerMismatch(
+      String source,
+      String file,
+      List<String> header,
+      List<String> declared,
+      String declaredAt) {
+    List<String> missing = declared.stream().filter(c -> !header.contains(c)).toList();
+    List<String> unexpected = header.stream().filter(c -> !declared.contains(c)).toList();
+    return new InvalidException(
+        String.format(
+            "Cannot read source '%s': file %s has header %s, but the schema declared at %s is %s"
+                + " (missing: %s; unexpected: %s). Fix the file, or the source's schema if the"
+                + " format changed on purpose.",
+            source, file, header, declaredAt, declared, missing, unexpected),
+        null);
+  }
+
+  public static UpstreamNotReadyException upstreamNeverPublished(
+      String table, String upstream, LocalDate partition, String path) {
+    return new UpstreamNotReadyException(
+        String.format(
+            "Cannot build '%s' for %s: its upstream table '%s' has never been published (no Delta"
+                + " table at %s). Build the upstream first, e.g. strata run <pipeline> --date %s"
+                + " --layer <its layer>.",
+            table, partition, upstream, path, partition));
+  }
+
+  public static JobFailedException buildFailed(
+      String table, LocalDate partition, String what, Throwable cause) {
+    return new JobFailedException(
+        String.format(
+            "Cannot build '%s' for %s: %s: %s", table, partition, what, rootMessage(cause)),
+        cause);
+  }
+
+  public static JobFailedException partitionMismatch(
+      String table, LocalDate partition, String column, long outside) {
+    return new JobFailedException(
+        String.format(
+            "Cannot publish '%s' for %s: %d row(s) have a %s other than %s. A build may only write"
+                + " its own partition; check the transform, or the rows' %s in the landing files.",
+            table, partition, outside, column, partition, column),
+        null);
+  }
+
+  public static JobFailedException badPartitionColumn(String table, String column, String found) {
+    return new JobFailedException(
+        String.format(
+            "Cannot publish '%s': its partition column '%s' %s. The transform must output the"
+                + " partition column as DATE or STRING.",
+            table, column, found),
+        null);
+  }
+
+  /** The innermost message of a cause chain, on one line, for summaries. */
+  public static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    String line = message.replaceAll("\\s+", " ").strip();
+    int plan = line.indexOf("; line ");
+    if (plan > 0 && root.getClass().getName().contains("AnalysisException")) {
+      line = line.substring(0, plan);
+    }
+    return line.length() > 600 ? line.substring(0, 600) + "..." : line;
+  }
+}

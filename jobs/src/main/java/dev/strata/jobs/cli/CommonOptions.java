@@ -1,0 +1,74 @@
+package dev.strata.jobs.cli;
+
+import dev.strata.jobs.Errors;
+import dev.strata.jobs.definition.DefinitionLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import picocli.CommandLine.Option;
+
+/**
+ * Options every command takes. Where a setting can come from several places, the first of these
+ * wins: the flag, the environment variable, the default.
+ */
+final class CommonOptions {
+  /** Environment variable for the default warehouse. */
+  static final String WAREHOUSE_ENV = "STRATA_WAREHOUSE";
+  static final String WAREHOUSE_DEFAULT = "./warehouse";
+  /** Environment variable for the folder that holds pipelines/ (scripts/strata sets it to the repo's conf/). */
+  static final String CONF_DIR_ENV = "STRATA_CONF_DIR";
+  static final String CONF_DIR_DEFAULT = "./conf";
+
+  @Option(
+      names = "--warehouse",
+      paramLabel = "PATH_OR_URI",
+      description = "Warehouse root: a local path or a Hadoop URI (s3a://bucket/prefix). Default: $" + WAREHOUSE_ENV + ", else " + WAREHOUSE_DEFAULT + ".")
+  String warehouse;
+
+  @Option(
+      names = "--conf-dir",
+      paramLabel = "DIR",
+      description = "Folder holding pipelines/<name>/pipeline.yaml. Default: $" + CONF_DIR_ENV + ", else " + CONF_DIR_DEFAULT + ".")
+  String confDir;
+
+  String warehouse() {
+    return firstOf(warehouse, System.getenv(WAREHOUSE_ENV), WAREHOUSE_DEFAULT);
+  }
+
+  String confDir() {
+    return firstOf(confDir, System.getenv(CONF_DIR_ENV), CONF_DIR_DEFAULT);
+  }
+
+  /**
+   * The pipeline.yaml for a pipeline argument: a definition folder or file if the argument is a
+   * path to one, else the folder of that name under the conf directory's pipelines/.
+   */
+  Path pipelineFile(String pipeline) {
+    Path direct = Paths.get(pipeline);
+    if (Files.isRegularFile(direct)) {
+      return direct.toAbsolutePath().normalize();
+    }
+    if (Files.isDirectory(direct) && (pipeline.contains("/") || pipeline.startsWith("."))) {
+      Path file = direct.resolve(DefinitionLoader.FILE_NAME);
+      if (!Files.isRegularFile(file)) {
+        throw Errors.unknownPipeline(pipeline, direct.toAbsolutePath().normalize().toString());
+      }
+      return file.toAbsolutePath().normalize();
+    }
+    Path folder = Paths.get(confDir(), "pipelines", pipeline).toAbsolutePath().normalize();
+    Path file = folder.resolve(DefinitionLoader.FILE_NAME);
+    if (!Files.isRegularFile(file)) {
+      throw Errors.unknownPipeline(pipeline, folder.toString());
+    }
+    return file;
+  }
+
+  private static String firstOf(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,143 @@
+package dev.strata.jobs.cli;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.strata.jobs.ExitCode;
+import dev.strata.jobs.definition.Pipeline;
+import dev.strata.jobs.definition.PipelineValidator;
+import dev.strata.jobs.definition.TableDefinition;
+import dev.strata.jobs.engine.BuildStatus;
+import dev.strata.jobs.engine.EngineContext;
+import dev.strata.jobs.engine.PipelineRunner;
+import dev.strata.jobs.engine.RunRequest;
+import dev.strata.jobs.engine.RunResult;
+import dev.strata.jobs.engine.Sessions;
+import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.jobs.generate.BankingGenerator;
+import dev.strata.jobs.generate.Defects;
+import dev.strata.jobs.io.Warehouse;
+import io.delta.tables.DeltaTable;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The guided tour: generate sample data, run the banking pipeline over a few days, then feed it a
+ * broken file and show the gate keeping the published tables as they were.
+ */
+@Command(
+    name = "demo",
+    description = {
+      "Generate sample data, run the banking pipeline over a few days, then show a gate blocking",
+      "a broken input while the published tables stay as they were. Exits 0 when all behaved as designed."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final String DEMO_WAREHOUSE = "./warehouse-demo";
+
+  @Mixin CommonOptions common;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--rows", defaultValue = "20000", description = "Customers per day (default ${DEFAULT-VALUE}).")
+  int rows;
+
+  @Option(names = "--days", defaultValue = "3", description = "Days to generate and run (default ${DEFAULT-VALUE}).")
+  int days;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Instant started = Instant.now();
+    Pipeline banking = PipelineValidator.validateOrThrow(common.pipelineFile("banking"), "banking");
+    Warehouse warehouse = Warehouse.at(common.warehouse != null ? common.warehouse : DEMO_WAREHOUSE);
+    SparkSession spark = Sessions.create("strata demo");
+    EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out);
+    String landing = warehouse.root() + "/landing";
+    LocalDate first = LocalDate.of(2024, 1, 1);
+    LocalDate last = first.plusDays(days - 1);
+
+    out.printf("== 1. Generate %d days of clean banking data (%,d customers a day) into %s%n", days, rows, landing);
+    GenerateCommand.write(ctx.files(), landing, first, days, rows, 42, Defects.NONE, out);
+
+    out.printf("%n== 2. Run the banking pipeline for %s..%s%n", first, last);
+    RunResult clean = new PipelineRunner(ctx).run(banking, new RunRequest(first, last, Optional.empty()));
+
+    out.printf("%n== 3. A broken delivery: accounts for %s arrive with 1%% duplicate account ids%n", last);
+    Map<String, String> before = snapshot(spark, warehouse, banking, last);
+    new BankingGenerator(ctx.files(), 42)
+        .writeDay(landing, last, rows, new Defects(0, 0, 0, 0, 0, 0.01, 0, 0, 0));
+    RunResult broken = new PipelineRunner(ctx).run(banking, new RunRequest(last, last, Optional.empty()));
+    Map<String, String> after = snapshot(spark, warehouse, banking, last);
+    new BankingGenerator(ctx.files(), 42).writeDay(landing, last, rows, Defects.NONE);
+
+    boolean cleanOk = clean.exitCode() == ExitCode.OK;
+    boolean blocked =
+        broken.exitCode() == ExitCode.GATE_BLOCKED
+            && broken.builds().stream().anyMatch(b -> b.table().equals("stg_account") && b.status() == BuildStatus.BLOCKED);
+    boolean untouched = before.equals(after);
+
+    out.printf("%n== Summary%n");
+    out.printf("  %-26s  %12s  %-14s  %s%n", "table", "rows " + last, "rules passed", "time (all days)");
+    for (TableDefinition t : banking.tablesInOrder()) {
+      long passed = 0;
+      long total = 0;
+      Duration time = Duration.ZERO;
+      for (TableBuildResult b : clean.builds()) {
+        if (b.table().equals(t.name())) {
+          passed += b.gate().results().stream().filter(r -> r.passed()).count();
+          total += b.gate().results().size();
+          time = time.plus(b.duration());
+        }
+      }
+      out.printf("  %-26s  %12s  %-14s  %.1fs%n", t.name(), after.get(t.name()), passed + "/" + total, time.toMillis() / 1000.0);
+    }
+    out.printf("  Clean run: %s (exit %d), report %s%n", cleanOk ? "all tables published" : "UNEXPECTED " + clean.status(), clean.exitCode(), clean.reportPath());
+    out.printf(
+        "  Broken run: %s (exit %d), report %s%n",
+        blocked ? "stg_account blocked by its gate, downstream not built" : "UNEXPECTED " + broken.status(),
+        broken.exitCode(), broken.reportPath());
+    out.printf(
+        "  Published tables after the broken run: %s%n",
+        untouched ? "unchanged (same rows, same Delta versions)" : "CHANGED: before " + before + ", after " + after);
+    out.printf("  The landing files for %s were restored; demo warehouse: %s (%.0fs)%n", last, warehouse.root(),
+        Duration.between(started, Instant.now()).toMillis() / 1000.0);
+    if (cleanOk && blocked && untouched) {
+      out.println("Demo finished: everything behaved as designed.");
+      return ExitCode.OK;
+    }
+    out.println("Demo finished, but something did not behave as designed (see above).");
+    return cleanOk ? ExitCode.BUG : clean.exitCode();
+  }
+
+  /** Per table: rows in the partition and the table's Delta version. */
+  private static Map<String, String> snapshot(SparkSession spark, Warehouse warehouse, Pipeline pipeline, LocalDate partition) {
+    Map<String, String> state = new LinkedHashMap<>();
+    for (TableDefinition t : pipeline.tablesInOrder()) {
+      String path = warehouse.tablePath(t.layer(), t.name());
+      if (!DeltaTable.isDeltaTable(spark, path)) {
+        state.put(t.name(), "-");
+        continue;
+      }
+      var rows = spark.read().format("delta").load(path);
+      boolean dateTyped = rows.schema().apply(t.partitionColumn()).dataType().typeName().equals("date");
+      long count =
+          rows.where(col(t.partitionColumn()).equalTo(dateTyped ? lit(java.sql.Date.valueOf(partition)) : lit(partition.toString())))
+              .count();
+      long version = DeltaTable.forPath(spark, path).history(1).select("version").head().getLong(0);
+      state.put(t.name(), String.format("%,d v%d", count, version));
+    }
+    return state;
+  }
+}

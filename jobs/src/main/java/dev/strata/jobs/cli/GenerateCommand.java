@@ -1,0 +1,129 @@
+package dev.strata.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.strata.jobs.Errors;
+import dev.strata.jobs.ExitCode;
+import dev.strata.jobs.generate.BankingGenerator;
+import dev.strata.jobs.generate.Defects;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.Warehouse;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "generate",
+    description = {
+      "Write deterministic banking landing files (customers, accounts), one folder per day,",
+      "optionally with defects at exact rates, and a manifest of what was written (_generator.json)."
+    })
+final class GenerateCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Landing folder. Default: <warehouse>/landing.")
+  String out;
+
+  @Option(names = "--rows", defaultValue = "1000", description = "Customers per day (default ${DEFAULT-VALUE}); accounts are about 4/3 of that.")
+  int rows;
+
+  @Option(names = "--days", defaultValue = "1", description = "Number of days (default ${DEFAULT-VALUE}).")
+  int days;
+
+  @Option(names = "--start", defaultValue = "2024-01-01", paramLabel = "YYYY-MM-DD", description = "First day (default ${DEFAULT-VALUE}).")
+  String start;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--null-key-rate", defaultValue = "0", description = "Customers with no customer_id.")
+  double nullKey;
+
+  @Option(names = "--null-name-rate", defaultValue = "0", description = "Customers with no customer_name.")
+  double nullName;
+
+  @Option(names = "--bad-flag-rate", defaultValue = "0", description = "Customers whose has_loan is no flag spelling.")
+  double badFlag;
+
+  @Option(names = "--flag-spelling-rate", defaultValue = "0", description = "Customers whose has_loan uses another valid spelling.")
+  double flagSpellings;
+
+  @Option(names = "--update-rate", defaultValue = "0", description = "Customers sent twice, the later row updated.")
+  double updates;
+
+  @Option(names = "--duplicate-key-rate", defaultValue = "0", description = "Accounts sent twice with the same account_id.")
+  double duplicateKey;
+
+  @Option(names = "--bad-number-rate", defaultValue = "0", description = "Accounts whose balance does not parse.")
+  double badNumber;
+
+  @Option(names = "--orphan-rate", defaultValue = "0", description = "Accounts of an unknown customer.")
+  double orphan;
+
+  @Option(names = "--out-of-range-rate", defaultValue = "0", description = "Accounts with a negative balance.")
+  double outOfRange;
+
+  @Override
+  public Integer call() throws Exception {
+    Errors.check(rows > 0 && rows <= 500_000_000, "Cannot generate: --rows must be between 1 and 500000000, got %d.", rows);
+    Errors.check(days > 0 && days <= 3660, "Cannot generate: --days must be between 1 and 3660, got %d.", days);
+    LocalDate first = Dates.parse("--start", start);
+    Defects defects;
+    try {
+      defects = new Defects(nullKey, nullName, badFlag, flagSpellings, updates, duplicateKey, badNumber, orphan, outOfRange);
+    } catch (IllegalArgumentException e) {
+      throw new dev.strata.jobs.StrataException.InvalidException("Cannot generate: " + e.getMessage() + ".", null);
+    }
+    Warehouse warehouse = Warehouse.at(common.warehouse());
+    String target = out != null ? Warehouse.at(out).root() : warehouse.root() + "/landing";
+    HadoopFiles files = new HadoopFiles(new Configuration());
+    var printer = spec.commandLine().getOut();
+    List<BankingGenerator.DayCounts> written = write(files, target, first, days, rows, seed, defects, printer);
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put("seed", seed);
+    manifest.put("customers_per_day", rows);
+    manifest.put("defects", defects);
+    List<Map<String, Object>> perDay = new ArrayList<>();
+    for (BankingGenerator.DayCounts day : written) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("date", day.date().toString());
+      d.put("customer_rows", day.customerRows());
+      d.put("account_rows", day.accountRows());
+      d.put("defects", day.defects());
+      perDay.add(d);
+    }
+    manifest.put("days", perDay);
+    files.writeText(
+        target + "/_generator.json",
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest));
+    printer.printf("Wrote %d day(s) to %s (manifest: %s/_generator.json)%n", days, target, target);
+    return ExitCode.OK;
+  }
+
+  /** Writes the days, printing each date as it is written. */
+  static List<BankingGenerator.DayCounts> write(
+      HadoopFiles files, String target, LocalDate first, int days, int rows, long seed, Defects defects, java.io.PrintWriter printer) {
+    BankingGenerator generator = new BankingGenerator(files, seed);
+    List<BankingGenerator.DayCounts> written = new ArrayList<>();
+    for (int d = 0; d < days; d++) {
+      LocalDate date = first.plusDays(d);
+      BankingGenerator.DayCounts counts = generator.writeDay(target, date, rows, defects);
+      written.add(counts);
+      printer.printf(
+          "%s  customers %,d rows  accounts %,d rows%s%n",
+          date, counts.customerRows(), counts.accountRows(),
+          counts.defects().isEmpty() ? "" : "  defects " + counts.defects());
+    }
+    return written;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.strata.jobs.cli;
+
+import dev.strata.jobs.ExitCode;
+import dev.strata.jobs.StrataException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code strata} command line, and the main class of the spark-submit jar. Exit codes: 0 ok, 2
+ * invalid usage, definition or input, 3 a gate blocked publication, 4 a job failed, 5 upstream not
+ * ready, 1 a bug.
+ */
+@Command(
+    name = "strata",
+    mixinStandardHelpOptions = true,
+    versionProvider = StrataMain.Version.class,
+    description = "Quality-gated medallion pipelines on Spark and Delta Lake.",
+    subcommands = {
+      ValidateCommand.class,
+      RunCommand.class,
+      GenerateCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:everything built and published",
+      "1:a bug in Strata",
+      "2:invalid usage, definition or input; nothing was written",
+      "3:a quality gate blocked publication",
+      "4:a table build failed",
+      "5:an upstream table is not ready"
+    })
+public final class StrataMain implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, generate, demo");
+  }
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = execute(args, System.out, System.err);
+    } finally {
+      SparkSession.getDefaultSession().foreach(s -> {
+        s.stop();
+        return null;
+      });
+    }
+    System.exit(code);
+  }
+
+  /** Runs the command line in this JVM and returns its exit code; for main and for tests. */
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cli = new CommandLine(new StrataMain());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof StrataException se) {
+            err.println("strata: " + se.getMessage());
+            return se.exitCode();
+          }
+          err.println("strata: unexpected failure (a bug in Strata; please report it with this output):");
+          e.printStackTrace(err);
+          return ExitCode.BUG;
+        });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("strata: " + e.getMessage());
+          err.println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          return ExitCode.INVALID;
+        });
+    return cli.execute(args);
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = StrataMain.class.getPackage().getImplementationVersion();
+      return new String[] {"strata " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

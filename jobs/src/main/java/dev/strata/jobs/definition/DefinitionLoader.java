@@ -1,0 +1,313 @@
+package dev.strata.jobs.definition;
+
+import dev.strata.quality.RuleGroup;
+import dev.strata.quality.RuleSpec;
+import dev.strata.quality.Rules;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.types.DataType;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads a pipeline.yaml into a {@link PipelineDefinition}, collecting every problem it finds with
+ * its file, line and key path instead of stopping at the first.
+ *
+ * <p>Only the shape of the file is checked here; {@link PipelineValidator} checks what the
+ * definition means (inputs, cycles, classes, SQL, rules).
+ */
+public final class DefinitionLoader {
+  /** The file name of a definition inside its folder. */
+  public static final String FILE_NAME = "pipeline.yaml";
+
+  private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables");
+  private static final Set<String> DEFAULT_KEYS = Set.of("partition_column");
+  private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema");
+  private static final Set<String> TABLE_KEYS =
+      Set.of("layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules", "description");
+  private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
+
+  private final Path file;
+  private final String fileName;
+  private final List<Problem> problems = new ArrayList<>();
+
+  private DefinitionLoader(Path file) {
+    this.file = file;
+    this.fileName = file.toString();
+  }
+
+  /** The loaded definition (possibly partial) and every problem found while loading it. */
+  public record Result(PipelineDefinition definition, List<Problem> problems) {}
+
+  /** Loads the definition at {@code file}; never throws for a problem in the file itself. */
+  public static Result load(Path file) {
+    return new DefinitionLoader(file).load();
+  }
+
+  private Result load() {
+    Node root;
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(reader);
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      problems.add(
+          new Problem(
+              fileName + ":" + line,
+              "the file is not valid YAML: " + e.getProblem() + ". Fix the syntax at that line."));
+      return new Result(null, problems);
+    } catch (IOException e) {
+      problems.add(new Problem(fileName, "cannot read the file: " + e.getMessage()));
+      return new Result(null, problems);
+    } catch (RuntimeException e) {
+      problems.add(new Problem(fileName, "the file is not valid YAML: " + e.getMessage()));
+      return new Result(null, problems);
+    }
+    if (!(root instanceof MappingNode top)) {
+      problems.add(
+          new Problem(
+              fileName + ":1",
+              "expected a mapping with keys pipeline, sources and tables; the file is "
+                  + (root == null ? "empty" : "a " + kind(root))));
+      return new Result(null, problems);
+    }
+    Map<String, Node> keys = mapping(top, "", TOP_KEYS);
+    String name = requiredString(keys, top, "pipeline", "");
+    String description = optionalString(keys, "description", "");
+    String defaultPartition = "as_of_date";
+    if (keys.containsKey("defaults")) {
+      Node defaults = keys.get("defaults");
+      if (defaults instanceof MappingNode m) {
+        Map<String, Node> d = mapping(m, "defaults.", DEFAULT_KEYS);
+        defaultPartition = optionalString(d, "partition_column", defaultPartition);
+      } else {
+        problem(defaults, "defaults", "expected a mapping, found a " + kind(defaults));
+      }
+    }
+
+    List<SourceDefinition> sources = new ArrayList<>();
+    if (keys.get("sources") instanceof MappingNode sourcesNode) {
+      for (NodeTuple t : sourcesNode.getValue()) {
+        String sourceName = scalar(t.getKeyNode());
+        SourceDefinition source = source(sourceName, t.getValueNode());
+        if (source != null) {
+          sources.add(source);
+        }
+      }
+    } else if (keys.containsKey("sources")) {
+      problem(keys.get("sources"), "sources", "expected a mapping of source name to source");
+    }
+
+    List<TableDefinition> tables = new ArrayList<>();
+    if (keys.get("tables") instanceof MappingNode tablesNode) {
+      for (NodeTuple t : tablesNode.getValue()) {
+        TableDefinition table = table(scalar(t.getKeyNode()), t.getValueNode(), defaultPartition);
+        if (table != null) {
+          tables.add(table);
+        }
+      }
+    } else if (keys.containsKey("tables")) {
+      problem(keys.get("tables"), "tables", "expected a mapping of table name to table");
+    } else {
+      problem(top, "tables", "the pipeline declares no tables; add a 'tables' mapping");
+    }
+    return new Result(new PipelineDefinition(name, file, description, sources, tables), problems);
+  }
+
+  private SourceDefinition source(String name, Node node) {
+    String path = "sources." + name;
+    if (!(node instanceof MappingNode m)) {
+      problem(node, path, "expected a mapping with path, format and schema");
+      return null;
+    }
+    Map<String, Node> keys = mapping(m, path + ".", SOURCE_KEYS);
+    String location = requiredString(keys, m, "path", path + ".");
+    String format = optionalString(keys, "format", "csv");
+    if (!FORMATS.contains(format)) {
+      problem(keys.get("format"), path + ".format", "unknown format '" + format + "'; use one of " + FORMATS);
+    }
+    Map<String, String> options = new LinkedHashMap<>();
+    if (keys.get("options") instanceof MappingNode o) {
+      for (NodeTuple t : o.getValue()) {
+        options.put(scalar(t.getKeyNode()), scalar(t.getValueNode()));
+      }
+    } else if (keys.containsKey("options")) {
+      problem(keys.get("options"), path + ".options", "expected a mapping of reader option to value");
+    }
+    if (format.equals("csv")) {
+      options.putIfAbsent("header", "true");
+    }
+    List<ColumnSpec> schema = new ArrayList<>();
+    if (keys.get("schema") instanceof MappingNode s) {
+      for (NodeTuple t : s.getValue()) {
+        String column = scalar(t.getKeyNode());
+        String type = scalar(t.getValueNode());
+        try {
+          DataType dataType = DataType.fromDDL(type);
+          schema.add(new ColumnSpec(column, dataType));
+        } catch (RuntimeException e) {
+          problem(
+              t.getValueNode(),
+              path + ".schema." + column,
+              "'" + type + "' is not a Spark SQL type; use e.g. string, int, decimal(18,2), date, timestamp");
+        }
+      }
+    } else {
+      problem(
+          keys.getOrDefault("schema", m),
+          path + ".schema",
+          "a source must declare its schema: a mapping of column name to Spark SQL type, in file order");
+    }
+    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), where(m));
+  }
+
+  private TableDefinition table(String name, Node node, String defaultPartition) {
+    String path = "tables." + name;
+    if (!(node instanceof MappingNode m)) {
+      problem(node, path, "expected a mapping with layer, inputs, transform or sql, and rules");
+      return null;
+    }
+    Map<String, Node> keys = mapping(m, path + ".", TABLE_KEYS);
+    String layerText = requiredString(keys, m, "layer", path + ".");
+    Layer layer = layerText == null ? null : Layer.parse(layerText);
+    if (layerText != null && layer == null) {
+      problem(keys.get("layer"), path + ".layer", "unknown layer '" + layerText + "'; use bronze, silver or gold");
+    }
+    List<String> inputs = new ArrayList<>();
+    if (keys.get("inputs") instanceof SequenceNode seq) {
+      for (Node item : seq.getValue()) {
+        inputs.add(scalar(item));
+      }
+    } else if (keys.get("inputs") instanceof ScalarNode one) {
+      inputs.add(one.getValue());
+    } else {
+      problem(keys.getOrDefault("inputs", m), path + ".inputs", "a table must list its inputs (sources or tables)");
+    }
+    String transform = optionalString(keys, "transform", null);
+    String sql = optionalString(keys, "sql", null);
+    if ((transform == null) == (sql == null)) {
+      problem(m, path, "a table needs exactly one of 'transform' (a Java class) or 'sql' (a SQL file)");
+    }
+    String partition = optionalString(keys, "partition_column", defaultPartition);
+    boolean allowEmpty = false;
+    if (keys.containsKey("allow_empty")) {
+      String v = scalar(keys.get("allow_empty"));
+      if (!v.equals("true") && !v.equals("false")) {
+        problem(keys.get("allow_empty"), path + ".allow_empty", "expected true or false, found '" + v + "'");
+      }
+      allowEmpty = v.equals("true");
+    }
+    List<RuleSpec> rules = new ArrayList<>();
+    if (!allowEmpty) {
+      rules.add(new RuleSpec(Rules.NOT_EMPTY, RuleGroup.ERROR, "built-in (opt out with allow_empty: true)"));
+    }
+    if (keys.get("rules") instanceof MappingNode r) {
+      Set<String> groups = Set.of("error", "warn", "quarantine");
+      Map<String, Node> byGroup = mapping(r, path + ".rules.", groups);
+      for (RuleGroup group : RuleGroup.values()) {
+        Node list = byGroup.get(group.key());
+        if (list == null) {
+          continue;
+        }
+        String groupPath = path + ".rules." + group.key();
+        if (!(list instanceof SequenceNode seq)) {
+          problem(list, groupPath, "expected a list of DQDL rules");
+          continue;
+        }
+        for (int i = 0; i < seq.getValue().size(); i++) {
+          Node item = seq.getValue().get(i);
+          if (!(item instanceof ScalarNode)) {
+            problem(item, groupPath + "[" + i + "]", "a rule is one DQDL string, e.g. IsComplete \"id\"");
+            continue;
+          }
+          rules.add(new RuleSpec(scalar(item), group, where(item) + " " + groupPath + "[" + i + "]"));
+        }
+      }
+    } else if (keys.containsKey("rules")) {
+      problem(keys.get("rules"), path + ".rules", "expected a mapping with error, warn and quarantine lists");
+    }
+    Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
+    return new TableDefinition(
+        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), where(m));
+  }
+
+  // ---- node helpers ----
+
+  private Map<String, Node> mapping(MappingNode node, String prefix, Set<String> allowed) {
+    Map<String, Node> keys = new LinkedHashMap<>();
+    for (NodeTuple t : node.getValue()) {
+      String key = scalar(t.getKeyNode());
+      if (!allowed.contains(key)) {
+        problem(
+            t.getKeyNode(),
+            prefix + key,
+            "unknown key '" + key + "'; expected one of " + new java.util.TreeSet<>(allowed));
+        continue;
+      }
+      if (keys.put(key, t.getValueNode()) != null) {
+        problem(t.getKeyNode(), prefix + key, "the key '" + key + "' appears twice");
+      }
+    }
+    return keys;
+  }
+
+  private String requiredString(Map<String, Node> keys, Node parent, String key, String prefix) {
+    Node node = keys.get(key);
+    if (node == null) {
+      problem(parent, prefix + key, "the key '" + key + "' is required");
+      return null;
+    }
+    if (!(node instanceof ScalarNode s) || s.getValue().isBlank()) {
+      problem(node, prefix + key, "expected a non-empty text value");
+      return null;
+    }
+    return s.getValue().strip();
+  }
+
+  private String optionalString(Map<String, Node> keys, String key, String fallback) {
+    Node node = keys.get(key);
+    if (node == null) {
+      return fallback;
+    }
+    if (!(node instanceof ScalarNode s)) {
+      problem(node, key, "expected a text value, found a " + kind(node));
+      return fallback;
+    }
+    return s.getValue().strip();
+  }
+
+  private String scalar(Node node) {
+    if (node instanceof ScalarNode s) {
+      return s.getValue();
+    }
+    problem(node, "", "expected a text value, found a " + kind(node));
+    return "";
+  }
+
+  private static String kind(Node node) {
+    return node instanceof MappingNode ? "mapping" : node instanceof SequenceNode ? "list" : "text value";
+  }
+
+  private String where(Node node) {
+    return fileName + ":" + (node.getStartMark().getLine() + 1);
+  }
+
+  private void problem(Node node, String keyPath, String message) {
+    String at = node == null ? fileName : where(node);
+    problems.add(new Problem(keyPath.isEmpty() ? at : at + " " + keyPath, message));
+  }
+}

@@ -1,0 +1,290 @@
+package dev.strata.jobs.definition;
+
+import dev.strata.jobs.Errors;
+import dev.strata.quality.CompiledRule;
+import dev.strata.quality.RuleSpec;
+import dev.strata.quality.Rules;
+import dev.strata.transforms.TableTransform;
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks what a definition means and builds the runnable {@link Pipeline}. Reports every problem at
+ * once. Needs no Spark session: rules, SQL and classes are checked statically.
+ */
+public final class PipelineValidator {
+  static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final PipelineDefinition def;
+  private final List<Problem> problems;
+  private final Map<String, List<CompiledRule>> rules = new HashMap<>();
+  private final Map<String, String> sql = new HashMap<>();
+
+  private PipelineValidator(PipelineDefinition def, List<Problem> problems) {
+    this.def = def;
+    this.problems = new ArrayList<>(problems);
+  }
+
+  /** The result of validation: the pipeline when there are no problems. */
+  public record Result(Pipeline pipeline, List<Problem> problems) {
+    public boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  /** Loads and validates the definition at {@code file}. */
+  public static Result validate(java.nio.file.Path file) {
+    DefinitionLoader.Result loaded = DefinitionLoader.load(file);
+    if (loaded.definition() == null) {
+      return new Result(null, loaded.problems());
+    }
+    return new PipelineValidator(loaded.definition(), loaded.problems()).run();
+  }
+
+  /** Loads and validates, or throws the exit-2 error listing every problem. */
+  public static Pipeline validateOrThrow(java.nio.file.Path file, String displayName) {
+    Result result = validate(file);
+    if (!result.ok()) {
+      throw Errors.invalidDefinition(displayName, result.problems());
+    }
+    return result.pipeline();
+  }
+
+  private Result run() {
+    Set<String> sourceNames = new HashSet<>();
+    for (SourceDefinition s : def.sources()) {
+      sourceNames.add(s.name());
+      checkSource(s);
+    }
+    Map<String, TableDefinition> tables = new LinkedHashMap<>();
+    for (TableDefinition t : def.tables()) {
+      if (sourceNames.contains(t.name())) {
+        problems.add(new Problem(t.where() + " tables." + t.name(), "a source has the same name; rename one of them"));
+      }
+      tables.put(t.name(), t);
+    }
+    for (TableDefinition t : def.tables()) {
+      checkInputs(t, tables);
+      checkTransform(t);
+      checkRules(t);
+      checkPartitionColumn(t);
+    }
+    List<TableDefinition> order = Dag.order(def.tables(), problems);
+    if (!problems.isEmpty()) {
+      return new Result(null, problems);
+    }
+    return new Result(new Pipeline(def, order, rules, sql), List.of());
+  }
+
+  private void checkSource(SourceDefinition s) {
+    String at = s.where() + " sources." + s.name();
+    Matcher m = DATE_TOKEN.matcher(s.path());
+    boolean hasDate = false;
+    while (m.find()) {
+      hasDate = true;
+      if (m.group(1) != null) {
+        try {
+          DateTimeFormatter.ofPattern(m.group(1));
+        } catch (IllegalArgumentException e) {
+          problems.add(new Problem(at + ".path", "'" + m.group(1) + "' is not a date pattern: " + e.getMessage()));
+        }
+      }
+    }
+    if (!hasDate && !s.columnNames().contains("as_of_date")) {
+      problems.add(
+          new Problem(
+              at + ".path",
+              "the path has no {date} placeholder, so every run would read every file; put {date}"
+                  + " in the path (e.g. landing/" + s.name() + "/{date})"));
+    }
+    Set<String> seen = new HashSet<>();
+    for (ColumnSpec c : s.schema()) {
+      if (!seen.add(c.name())) {
+        problems.add(new Problem(at + ".schema." + c.name(), "the column is declared twice"));
+      }
+    }
+  }
+
+  private void checkInputs(TableDefinition t, Map<String, TableDefinition> tables) {
+    String at = t.where() + " tables." + t.name() + ".inputs";
+    if (t.inputs().isEmpty()) {
+      problems.add(new Problem(at, "a table must have at least one input"));
+    }
+    for (String input : t.inputs()) {
+      if (input.equals(t.name())) {
+        problems.add(new Problem(at, "the table lists itself as an input"));
+      } else if (def.source(input).isPresent()) {
+        if (t.layer() != null && t.layer() != Layer.BRONZE) {
+          problems.add(
+              new Problem(
+                  at,
+                  "source '" + input + "' feeds a " + t.layer().key()
+                      + " table; only bronze tables read landing sources. Read its bronze table instead"));
+        }
+      } else if (tables.containsKey(input)) {
+        Layer upstream = tables.get(input).layer();
+        if (t.layer() != null && upstream != null && upstream.ordinal() > t.layer().ordinal()) {
+          problems.add(
+              new Problem(
+                  at,
+                  "a " + t.layer().key() + " table cannot read '" + input + "', a "
+                      + upstream.key() + " table: data flows bronze -> silver -> gold"));
+        }
+      } else {
+        problems.add(
+            new Problem(
+                at,
+                "unknown input '" + input + "': it is neither a source nor a table of this pipeline"
+                    + suggestion(input)));
+      }
+    }
+  }
+
+  private String suggestion(String name) {
+    List<String> known = new ArrayList<>();
+    def.sources().forEach(s -> known.add(s.name()));
+    def.tables().forEach(t -> known.add(t.name()));
+    String best = null;
+    int bestDistance = 3;
+    for (String k : known) {
+      int d = distance(name, k);
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best == null ? "" : " (did you mean '" + best + "'?)";
+  }
+
+  private void checkTransform(TableDefinition t) {
+    String at = t.where() + " tables." + t.name();
+    if (t.transformClass() != null) {
+      try {
+        Class<?> c = Class.forName(t.transformClass(), false, Thread.currentThread().getContextClassLoader());
+        if (!TableTransform.class.isAssignableFrom(c)) {
+          problems.add(
+              new Problem(at + ".transform", "class " + t.transformClass() + " does not implement " + TableTransform.class.getName()));
+        } else if (Modifier.isAbstract(c.getModifiers())) {
+          problems.add(new Problem(at + ".transform", "class " + t.transformClass() + " is abstract"));
+        } else {
+          try {
+            c.getConstructor();
+          } catch (NoSuchMethodException e) {
+            problems.add(new Problem(at + ".transform", "class " + t.transformClass() + " has no public no-argument constructor"));
+          }
+        }
+      } catch (ClassNotFoundException | LinkageError e) {
+        problems.add(
+            new Problem(
+                at + ".transform",
+                "class " + t.transformClass() + " is not on the classpath; check the name, or add the jar"
+                    + " that holds it"));
+      }
+    }
+    if (t.sqlFile() != null) {
+      String text;
+      try {
+        text = Files.readString(t.sqlFile(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        problems.add(new Problem(at + ".sql", "cannot read SQL file " + t.sqlFile() + "; create it beside pipeline.yaml or fix the name"));
+        return;
+      }
+      SqlCheck.Result check = SqlCheck.check(text);
+      if (check.problem() != null) {
+        problems.add(new Problem(t.sqlFile() + check.line() + " (table " + t.name() + ")", check.problem()));
+        return;
+      }
+      for (String relation : check.relations()) {
+        if (!t.inputs().contains(relation)) {
+          problems.add(
+              new Problem(
+                  t.sqlFile() + " (table " + t.name() + ")",
+                  "the query reads '" + relation + "', which is not an input of the table; add it to"
+                      + " inputs or fix the name"));
+        }
+      }
+      sql.put(t.name(), text);
+    }
+  }
+
+  private void checkRules(TableDefinition t) {
+    List<CompiledRule> compiled = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (RuleSpec spec : t.rules()) {
+      String at = spec.origin().startsWith("built-in") ? t.where() + " tables." + t.name() : spec.origin();
+      if (!seen.add(spec.text().strip())) {
+        problems.add(new Problem(at, "rule '" + spec.text() + "' is declared twice for this table"));
+        continue;
+      }
+      Rules.Compilation c = Rules.compile(spec);
+      if (!c.ok()) {
+        problems.add(new Problem(at, "rule '" + spec.text() + "': " + c.problem()));
+        continue;
+      }
+      for (String alias : Rules.referencedDatasets(c.rule())) {
+        if (!t.inputs().contains(alias)) {
+          problems.add(
+              new Problem(
+                  at,
+                  "rule '" + spec.text() + "' compares with '" + alias + "', which is not an input of"
+                      + " the table; add it to the table's inputs"));
+        }
+      }
+      compiled.add(c.rule());
+    }
+    rules.put(t.name(), compiled);
+  }
+
+  private void checkPartitionColumn(TableDefinition t) {
+    String at = t.where() + " tables." + t.name() + ".partition_column";
+    if (!IDENTIFIER.matcher(t.partitionColumn()).matches()) {
+      problems.add(new Problem(at, "'" + t.partitionColumn() + "' is not a column name"));
+      return;
+    }
+    for (String input : t.inputs()) {
+      def.source(input)
+          .filter(s -> !s.columnNames().contains(t.partitionColumn()))
+          .ifPresent(
+              s ->
+                  problems.add(
+                      new Problem(
+                          at,
+                          "partition column '" + t.partitionColumn() + "' is missing from the declared"
+                              + " schema of source '" + s.name() + "' (" + s.where() + "); declare it"
+                              + " there or set the table's partition_column")));
+    }
+  }
+
+  /** Levenshtein distance, for "did you mean" hints. */
+  static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] tmp = prev;
+      prev = cur;
+      cur = tmp;
+    }
+    return prev[b.length()];
+  }
+}

@@ -1,0 +1,27 @@
+package dev.strata.jobs.definition;
+
+import dev.strata.quality.RuleSpec;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A table of the pipeline.
+ *
+ * @param name the table's name, unique in the pipeline
+ * @param layer its layer; decides where it lives in the warehouse
+ * @param inputs sources or tables it reads, each restricted to the partition being built
+ * @param transformClass a {@link dev.strata.transforms.TableTransform} class name, or null
+ * @param sqlFile a Spark SQL file referring to the inputs by name, or null
+ * @param partitionColumn the column whose value is the partition being built
+ * @param rules its DQDL rules by group, the built-in not-empty rule included unless opted out
+ * @param where file:line of the declaration
+ */
+public record TableDefinition(
+    String name,
+    Layer layer,
+    List<String> inputs,
+    String transformClass,
+    Path sqlFile,
+    String partitionColumn,
+    List<RuleSpec> rules,
+    String where) {}

@@ -1,0 +1,40 @@
+package dev.strata.jobs.engine;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Creates the SparkSession of an entry point. Under spark-submit the cluster's configuration wins;
+ * run with plain {@code java} (scripts/strata), the session is local with every core.
+ */
+public final class Sessions {
+  static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
+  static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+
+  private Sessions() {}
+
+  public static SparkSession create(String appName) {
+    SparkConf conf = new SparkConf(true);
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!conf.contains("spark.master")) {
+      int cores = Runtime.getRuntime().availableProcessors();
+      builder
+          .master("local[*]")
+          .config("spark.driver.host", conf.get("spark.driver.host", "127.0.0.1"))
+          .config("spark.driver.bindAddress", conf.get("spark.driver.bindAddress", "127.0.0.1"))
+          .config("spark.sql.shuffle.partitions", conf.get("spark.sql.shuffle.partitions", String.valueOf(Math.max(4, cores * 2))))
+          .config("spark.ui.showConsoleProgress", conf.get("spark.ui.showConsoleProgress", "false"))
+          // Delta reads its log with 50 tasks by default: pure overhead on one machine.
+          .config("spark.databricks.delta.snapshotPartitions", conf.get("spark.databricks.delta.snapshotPartitions", String.valueOf(Math.max(2, cores))));
+    }
+    // Delta needs both the extension and the catalog; with only one, replaceWhere and MERGE fail
+    // in confusing ways. Keep any extensions the user configured.
+    String extensions = conf.get("spark.sql.extensions", "");
+    if (!extensions.contains(DELTA_EXTENSION)) {
+      extensions = extensions.isBlank() ? DELTA_EXTENSION : extensions + "," + DELTA_EXTENSION;
+    }
+    builder.config("spark.sql.extensions", extensions);
+    builder.config("spark.sql.catalog.spark_catalog", conf.get("spark.sql.catalog.spark_catalog", DELTA_CATALOG));
+    return builder.getOrCreate();
+  }
+}

@@ -1,0 +1,106 @@
+package dev.strata.jobs.io;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.strata.jobs.Errors;
+import io.delta.tables.DeltaTable;
+import java.sql.Date;
+import java.time.LocalDate;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * One partition of a table, written but not yet published: write-audit-publish.
+ *
+ * <p>{@link #stage} writes the new rows to a staging location, so that the gate checks exactly the
+ * rows that will be published (a transform is computed once, not once for the check and again for
+ * the write). {@link #commit} then replaces the table's partition with them in one Delta commit:
+ * readers see either all the old rows or all the new ones, and other partitions are untouched.
+ */
+public final class StagedPartition {
+  private final SparkSession spark;
+  private final String table;
+  private final String partitionColumn;
+  private final LocalDate partition;
+  private final String stagingPath;
+  private final Dataset<Row> rows;
+  private final boolean dateTyped;
+
+  private StagedPartition(
+      SparkSession spark, String table, String partitionColumn, LocalDate partition, String stagingPath, boolean dateTyped) {
+    this.spark = spark;
+    this.table = table;
+    this.partitionColumn = partitionColumn;
+    this.partition = partition;
+    this.stagingPath = stagingPath;
+    this.dateTyped = dateTyped;
+    this.rows = spark.read().parquet(stagingPath);
+  }
+
+  /**
+   * Writes a table's new rows for one partition to staging.
+   *
+   * @throws dev.strata.jobs.StrataException.JobFailedException if the rows lack the partition
+   *     column or it is neither DATE nor STRING
+   */
+  public static StagedPartition stage(
+      SparkSession spark, String table, Dataset<Row> rows, String partitionColumn, LocalDate partition, String stagingPath) {
+    StructField field;
+    try {
+      field = rows.schema().apply(partitionColumn);
+    } catch (IllegalArgumentException e) {
+      throw Errors.badPartitionColumn(table, partitionColumn, "is not among its columns " + java.util.Arrays.toString(rows.columns()));
+    }
+    DataType type = field.dataType();
+    if (!type.equals(DataTypes.DateType) && !type.equals(DataTypes.StringType)) {
+      throw Errors.badPartitionColumn(table, partitionColumn, "has type " + type.simpleString());
+    }
+    rows.write().mode("overwrite").parquet(stagingPath);
+    return new StagedPartition(spark, table, partitionColumn, partition, stagingPath, type.equals(DataTypes.DateType));
+  }
+
+  /** The staged rows: what the gate checks and what {@link #commit} publishes. */
+  public Dataset<Row> rows() {
+    return rows;
+  }
+
+  public String stagingPath() {
+    return stagingPath;
+  }
+
+  /** The predicate selecting this partition, built from the parsed date, never from raw text. */
+  public String predicate() {
+    String literal = dateTyped ? "DATE'" + partition + "'" : "'" + partition + "'";
+    return "`" + partitionColumn + "` = " + literal;
+  }
+
+  private Column inPartition() {
+    return col(partitionColumn).equalTo(dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString()));
+  }
+
+  /**
+   * Replaces the partition of the Delta table at {@code tablePath} with the staged rows, in one
+   * atomic commit; creates the table, partitioned by the partition column, on first publish.
+   *
+   * @return the Delta version that holds the new rows
+   */
+  public long commit(String tablePath) {
+    long outside = rows.where(inPartition().isNull().or(inPartition().unary_$bang())).count();
+    if (outside > 0) {
+      throw Errors.partitionMismatch(table, partition, partitionColumn, outside);
+    }
+    rows.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", predicate())
+        .partitionBy(partitionColumn)
+        .save(tablePath);
+    return DeltaTable.forPath(spark, tablePath).history(1).select("version").head().getLong(0);
+  }
+}

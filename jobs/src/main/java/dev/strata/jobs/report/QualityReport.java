@@ -1,0 +1,95 @@
+package dev.strata.jobs.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.engine.RunResult;
+import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.quality.RuleResult;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * The machine-readable quality report of a run ({@code _strata/reports/<run_id>/quality.json}):
+ * the run, a summary of rule outcomes, each table build, and each rule's result with the metric
+ * values it was decided on.
+ */
+public final class QualityReport {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private QualityReport() {}
+
+  public static String json(RunResult run) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("run_id", run.runId());
+    root.put("pipeline", run.pipeline());
+    ArrayNode partitions = root.putArray("partitions");
+    run.partitions().forEach(p -> partitions.add(p.toString()));
+    root.put("started_at", run.startedAt().toString());
+    root.put("ended_at", run.endedAt().toString());
+    root.put("status", run.status().name());
+    root.put("exit_code", run.exitCode());
+
+    int total = 0;
+    int passed = 0;
+    int failed = 0;
+    int warned = 0;
+    ArrayNode tables = JSON.createArrayNode();
+    ArrayNode rules = JSON.createArrayNode();
+    for (TableBuildResult b : run.builds()) {
+      ObjectNode t = tables.addObject();
+      t.put("table", b.table());
+      t.put("layer", b.layer().key());
+      t.put("partition", b.partition().toString());
+      t.put("status", b.status().name());
+      if (b.rows() >= 0) {
+        t.put("rows", b.rows());
+      }
+      if (b.deltaVersion() >= 0) {
+        t.put("delta_version", b.deltaVersion());
+      }
+      t.put("duration_ms", b.duration().toMillis());
+      t.put("message", b.message());
+      for (RuleResult r : b.gate().results()) {
+        total++;
+        if (r.passed()) {
+          passed++;
+        } else if (r.blocks()) {
+          failed++;
+        } else if (r.warns()) {
+          warned++;
+        }
+        ObjectNode rule = rules.addObject();
+        rule.put("table", b.table());
+        rule.put("layer", b.layer().key());
+        rule.put("partition", b.partition().toString());
+        rule.put("rule", r.spec().text());
+        rule.put("group", r.spec().group().key());
+        rule.put("outcome", r.outcome());
+        ObjectNode observed = rule.putObject("observed");
+        r.observed().forEach(observed::put);
+        rule.put("message", r.message());
+        rule.put("declared_at", r.spec().origin());
+      }
+    }
+    ObjectNode summary = root.putObject("summary");
+    summary.put("total", total);
+    summary.put("passed", passed);
+    summary.put("failed", failed);
+    summary.put("warned", warned);
+    summary.put(
+        "pass_rate",
+        total == 0
+            ? BigDecimal.valueOf(100)
+            : BigDecimal.valueOf(passed * 100.0 / total).setScale(1, RoundingMode.HALF_UP));
+    root.set("tables", tables);
+    root.set("rules", rules);
+    try {
+      return JSON.writeValueAsString(root) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot write the quality report", e);
+    }
+  }
+}
