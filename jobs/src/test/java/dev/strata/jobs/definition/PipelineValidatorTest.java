@@ -1,0 +1,192 @@
+package dev.strata.jobs.definition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Validation needs no Spark session and reports every problem, each with file and line or key path. */
+class PipelineValidatorTest {
+  @TempDir Path dir;
+
+  private static final String SOURCES =
+      """
+      pipeline: p
+      sources:
+        raw:
+          path: landing/raw/{date}
+          format: csv
+          schema:
+            id: string
+            as_of_date: string
+      """;
+
+  private PipelineValidator.Result validate(String yaml, String... sqlFiles) throws IOException {
+    Files.writeString(dir.resolve("pipeline.yaml"), yaml);
+    for (int i = 0; i < sqlFiles.length; i += 2) {
+      Files.writeString(dir.resolve(sqlFiles[i]), sqlFiles[i + 1]);
+    }
+    return PipelineValidator.validate(dir.resolve("pipeline.yaml"));
+  }
+
+  private static List<String> messages(PipelineValidator.Result result) {
+    return result.problems().stream().map(Problem::toString).toList();
+  }
+
+  @Test
+  void theBankingPipelineIsValid() {
+    PipelineValidator.Result result =
+        PipelineValidator.validate(Paths.get("../conf/pipelines/banking/pipeline.yaml"));
+    assertThat(messages(result)).isEmpty();
+    Pipeline p = result.pipeline();
+    assertThat(p.tablesInOrder().stream().map(TableDefinition::name))
+        .containsExactly(
+            "customers_raw", "accounts_raw", "stg_customer", "stg_account",
+            "int_account_with_customer", "account_summary", "customer_metrics");
+    assertThat(p.rules("stg_customer").get(0).spec().text()).isEqualTo("RowCount > 0");
+    assertThat(p.downstreamOf("stg_account"))
+        .containsExactlyInAnyOrder("int_account_with_customer", "account_summary", "customer_metrics");
+  }
+
+  @Test
+  void malformedYamlNamesTheLine() throws IOException {
+    PipelineValidator.Result result = validate("pipeline: p\ntables:\n  t: [unclosed\n  u: 1\n");
+    assertThat(result.ok()).isFalse();
+    assertThat(messages(result)).singleElement().asString().matches(".*pipeline.yaml:\\d+: the file is not valid YAML: .*");
+  }
+
+  @Test
+  void reportsEveryProblemAtOnceWithWhereAndHow() throws IOException {
+    String yaml =
+        SOURCES
+            + """
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+                partiton_column: as_of_date
+              s:
+                layer: silver
+                inputs: [b, rwa]
+                transform: dev.strata.NoSuchTransform
+                rules:
+                  error:
+                    - IsComplete "id" >> 2
+                    - DetectAnomalies "RowCount"
+                    - ReferentialIntegrity "id" "other.id" = 1.0
+              g:
+                layer: gold
+                inputs: [s]
+                transform: java.lang.String
+              q:
+                layer: gold
+                inputs: [g]
+                sql: q.sql
+              bad_sql:
+                layer: gold
+                inputs: [g]
+                sql: bad.sql
+            """;
+    PipelineValidator.Result result =
+        validate(yaml, "b.sql", "SELECT * FROM raw", "q.sql", "SELECT * FROM g JOIN s USING (id)", "bad.sql", "SELEC oops");
+    List<String> m = messages(result);
+    assertThat(m)
+        .anySatisfy(s -> assertThat(s).contains("pipeline.yaml:14 tables.b.partiton_column").contains("unknown key"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.inputs").contains("unknown input 'rwa'").contains("did you mean 'raw'?"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.transform").contains("dev.strata.NoSuchTransform is not on the classpath"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[0]").contains("is not valid DQDL"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[1]").contains("DetectAnomalies cannot be evaluated by this Deequ"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[2]").contains("compares with 'other', which is not an input"))
+        .anySatisfy(s -> assertThat(s).contains("tables.g.transform").contains("does not implement dev.strata.transforms.TableTransform"))
+        .anySatisfy(s -> assertThat(s).contains("q.sql").contains("reads 's', which is not an input"))
+        .anySatisfy(s -> assertThat(s).contains("bad.sql:1").contains("the SQL does not parse"));
+    assertThat(m).hasSize(9);
+  }
+
+  @Test
+  void aCycleIsPrinted() throws IOException {
+    String yaml =
+        SOURCES
+            + """
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+              s1:
+                layer: silver
+                inputs: [b, s3]
+                sql: s.sql
+              s2:
+                layer: silver
+                inputs: [s1]
+                sql: s.sql
+              s3:
+                layer: silver
+                inputs: [s2]
+                sql: s.sql
+            """;
+    PipelineValidator.Result result = validate(yaml, "b.sql", "SELECT * FROM raw", "s.sql", "SELECT 1 AS as_of_date");
+    assertThat(messages(result)).singleElement().asString().contains("the tables form a cycle: s1 -> s3 -> s2 -> s1");
+  }
+
+  @Test
+  void layersSourcesAndPartitionColumns() throws IOException {
+    String yaml =
+        SOURCES
+            + """
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+                partition_column: load_date
+              s:
+                layer: silver
+                inputs: [raw, g]
+                sql: b.sql
+              g:
+                layer: gold
+                inputs: [b]
+                sql: b.sql
+                allow_empty: maybe
+              x:
+                layer: platinum
+                inputs: [b]
+                sql: b.sql
+            """;
+    List<String> m = messages(validate(yaml, "b.sql", "SELECT * FROM raw"));
+    assertThat(m)
+        .anySatisfy(s -> assertThat(s).contains("tables.b.partition_column").contains("partition column 'load_date' is missing from the declared schema of source 'raw'"))
+        .anySatisfy(s -> assertThat(s).contains("source 'raw' feeds a silver table"))
+        .anySatisfy(s -> assertThat(s).contains("a silver table cannot read 'g', a gold table"))
+        .anySatisfy(s -> assertThat(s).contains("tables.g.allow_empty").contains("expected true or false"))
+        .anySatisfy(s -> assertThat(s).contains("tables.x.layer").contains("unknown layer 'platinum'"));
+  }
+
+  @Test
+  void theNotEmptyRuleCanBeOptedOut() throws IOException {
+    String yaml =
+        SOURCES
+            + """
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+                allow_empty: true
+                rules:
+                  quarantine:
+                    - IsComplete "id"
+            """;
+    PipelineValidator.Result result = validate(yaml, "b.sql", "SELECT * FROM raw");
+    assertThat(messages(result)).isEmpty();
+    assertThat(result.pipeline().rules("b")).extracting(r -> r.spec().text()).containsExactly("IsComplete \"id\"");
+  }
+}
