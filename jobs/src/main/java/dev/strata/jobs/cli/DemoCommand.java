@@ -1,8 +1,5 @@
 package dev.strata.jobs.cli;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
@@ -16,6 +13,7 @@ import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
+import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Warehouse;
 import io.delta.tables.DeltaTable;
 import java.io.PrintWriter;
@@ -137,10 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         continue;
       }
       var rows = spark.read().format("delta").load(path);
-      boolean dateTyped = rows.schema().apply(t.partitionColumn()).dataType().typeName().equals("date");
-      long count =
-          rows.where(col(t.partitionColumn()).equalTo(dateTyped ? lit(java.sql.Date.valueOf(partition)) : lit(partition.toString())))
-              .count();
+      long count = rows.where(Partitions.equalTo(rows.schema(), t.partitionColumn(), partition)).count();
       long version = DeltaTable.forPath(spark, path).history(1).select("version").head().getLong(0);
       state.put(t.name(), String.format("%,d v%d", count, version));
     }

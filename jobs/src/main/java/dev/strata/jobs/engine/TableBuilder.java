@@ -1,12 +1,11 @@
 package dev.strata.jobs.engine;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
+import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.io.StagedPartition;
 import dev.strata.quality.CompiledRule;
@@ -16,7 +15,6 @@ import dev.strata.quality.RuleGroup;
 import dev.strata.transforms.TableTransform;
 import dev.strata.transforms.TransformInputs;
 import io.delta.tables.DeltaTable;
-import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +25,6 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Builds one partition of one table: read its inputs, apply its transform, stage the result, run
@@ -121,9 +118,7 @@ final class TableBuilder {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }
     Dataset<Row> rows = session.read().format("delta").load(path);
-    String column = upstream.partitionColumn();
-    boolean dateTyped = rows.schema().apply(column).dataType().equals(DataTypes.DateType);
-    return rows.where(col(column).equalTo(dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString())));
+    return rows.where(Partitions.equalTo(rows.schema(), upstream.partitionColumn(), partition));
   }
 
   private Dataset<Row> transform(

@@ -1,11 +1,8 @@
 package dev.strata.jobs.io;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import dev.strata.jobs.Errors;
 import io.delta.tables.DeltaTable;
-import java.sql.Date;
 import java.time.LocalDate;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -58,11 +55,11 @@ public final class StagedPartition {
       throw Errors.badPartitionColumn(table, partitionColumn, "is not among its columns " + java.util.Arrays.toString(rows.columns()));
     }
     DataType type = field.dataType();
-    if (!type.equals(DataTypes.DateType) && !type.equals(DataTypes.StringType)) {
+    if (!Partitions.isDate(type) && !type.equals(DataTypes.StringType)) {
       throw Errors.badPartitionColumn(table, partitionColumn, "has type " + type.simpleString());
     }
     rows.write().mode("overwrite").parquet(stagingPath);
-    return new StagedPartition(spark, table, partitionColumn, partition, stagingPath, type.equals(DataTypes.DateType));
+    return new StagedPartition(spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type));
   }
 
   /** The staged rows: what the gate checks and what {@link #commit} publishes. */
@@ -76,12 +73,11 @@ public final class StagedPartition {
 
   /** The predicate selecting this partition, built from the parsed date, never from raw text. */
   public String predicate() {
-    String literal = dateTyped ? "DATE'" + partition + "'" : "'" + partition + "'";
-    return "`" + partitionColumn + "` = " + literal;
+    return Partitions.predicate(dateTyped, partitionColumn, partition);
   }
 
   private Column inPartition() {
-    return col(partitionColumn).equalTo(dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString()));
+    return Partitions.equalTo(dateTyped, partitionColumn, partition);
   }
 
   /**

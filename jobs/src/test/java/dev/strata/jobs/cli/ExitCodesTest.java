@@ -165,6 +165,47 @@ class ExitCodesTest {
   }
 
   @Test
+  void aFailedWarnRuleIsReportedAndTheTableStillPublishes() throws IOException {
+    Path pipeline = dir.resolve("warned");
+    Files.createDirectories(pipeline);
+    Files.writeString(
+        pipeline.resolve("pipeline.yaml"),
+        """
+        pipeline: warned
+        sources:
+          raw:
+            path: landing/raw/{date}
+            schema:
+              id: string
+              email: string
+              as_of_date: string
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+            rules:
+              warn:
+                - IsComplete "email"
+        """);
+    Files.writeString(pipeline.resolve("b.sql"), "SELECT id, email, as_of_date FROM raw");
+    Files.createDirectories(dir.resolve("wh/landing/raw/2024-01-01"));
+    Files.writeString(dir.resolve("wh/landing/raw/2024-01-01/raw.csv"), "id,email,as_of_date\nr1,a@x,2024-01-01\nr2,,2024-01-01\n");
+
+    Cli.Outcome outcome = Cli.run("run", pipeline.toString(), "--date", "2024-01-01", "--warehouse", warehouse());
+
+    assertThat(outcome.exit()).as(outcome.toString()).isZero();
+    assertThat(outcome.out())
+        .containsPattern("bronze +b +PUBLISHED +2 +1/2 passed")
+        .contains("! warn rule IsComplete \"email\" failed on b 2024-01-01: observed Column.email.Completeness=0.5");
+    assertThat(new Tables(dir.resolve("wh")).count("bronze", "b", DAY)).isEqualTo(2);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Quality report: (\\S+)").matcher(outcome.out());
+    assertThat(m.find()).isTrue();
+    String report = Files.readString(Path.of(java.net.URI.create(m.group(1))));
+    assertThat(report).contains("\"warned\" : 1").contains("\"pass_rate\" : 50.0").contains("\"outcome\" : \"FAILED\"");
+  }
+
+  @Test
   void rowsOutsideThePartitionFailTheBuildAndPublishNothing() throws IOException {
     land(50);
     Path file = dir.resolve("wh/landing/customers/2024-01-01/customers.csv");

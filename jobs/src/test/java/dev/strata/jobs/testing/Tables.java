@@ -1,18 +1,14 @@
 package dev.strata.jobs.testing;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
+import dev.strata.jobs.io.Partitions;
 import dev.strata.testing.SparkTestSession;
 import io.delta.tables.DeltaTable;
 import java.nio.file.Path;
-import java.sql.Date;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 
 /** Reads the published tables of a test warehouse. */
 public final class Tables {
@@ -37,8 +33,7 @@ public final class Tables {
   /** The rows of one partition (as_of_date), without the columns that record when they were ingested. */
   public Dataset<Row> partition(String layer, String table, LocalDate day) {
     Dataset<Row> rows = all(layer, table);
-    boolean date = rows.schema().apply("as_of_date").dataType().equals(DataTypes.DateType);
-    rows = rows.where(col("as_of_date").equalTo(date ? lit(Date.valueOf(day)) : lit(day.toString())));
+    rows = rows.where(Partitions.equalTo(rows.schema(), "as_of_date", day));
     return Arrays.asList(rows.columns()).contains("_ingested_at") ? rows.drop("_ingested_at") : rows;
   }
 
