@@ -59,13 +59,14 @@ public final class PipelineRunner {
         pipeline.tablesInOrder().stream()
             .filter(t -> request.layer().isEmpty() || request.layer().get() == t.layer())
             .toList();
-    preflight(pipeline, tables, partitions);
+    SourceReader sources = new SourceReader(ctx.warehouse(), ctx.files());
+    preflight(sources, pipeline, tables, partitions);
 
     Instant start = ctx.clock().instant();
     String runId = newRunId(start);
     RunPrinter printer = new RunPrinter(ctx.out());
     printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root());
-    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start);
+    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources);
     Set<String> planned = new HashSet<>();
     tables.forEach(t -> planned.add(t.name()));
 
@@ -102,8 +103,7 @@ public final class PipelineRunner {
     return partial;
   }
 
-  private void preflight(Pipeline pipeline, List<TableDefinition> tables, List<LocalDate> partitions) {
-    SourceReader reader = new SourceReader(ctx.warehouse(), ctx.files());
+  private void preflight(SourceReader reader, Pipeline pipeline, List<TableDefinition> tables, List<LocalDate> partitions) {
     Set<String> needed = new java.util.LinkedHashSet<>();
     for (TableDefinition t : tables) {
       t.inputs().stream().filter(i -> pipeline.definition().source(i).isPresent()).forEach(needed::add);

@@ -40,12 +40,12 @@ final class TableBuilder {
   private final Timestamp ingestedAt;
   private final SourceReader sources;
 
-  TableBuilder(EngineContext ctx, Pipeline pipeline, String runId, Instant runStart) {
+  TableBuilder(EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources) {
     this.ctx = ctx;
     this.pipeline = pipeline;
     this.runId = runId;
     this.ingestedAt = Timestamp.from(runStart);
-    this.sources = new SourceReader(ctx.warehouse(), ctx.files());
+    this.sources = sources;
   }
 
   TableBuildResult build(TableDefinition table, LocalDate partition) {
@@ -53,11 +53,10 @@ final class TableBuilder {
     SparkSession session = ctx.spark().newSession();
     session.sparkContext().setJobGroup(runId, table.name() + " " + partition, false);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
-    StagedPartition staged = null;
     try {
       Map<String, Dataset<Row>> inputs = readInputs(session, table, partition);
       Dataset<Row> output = transform(session, table, inputs, partition);
-      staged = StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging);
+      StagedPartition staged = StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging);
       long rows = staged.rows().count();
 
       List<CompiledRule> datasetRules =
@@ -80,10 +79,10 @@ final class TableBuilder {
             case 5 -> BuildStatus.NOT_READY;
             default -> BuildStatus.FAILED;
           };
-      cleanUp(staged, staging);
+      cleanUp(staging);
       return result(table, partition, status, -1, -1, start, new GateResult(List.of()), e.getMessage());
     } catch (Exception e) {
-      cleanUp(staged, staging);
+      cleanUp(staging);
       String message = Errors.buildFailed(table.name(), partition, e.getClass().getSimpleName(), e).getMessage();
       return result(table, partition, BuildStatus.FAILED, -1, -1, start, new GateResult(List.of()), message);
     } finally {
@@ -91,7 +90,7 @@ final class TableBuilder {
     }
   }
 
-  private void cleanUp(StagedPartition staged, String staging) {
+  private void cleanUp(String staging) {
     try {
       ctx.files().delete(staging);
     } catch (RuntimeException ignored) {

@@ -23,6 +23,9 @@ import org.apache.spark.sql.types.StructType;
  * Reads a landing source for one partition, as ingested: CSV and JSON columns as text (the declared
  * types are the contract that silver casts to), Parquet with its declared types. Adds the ingestion
  * metadata {@code _source_file} and {@code _ingested_at}.
+ *
+ * <p>One reader serves one run: it remembers the files it has checked, so the run's preflight and
+ * its bronze builds list and check each location once.
  */
 public final class SourceReader {
   public static final String SOURCE_FILE = "_source_file";
@@ -31,6 +34,8 @@ public final class SourceReader {
 
   private final Warehouse warehouse;
   private final HadoopFiles files;
+  /** Files already checked, by location: a run checks every source before it builds anything. */
+  private final java.util.Map<String, List<String>> checked = new java.util.concurrent.ConcurrentHashMap<>();
 
   public SourceReader(Warehouse warehouse, HadoopFiles files) {
     this.warehouse = warehouse;
@@ -58,6 +63,10 @@ public final class SourceReader {
    */
   public List<String> check(SourceDefinition source, LocalDate partition) {
     String location = location(source, partition);
+    List<String> known = checked.get(location);
+    if (known != null) {
+      return known;
+    }
     List<String> dataFiles = files.dataFiles(location);
     if (dataFiles.isEmpty()) {
       throw Errors.missingSourceData(source.name(), partition, location, source.where());
@@ -72,6 +81,7 @@ public final class SourceReader {
         }
       }
     }
+    checked.put(location, dataFiles);
     return dataFiles;
   }
 
