@@ -39,7 +39,9 @@ public final class DefinitionLoader {
   private static final Set<String> DEFAULT_KEYS = Set.of("partition_column");
   private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema");
   private static final Set<String> TABLE_KEYS =
-      Set.of("layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules", "description");
+      Set.of(
+          "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
+          "max_quarantine_ratio", "description");
   private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
 
   private final Path file;
@@ -211,6 +213,18 @@ public final class DefinitionLoader {
       }
       allowEmpty = v.equals("true");
     }
+    double maxQuarantineRatio = TableDefinition.MAX_QUARANTINE_RATIO_DEFAULT;
+    if (keys.containsKey("max_quarantine_ratio")) {
+      String v = scalar(keys.get("max_quarantine_ratio"));
+      try {
+        maxQuarantineRatio = Double.parseDouble(v);
+      } catch (NumberFormatException e) {
+        maxQuarantineRatio = Double.NaN;
+      }
+      if (!(maxQuarantineRatio >= 0 && maxQuarantineRatio <= 1)) {
+        problem(keys.get("max_quarantine_ratio"), path + ".max_quarantine_ratio", "expected a share between 0 and 1 (e.g. 0.05), found '" + v + "'");
+      }
+    }
     List<RuleSpec> rules = new ArrayList<>();
     if (!allowEmpty) {
       rules.add(new RuleSpec(Rules.NOT_EMPTY, RuleGroup.ERROR, "built-in (opt out with allow_empty: true)"));
@@ -242,7 +256,7 @@ public final class DefinitionLoader {
     }
     Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
     return new TableDefinition(
-        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), where(m));
+        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), maxQuarantineRatio, where(m));
   }
 
   // ---- node helpers ----

@@ -2,6 +2,8 @@ package dev.strata.jobs.definition;
 
 import dev.strata.jobs.Errors;
 import dev.strata.quality.CompiledRule;
+import dev.strata.quality.RowLevelRules;
+import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleSpec;
 import dev.strata.quality.Rules;
 import dev.strata.transforms.TableTransform;
@@ -232,6 +234,14 @@ public final class PipelineValidator {
       Rules.Compilation c = Rules.compile(spec);
       if (!c.ok()) {
         problems.add(new Problem(at, "rule '" + spec.text() + "': " + c.problem()));
+        continue;
+      }
+      if (spec.group() == RuleGroup.QUARANTINE && !RowLevelRules.isRowLevel(c.rule())) {
+        problems.add(
+            new Problem(
+                at,
+                "rule '" + spec.text() + "' decides on the whole dataset, not row by row, so it cannot"
+                    + " quarantine rows; move it to error or warn (row-level types: " + RowLevelRules.rowLevelTypes() + ")"));
         continue;
       }
       for (String alias : Rules.referencedDatasets(c.rule())) {

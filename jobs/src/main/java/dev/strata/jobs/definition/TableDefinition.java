@@ -14,6 +14,8 @@ import java.util.List;
  * @param sqlFile a Spark SQL file referring to the inputs by name, or null
  * @param partitionColumn the column whose value is the partition being built
  * @param rules its DQDL rules by group, the built-in not-empty rule included unless opted out
+ * @param maxQuarantineRatio above this share of its rows quarantined, the build is blocked: a
+ *     flood of bad rows is an incident, not routine
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -24,4 +26,8 @@ public record TableDefinition(
     Path sqlFile,
     String partitionColumn,
     List<RuleSpec> rules,
-    String where) {}
+    double maxQuarantineRatio,
+    String where) {
+  /** The share of rows a table may quarantine unless it sets max_quarantine_ratio. */
+  public static final double MAX_QUARANTINE_RATIO_DEFAULT = 0.05;
+}

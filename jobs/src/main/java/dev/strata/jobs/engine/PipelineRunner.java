@@ -79,7 +79,7 @@ public final class PipelineRunner {
         if (blocker != null) {
           result =
               new TableBuildResult(
-                  table.name(), table.layer(), partition, BuildStatus.SKIPPED, -1, -1,
+                  table.name(), table.layer(), partition, BuildStatus.SKIPPED, RowCounts.NONE, -1,
                   java.time.Duration.ZERO, new dev.strata.quality.GateResult(List.of()),
                   "not built: upstream '" + blocker + "' did not publish " + partition);
         } else {

@@ -38,6 +38,16 @@ final class RunPrinter {
         total == 0 ? "-" : passed + "/" + total + " passed",
         r.duration().toMillis() / 1000.0,
         r.deltaVersion() < 0 ? "-" : "v" + r.deltaVersion());
+    if (r.counts().quarantined() > 0) {
+      out.printf(
+          Locale.ROOT,
+          "      quarantined %,d of %,d rows: %s%n",
+          r.counts().quarantined(),
+          r.counts().in(),
+          r.counts().quarantinedByRule().entrySet().stream()
+              .map(e -> e.getKey() + " (" + e.getValue() + ")")
+              .collect(java.util.stream.Collectors.joining(", ")));
+    }
     for (RuleResult rule : r.gate().results()) {
       if (!rule.passed()) {
         String mark = rule.blocks() ? "x" : "!";

@@ -12,7 +12,7 @@ import java.time.LocalDate;
  * @param layer its layer
  * @param partition the partition built
  * @param status what happened
- * @param rows rows staged (and published, if it was), or -1 if it never got that far
+ * @param counts where the rows went, or {@link RowCounts#NONE} if it never got that far
  * @param deltaVersion the Delta version that published the rows, or -1
  * @param duration wall time of the build
  * @param gate the rule results, empty if the gate did not run
@@ -23,8 +23,14 @@ public record TableBuildResult(
     Layer layer,
     LocalDate partition,
     BuildStatus status,
-    long rows,
+    RowCounts counts,
     long deltaVersion,
     Duration duration,
     GateResult gate,
-    String message) {}
+    String message) {
+
+  /** Rows that passed every row-level rule (published, if the gate passed), or -1. */
+  public long rows() {
+    return counts.published();
+  }
+}

@@ -8,7 +8,16 @@ import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.io.StagedPartition;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.size;
+
+import dev.strata.jobs.io.Quarantine;
 import dev.strata.quality.CompiledRule;
+import dev.strata.quality.RowLevelRules;
+import dev.strata.quality.RuleResult;
+import dev.strata.quality.RuleSpec;
 import dev.strata.quality.GateResult;
 import dev.strata.quality.QualityGate;
 import dev.strata.quality.RuleGroup;
@@ -19,9 +28,13 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -56,22 +69,31 @@ final class TableBuilder {
     try {
       Map<String, Dataset<Row>> inputs = readInputs(session, table, partition);
       Dataset<Row> output = transform(session, table, inputs, partition);
-      StagedPartition staged = StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging);
-      long rows = staged.rows().count();
+      // The transform is computed once, into staging; everything after reads what was staged.
+      StagedPartition staged =
+          StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output");
 
-      List<CompiledRule> datasetRules =
-          pipeline.rules(table.name()).stream()
-              .filter(r -> r.spec().group() != RuleGroup.QUARANTINE)
-              .toList();
-      GateResult gate = QualityGate.evaluate(staged.rows(), datasetRules, inputs);
+      List<CompiledRule> rowRules = rules(table, true);
+      Split split = rowRules.isEmpty() ? Split.none(staged) : split(session, table, partition, staged, rowRules, inputs, staging);
+      GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
+      if (!rowRules.isEmpty()) {
+        gate = withQuarantineRatio(table, gate, split.counts());
+      }
       if (!gate.passed()) {
-        // The staged rows stay for inspection; the table is untouched.
-        return result(table, partition, BuildStatus.BLOCKED, rows, -1, start, gate,
+        // The staged rows stay for inspection; the table and its quarantine are untouched.
+        return result(table, partition, BuildStatus.BLOCKED, split.counts(), -1, start, gate,
             "gate blocked publication; the rows it checked are at " + staging);
       }
-      long version = staged.commit(ctx.warehouse().tablePath(table.layer(), table.name()));
+      if (!rowRules.isEmpty()) {
+        // Quarantine first: if the table's commit then failed, a rejected row would be in both
+        // places until the re-run, never in neither.
+        Quarantine.replace(
+            session, ctx.warehouse().quarantinePath(table.name()), table.partitionColumn(),
+            split.good().dateTyped(), partition, split.bad(), split.counts().quarantined(), runId, ctx.clock().instant());
+      }
+      long version = split.good().commit(ctx.warehouse().tablePath(table.layer(), table.name()));
       ctx.files().delete(staging);
-      return result(table, partition, BuildStatus.PUBLISHED, rows, version, start, gate, "");
+      return result(table, partition, BuildStatus.PUBLISHED, split.counts(), version, start, gate, "");
     } catch (StrataException e) {
       BuildStatus status =
           switch (e.exitCode()) {
@@ -80,14 +102,79 @@ final class TableBuilder {
             default -> BuildStatus.FAILED;
           };
       cleanUp(staging);
-      return result(table, partition, status, -1, -1, start, new GateResult(List.of()), e.getMessage());
+      return result(table, partition, status, RowCounts.NONE, -1, start, new GateResult(List.of()), e.getMessage());
     } catch (Exception e) {
       cleanUp(staging);
       String message = Errors.buildFailed(table.name(), partition, e.getClass().getSimpleName(), e).getMessage();
-      return result(table, partition, BuildStatus.FAILED, -1, -1, start, new GateResult(List.of()), message);
+      return result(table, partition, BuildStatus.FAILED, RowCounts.NONE, -1, start, new GateResult(List.of()), message);
     } finally {
       session.sparkContext().clearJobGroup();
     }
+  }
+
+  /** The rows that may be published, the rejected ones, and the counts. */
+  private record Split(StagedPartition good, Dataset<Row> bad, RowCounts counts) {
+    static Split none(StagedPartition staged) {
+      long in = staged.rows().count();
+      return new Split(staged, null, new RowCounts(in, in, 0, 0, Map.of()));
+    }
+  }
+
+  /**
+   * Evaluates the row-level rules once, in one projection written to staging, and splits the staged
+   * rows by whether they failed any rule. Nothing is collected but one count per rule.
+   */
+  private Split split(
+      SparkSession session,
+      TableDefinition table,
+      LocalDate partition,
+      StagedPartition staged,
+      List<CompiledRule> rowRules,
+      Map<String, Dataset<Row>> inputs,
+      String staging) {
+    Dataset<Row> evaluated = RowLevelRules.withFailures(staged.rows(), rowRules, inputs);
+    StagedPartition all =
+        StagedPartition.stage(session, table.name(), evaluated, table.partitionColumn(), partition, staging + "/evaluated");
+    Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
+    Dataset<Row> bad = all.rows().where(failed);
+    StagedPartition good = all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES));
+    Map<String, Long> byRule = new TreeMap<>();
+    for (Row r : bad.select(explode(col(RowLevelRules.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
+      byRule.put(r.getString(0), r.getLong(1));
+    }
+    long in = all.rows().count();
+    long quarantined = bad.count();
+    return new Split(good, bad, new RowCounts(in, in - quarantined, quarantined, 0, byRule));
+  }
+
+  /** A flood of rejected rows is an incident: above the table's ratio, the gate fails. */
+  private static GateResult withQuarantineRatio(TableDefinition table, GateResult gate, RowCounts counts) {
+    double ratio = counts.in() == 0 ? 0 : (double) counts.quarantined() / counts.in();
+    boolean passed = ratio <= table.maxQuarantineRatio();
+    String message =
+        passed
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "%d of %d rows (%.1f%%) were quarantined, above max_quarantine_ratio %s; by rule: %s."
+                    + " Fix the source, or raise max_quarantine_ratio if this is expected",
+                counts.quarantined(), counts.in(), ratio * 100, table.maxQuarantineRatio(), counts.quarantinedByRule());
+    RuleSpec spec =
+        new RuleSpec(
+            "QuarantineRatio <= " + table.maxQuarantineRatio(), RuleGroup.ERROR,
+            table.where() + " tables." + table.name() + ".max_quarantine_ratio");
+    Map<String, Double> observed = new TreeMap<>();
+    observed.put("Table.QuarantinedRows", (double) counts.quarantined());
+    observed.put("Table.QuarantineRatio", ratio);
+    List<RuleResult> results = new ArrayList<>(gate.results());
+    results.add(new RuleResult(spec, passed, false, message, observed));
+    return new GateResult(results);
+  }
+
+  private List<CompiledRule> rules(TableDefinition table, boolean rowLevel) {
+    return pipeline.rules(table.name()).stream()
+        .filter(r -> (r.spec().group() == RuleGroup.QUARANTINE) == rowLevel)
+        .toList();
   }
 
   private void cleanUp(String staging) {
@@ -143,12 +230,12 @@ final class TableBuilder {
       TableDefinition table,
       LocalDate partition,
       BuildStatus status,
-      long rows,
+      RowCounts counts,
       long version,
       Instant start,
       GateResult gate,
       String message) {
     Duration duration = Duration.between(start, ctx.clock().instant());
-    return new TableBuildResult(table.name(), table.layer(), partition, status, rows, version, duration, gate, message);
+    return new TableBuildResult(table.name(), table.layer(), partition, status, counts, version, duration, gate, message);
   }
 }

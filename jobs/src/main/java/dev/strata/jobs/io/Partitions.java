@@ -28,12 +28,12 @@ public final class Partitions {
     return equalTo(isDate(schema.apply(column).dataType()), column, partition);
   }
 
-  static Column equalTo(boolean dateTyped, String column, LocalDate partition) {
+  public static Column equalTo(boolean dateTyped, String column, LocalDate partition) {
     return col(column).equalTo(dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString()));
   }
 
   /** The same selection as a Delta replaceWhere predicate. */
-  static String predicate(boolean dateTyped, String column, LocalDate partition) {
+  public static String predicate(boolean dateTyped, String column, LocalDate partition) {
     String literal = dateTyped ? "DATE'" + partition + "'" : "'" + partition + "'";
     return "`" + column + "` = " + literal;
   }

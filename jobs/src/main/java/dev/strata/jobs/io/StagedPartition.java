@@ -30,14 +30,25 @@ public final class StagedPartition {
   private final boolean dateTyped;
 
   private StagedPartition(
-      SparkSession spark, String table, String partitionColumn, LocalDate partition, String stagingPath, boolean dateTyped) {
+      SparkSession spark, String table, String partitionColumn, LocalDate partition, String stagingPath, boolean dateTyped,
+      Dataset<Row> rows) {
     this.spark = spark;
     this.table = table;
     this.partitionColumn = partitionColumn;
     this.partition = partition;
     this.stagingPath = stagingPath;
     this.dateTyped = dateTyped;
-    this.rows = spark.read().parquet(stagingPath);
+    this.rows = rows;
+  }
+
+  /** The same partition, publishing a subset of the staged rows (e.g. those no row-level rule rejected). */
+  public StagedPartition withRows(Dataset<Row> subset) {
+    return new StagedPartition(spark, table, partitionColumn, partition, stagingPath, dateTyped, subset);
+  }
+
+  /** True if the partition column is DATE, false if it is ISO text. */
+  public boolean dateTyped() {
+    return dateTyped;
   }
 
   /**
@@ -59,7 +70,8 @@ public final class StagedPartition {
       throw Errors.badPartitionColumn(table, partitionColumn, "has type " + type.simpleString());
     }
     rows.write().mode("overwrite").parquet(stagingPath);
-    return new StagedPartition(spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type));
+    return new StagedPartition(
+        spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type), spark.read().parquet(stagingPath));
   }
 
   /** The staged rows: what the gate checks and what {@link #commit} publishes. */

@@ -10,6 +10,7 @@ import java.time.LocalDate;
  *
  * <pre>
  *   &lt;root&gt;/&lt;layer&gt;/&lt;table&gt;/              Delta tables
+ *   &lt;root&gt;/_quarantine/&lt;table&gt;/            rejected rows with their reasons (Delta)
  *   &lt;root&gt;/_strata/reports/&lt;run_id&gt;/      quality reports
  *   &lt;root&gt;/_strata/staging/&lt;run_id&gt;/      data written but not yet published
  * </pre>
@@ -56,6 +57,11 @@ public final class Warehouse {
 
   public String tablePath(Layer layer, String table) {
     return root + "/" + layer.key() + "/" + table;
+  }
+
+  /** The quarantine of a table: its rejected rows with their reasons, partitioned like the table. */
+  public String quarantinePath(String table) {
+    return root + "/_quarantine/" + table;
   }
 
   public String reportDir(String runId) {

@@ -44,8 +44,15 @@ public final class QualityReport {
       t.put("layer", b.layer().key());
       t.put("partition", b.partition().toString());
       t.put("status", b.status().name());
-      if (b.rows() >= 0) {
+      if (b.counts().known()) {
         t.put("rows", b.rows());
+        ObjectNode counts = t.putObject("counts");
+        counts.put("in", b.counts().in());
+        counts.put("published", b.counts().published());
+        counts.put("quarantined", b.counts().quarantined());
+        counts.put("filtered", b.counts().filtered());
+        ObjectNode byRule = counts.putObject("quarantined_by_rule");
+        b.counts().quarantinedByRule().forEach(byRule::put);
       }
       if (b.deltaVersion() >= 0) {
         t.put("delta_version", b.deltaVersion());

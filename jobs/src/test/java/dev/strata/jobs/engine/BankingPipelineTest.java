@@ -124,7 +124,8 @@ class BankingPipelineTest {
     assertThat(report.get("ended_at").asText()).isNotEmpty();
     JsonNode summary = report.get("summary");
     int rules = report.get("rules").size();
-    assertThat(rules).isEqualTo(2 * (2 + 2 + 6 + 6 + 3 + 6 + 5));
+    // Per table: its dataset-level rules, plus the quarantine-ratio check where it has row-level rules.
+    assertThat(rules).isEqualTo(2 * (2 + 2 + (4 + 1) + (4 + 1) + 3 + 6 + 5));
     assertThat(summary.get("total").asInt()).isEqualTo(rules);
     assertThat(summary.get("passed").asInt()).isEqualTo(rules);
     assertThat(summary.get("failed").asInt()).isZero();

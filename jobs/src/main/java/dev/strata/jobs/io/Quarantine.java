@@ -1,0 +1,72 @@
+package dev.strata.jobs.io;
+
+import static org.apache.spark.sql.functions.lit;
+
+import io.delta.tables.DeltaTable;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Arrays;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * A table's quarantine, {@code <warehouse>/_quarantine/<table>/}: a Delta table, partitioned like the
+ * table, holding the rows a build rejected, each with every original column and
+ * <ul>
+ *   <li>{@value #FAILED_RULES}: the rules it failed (or {@code malformed: ...} for input that could not be read),
+ *   <li>{@value #RUN_ID} and {@value #QUARANTINED_AT}: which run rejected it, and when,
+ *   <li>{@value #SOURCE_FILE}: the landing file it came from, where known,
+ *   <li>{@value #RAW_LINE}: the line as it arrived, for malformed input.
+ * </ul>
+ * A build replaces its partition of the quarantine like it replaces its partition of the table, so
+ * a re-run never piles up duplicates.
+ */
+public final class Quarantine {
+  public static final String FAILED_RULES = "_strata_failed_rules";
+  public static final String RUN_ID = "_strata_run_id";
+  public static final String QUARANTINED_AT = "_strata_quarantined_at";
+  public static final String SOURCE_FILE = SourceReader.SOURCE_FILE;
+  public static final String RAW_LINE = "_strata_raw_line";
+
+  private Quarantine() {}
+
+  /**
+   * Replaces one partition of a table's quarantine with {@code rows} in one Delta commit (clearing
+   * it if there are none). New columns are merged into the quarantine's schema: it keeps whatever
+   * the table or its input looked like when a row was rejected.
+   *
+   * @param rows rejected rows, with {@link #FAILED_RULES}
+   * @param count how many rows that is (already known to the caller)
+   */
+  public static void replace(
+      SparkSession spark,
+      String path,
+      String partitionColumn,
+      boolean dateTyped,
+      LocalDate partition,
+      Dataset<Row> rows,
+      long count,
+      String runId,
+      Instant at) {
+    boolean exists = DeltaTable.isDeltaTable(spark, path);
+    if (!exists && count == 0) {
+      return;
+    }
+    Dataset<Row> out = rows.withColumn(RUN_ID, lit(runId)).withColumn(QUARANTINED_AT, lit(Timestamp.from(at)));
+    for (String meta : new String[] {SOURCE_FILE, RAW_LINE}) {
+      if (!Arrays.asList(out.columns()).contains(meta)) {
+        out = out.withColumn(meta, lit(null).cast(DataTypes.StringType));
+      }
+    }
+    out.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", Partitions.predicate(dateTyped, partitionColumn, partition))
+        .option("mergeSchema", "true")
+        .partitionBy(partitionColumn)
+        .save(path);
+  }
+}
