@@ -107,6 +107,37 @@ public final class Errors {
         null);
   }
 
+  public static JobFailedException rowsRemovedWithoutReason(
+      String table, LocalDate partition, String input, long in, long out) {
+    return new JobFailedException(
+        String.format(
+            "Cannot publish '%s' for %s: its input '%s' has %d rows but the transform produced %d, and"
+                + " the table declares no filter or deduplication. Rows must not disappear silently:"
+                + " declare why with `removes: <reason>` on the table, or fix the transform.",
+            table, partition, input, in, out),
+        null);
+  }
+
+  public static JobFailedException rowsMultiplied(String table, LocalDate partition, String input, long in, long out) {
+    return new JobFailedException(
+        String.format(
+            "Cannot publish '%s' for %s: the transform produced %d rows from the %d rows of '%s'. A"
+                + " join that matches a row more than once multiplies rows; fix the join keys, or"
+                + " declare `rows_from: aggregate` if the table's rows are computed one per group.",
+            table, partition, out, in, input),
+        null);
+  }
+
+  public static JobFailedException rowsUnaccounted(
+      String table, LocalDate partition, long in, long published, long quarantined, long filtered) {
+    return new JobFailedException(
+        String.format(
+            "Cannot publish '%s' for %s: %d rows in, but %d published + %d quarantined + %d filtered ="
+                + " %d. Nothing was published; this is a bug in Strata, please report it.",
+            table, partition, in, published, quarantined, filtered, published + quarantined + filtered),
+        null);
+  }
+
   public static JobFailedException badPartitionColumn(String table, String column, String found) {
     return new JobFailedException(
         String.format(

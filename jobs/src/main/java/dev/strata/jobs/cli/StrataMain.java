@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       RunCommand.class,
       GenerateCommand.class,
+      QuarantineCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -39,7 +40,7 @@ public final class StrataMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, generate, demo");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, generate, quarantine, demo");
   }
 
   public static void main(String[] args) {

@@ -41,7 +41,7 @@ public final class DefinitionLoader {
   private static final Set<String> TABLE_KEYS =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
-          "max_quarantine_ratio", "description");
+          "max_quarantine_ratio", "rows_from", "removes", "description");
   private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
 
   private final Path file;
@@ -213,6 +213,14 @@ public final class DefinitionLoader {
       }
       allowEmpty = v.equals("true");
     }
+    String rowsFrom = optionalString(keys, "rows_from", inputs.size() == 1 ? inputs.get(0) : null);
+    String removes = optionalString(keys, "removes", null);
+    if (rowsFrom == null) {
+      problem(
+          m, path + ".rows_from",
+          "a table with several inputs must say whose rows it carries: rows_from: <one of its inputs>,"
+              + " or rows_from: aggregate if its rows are computed (one per group)");
+    }
     double maxQuarantineRatio = TableDefinition.MAX_QUARANTINE_RATIO_DEFAULT;
     if (keys.containsKey("max_quarantine_ratio")) {
       String v = scalar(keys.get("max_quarantine_ratio"));
@@ -256,7 +264,7 @@ public final class DefinitionLoader {
     }
     Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
     return new TableDefinition(
-        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), maxQuarantineRatio, where(m));
+        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio, where(m));
   }
 
   // ---- node helpers ----

@@ -125,6 +125,12 @@ public final class PipelineValidator {
     if (t.inputs().isEmpty()) {
       problems.add(new Problem(at, "a table must have at least one input"));
     }
+    if (t.rowsFrom() != null && !t.rowsFrom().equals(TableDefinition.AGGREGATE) && !t.inputs().contains(t.rowsFrom())) {
+      problems.add(
+          new Problem(
+              t.where() + " tables." + t.name() + ".rows_from",
+              "'" + t.rowsFrom() + "' is not an input of the table; name one of " + t.inputs() + ", or aggregate"));
+    }
     for (String input : t.inputs()) {
       if (input.equals(t.name())) {
         problems.add(new Problem(at, "the table lists itself as an input"));

@@ -57,7 +57,7 @@ public final class PipelineRunner {
         pipeline.name(), partitions.size(), RunRequest.MAX_PARTITIONS);
     List<TableDefinition> tables =
         pipeline.tablesInOrder().stream()
-            .filter(t -> request.layer().isEmpty() || request.layer().get() == t.layer())
+            .filter(t -> request.includes(t.name(), t.layer()))
             .toList();
     SourceReader sources = new SourceReader(ctx.warehouse(), ctx.files());
     preflight(sources, pipeline, tables, partitions);

@@ -48,6 +48,9 @@ final class RunPrinter {
               .map(e -> e.getKey() + " (" + e.getValue() + ")")
               .collect(java.util.stream.Collectors.joining(", ")));
     }
+    if (r.counts().filtered() > 0) {
+      out.printf(Locale.ROOT, "      filtered %,d rows: %s%n", r.counts().filtered(), r.counts().filteredReason());
+    }
     for (RuleResult rule : r.gate().results()) {
       if (!rule.passed()) {
         String mark = rule.blocks() ? "x" : "!";

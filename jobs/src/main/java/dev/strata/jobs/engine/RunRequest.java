@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What to run: an inclusive range of partitions, optionally one layer only.
@@ -12,8 +13,22 @@ import java.util.Optional;
  * @param from the first partition
  * @param to the last partition (inclusive)
  * @param layer build only this layer's tables; upstream layers are read as published
+ * @param tables build only these tables (empty: every table); the others are read as published
  */
-public record RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
+public record RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables) {
+  public RunRequest {
+    tables = Set.copyOf(tables);
+  }
+
+  public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
+    this(from, to, layer, Set.of());
+  }
+
+  /** Whether a table is part of this run. */
+  public boolean includes(String table, Layer tableLayer) {
+    return (layer.isEmpty() || layer.get() == tableLayer) && (tables.isEmpty() || tables.contains(table));
+  }
+
   /** The most partitions one run may cover; a longer range is almost always a typo. */
   public static final int MAX_PARTITIONS = 3660;
 

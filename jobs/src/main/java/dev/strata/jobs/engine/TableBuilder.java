@@ -8,6 +8,7 @@ import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.io.StagedPartition;
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.not;
@@ -64,36 +65,51 @@ final class TableBuilder {
   TableBuildResult build(TableDefinition table, LocalDate partition) {
     Instant start = ctx.clock().instant();
     SparkSession session = ctx.spark().newSession();
+    // With column pruning, Spark's CSV parser checks only the columns a query needs, so whether a
+    // line counts as malformed would depend on the query; every count must see the same rows.
+    session.conf().set("spark.sql.csv.parser.columnPruning.enabled", "false");
     session.sparkContext().setJobGroup(runId, table.name() + " " + partition, false);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
     try {
-      Map<String, Dataset<Row>> inputs = readInputs(session, table, partition);
+      Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
+      List<Dataset<Row>> malformed = new ArrayList<>();
+      readInputs(session, table, partition, inputs, malformed);
       Dataset<Row> output = transform(session, table, inputs, partition);
       // The transform is computed once, into staging; everything after reads what was staged.
       StagedPartition staged =
           StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output");
 
       List<CompiledRule> rowRules = rules(table, true);
+      boolean quarantines = !rowRules.isEmpty() || !malformed.isEmpty();
       Split split = rowRules.isEmpty() ? Split.none(staged) : split(session, table, partition, staged, rowRules, inputs, staging);
+      if (!malformed.isEmpty()) {
+        split = withMalformed(session, table, partition, split, malformed, staging);
+      }
+      RowCounts counts = account(table, partition, inputs, split);
       GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
-      if (!rowRules.isEmpty()) {
-        gate = withQuarantineRatio(table, gate, split.counts());
+      if (quarantines) {
+        gate = withQuarantineRatio(table, gate, counts);
       }
       if (!gate.passed()) {
         // The staged rows stay for inspection; the table and its quarantine are untouched.
-        return result(table, partition, BuildStatus.BLOCKED, split.counts(), -1, start, gate,
+        return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
             "gate blocked publication; the rows it checked are at " + staging);
       }
-      if (!rowRules.isEmpty()) {
+      if (quarantines) {
         // Quarantine first: if the table's commit then failed, a rejected row would be in both
         // places until the re-run, never in neither.
+        Dataset<Row> bad =
+            split.bad() != null
+                ? split.bad()
+                : split.good().rows().limit(0)
+                    .withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
         Quarantine.replace(
             session, ctx.warehouse().quarantinePath(table.name()), table.partitionColumn(),
-            split.good().dateTyped(), partition, split.bad(), split.counts().quarantined(), runId, ctx.clock().instant());
+            split.good().dateTyped(), partition, bad, counts.quarantined(), runId, ctx.clock().instant());
       }
       long version = split.good().commit(ctx.warehouse().tablePath(table.layer(), table.name()));
       ctx.files().delete(staging);
-      return result(table, partition, BuildStatus.PUBLISHED, split.counts(), version, start, gate, "");
+      return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
     } catch (StrataException e) {
       BuildStatus status =
           switch (e.exitCode()) {
@@ -112,11 +128,18 @@ final class TableBuilder {
     }
   }
 
-  /** The rows that may be published, the rejected ones, and the counts. */
-  private record Split(StagedPartition good, Dataset<Row> bad, RowCounts counts) {
+  /**
+   * The rows that may be published, the rejected ones, and how many of each, counted from the
+   * staged data itself.
+   *
+   * @param output rows the transform produced
+   * @param malformed rows of the input that could not be read (bronze), all rejected
+   */
+  private record Split(
+      StagedPartition good, Dataset<Row> bad, long output, long published, long quarantined, long malformed, Map<String, Long> byRule) {
     static Split none(StagedPartition staged) {
-      long in = staged.rows().count();
-      return new Split(staged, null, new RowCounts(in, in, 0, 0, Map.of()));
+      long out = staged.rows().count();
+      return new Split(staged, null, out, out, 0, 0, Map.of());
     }
   }
 
@@ -142,9 +165,56 @@ final class TableBuilder {
     for (Row r : bad.select(explode(col(RowLevelRules.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
       byRule.put(r.getString(0), r.getLong(1));
     }
-    long in = all.rows().count();
-    long quarantined = bad.count();
-    return new Split(good, bad, new RowCounts(in, in - quarantined, quarantined, 0, byRule));
+    return new Split(good, bad, all.rows().count(), good.rows().count(), bad.count(), 0, byRule);
+  }
+
+  /** Adds input that could not be read (bronze) to the rejected rows, staged once and counted. */
+  private Split withMalformed(
+      SparkSession session, TableDefinition table, LocalDate partition, Split split, List<Dataset<Row>> malformed, String staging) {
+    Dataset<Row> all = malformed.get(0);
+    for (Dataset<Row> m : malformed.subList(1, malformed.size())) {
+      all = all.unionByName(m, true);
+    }
+    // Rows read from this partition's landing files belong to it, whatever their own column says.
+    all = all.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
+    StagedPartition staged =
+        StagedPartition.stage(session, table.name(), all, table.partitionColumn(), partition, staging + "/malformed");
+    long count = staged.rows().count();
+    if (count == 0) {
+      return split;
+    }
+    Map<String, Long> byRule = new TreeMap<>(split.byRule());
+    for (Row r : staged.rows().select(explode(col(Quarantine.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
+      byRule.merge(r.getString(0), r.getLong(1), Long::sum);
+    }
+    Dataset<Row> bad = split.bad() == null ? staged.rows() : split.bad().unionByName(staged.rows(), true);
+    return new Split(split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, byRule);
+  }
+
+  /**
+   * Accounts for every row: {@code in = published + quarantined + filtered}, where {@code in} is
+   * the rows of the table's {@code rows_from} input (plus its malformed input) and {@code
+   * filtered} what the transform removed. Rows removed without a declared reason, rows the
+   * transform multiplied, or counts that do not add up fail the build.
+   */
+  private RowCounts account(TableDefinition table, LocalDate partition, Map<String, Dataset<Row>> inputs, Split split) {
+    long fromInput =
+        table.rowsFrom().equals(TableDefinition.AGGREGATE) ? split.output() : inputs.get(table.rowsFrom()).count();
+    long filtered = fromInput - split.output();
+    if (filtered < 0) {
+      throw Errors.rowsMultiplied(table.name(), partition, table.rowsFrom(), fromInput, split.output());
+    }
+    if (filtered > 0 && table.removes() == null) {
+      throw Errors.rowsRemovedWithoutReason(table.name(), partition, table.rowsFrom(), fromInput, split.output());
+    }
+    RowCounts counts =
+        new RowCounts(
+            fromInput + split.malformed(), split.published(), split.quarantined(), filtered, split.byRule(),
+            filtered > 0 ? table.removes() : null);
+    if (!counts.balanced()) {
+      throw Errors.rowsUnaccounted(table.name(), partition, counts.in(), counts.published(), counts.quarantined(), counts.filtered());
+    }
+    return counts;
   }
 
   /** A flood of rejected rows is an incident: above the table's ratio, the gate fails. */
@@ -185,17 +255,20 @@ final class TableBuilder {
     }
   }
 
-  private Map<String, Dataset<Row>> readInputs(SparkSession session, TableDefinition table, LocalDate partition) {
-    Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
+  private void readInputs(
+      SparkSession session, TableDefinition table, LocalDate partition, Map<String, Dataset<Row>> inputs, List<Dataset<Row>> malformed) {
     for (String input : table.inputs()) {
       var source = pipeline.definition().source(input);
       if (source.isPresent()) {
-        inputs.put(input, sources.read(session, source.get(), partition, ingestedAt));
+        SourceReader.SourceRows read = sources.read(session, source.get(), partition, ingestedAt);
+        inputs.put(input, read.rows());
+        if (read.malformed() != null) {
+          malformed.add(read.malformed());
+        }
       } else {
         inputs.put(input, readTable(session, table.name(), pipeline.table(input), partition));
       }
     }
-    return inputs;
   }
 
   private Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, LocalDate partition) {

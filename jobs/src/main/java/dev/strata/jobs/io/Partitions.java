@@ -29,7 +29,12 @@ public final class Partitions {
   }
 
   public static Column equalTo(boolean dateTyped, String column, LocalDate partition) {
-    return col(column).equalTo(dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString()));
+    return col(column).equalTo(literal(dateTyped, partition));
+  }
+
+  /** The partition's value as a DATE or ISO-text literal. */
+  public static Column literal(boolean dateTyped, LocalDate partition) {
+    return dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString());
   }
 
   /** The same selection as a Delta replaceWhere predicate. */

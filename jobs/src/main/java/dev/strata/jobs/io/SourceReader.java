@@ -1,7 +1,16 @@
 package dev.strata.jobs.io;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.ColumnSpec;
@@ -10,9 +19,12 @@ import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -35,7 +47,9 @@ public final class SourceReader {
   private final Warehouse warehouse;
   private final HadoopFiles files;
   /** Files already checked, by location: a run checks every source before it builds anything. */
-  private final java.util.Map<String, List<String>> checked = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Inspected> checked = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final String CORRUPT = "_strata_corrupt_record";
+  private static final String REASONS = "_strata_malformed";
 
   public SourceReader(Warehouse warehouse, HadoopFiles files) {
     this.warehouse = warehouse;
@@ -56,14 +70,29 @@ public final class SourceReader {
   }
 
   /**
-   * Checks that the source has files for the partition and that every CSV header matches the
-   * declared schema; reads nothing else. Throws the exit-2 error otherwise.
+   * Checks that the source has files for the partition and that no CSV header lacks a declared
+   * column; reads nothing else. Throws the exit-2 error otherwise. A header with extra columns is
+   * not an error here: {@link #read} quarantines that file's lines.
    *
    * @return the data files
    */
   public List<String> check(SourceDefinition source, LocalDate partition) {
+    return inspect(source, partition).all();
+  }
+
+  /** The files of a location: those to read, and those whose header has undeclared columns. */
+  private record Inspected(List<String> readable, Map<String, List<String>> extraColumns) {
+    List<String> all() {
+      List<String> files = new ArrayList<>(readable);
+      files.addAll(extraColumns.keySet());
+      files.sort(null);
+      return files;
+    }
+  }
+
+  private Inspected inspect(SourceDefinition source, LocalDate partition) {
     String location = location(source, partition);
-    List<String> known = checked.get(location);
+    Inspected known = checked.get(location);
     if (known != null) {
       return known;
     }
@@ -71,31 +100,128 @@ public final class SourceReader {
     if (dataFiles.isEmpty()) {
       throw Errors.missingSourceData(source.name(), partition, location, source.where());
     }
+    List<String> readable = new ArrayList<>();
+    Map<String, List<String>> extra = new LinkedHashMap<>();
     if (source.format().equals("csv") && "true".equalsIgnoreCase(source.options().get("header"))) {
-      String sep = source.options().getOrDefault("sep", source.options().getOrDefault("delimiter", ","));
       for (String file : dataFiles) {
         String line = files.firstLine(file);
-        List<String> header = line == null ? List.of() : splitHeader(line, sep);
-        if (!header.equals(source.columnNames())) {
+        List<String> header = line == null ? List.of() : splitHeader(line, separator(source));
+        if (header.equals(source.columnNames())) {
+          readable.add(file);
+        } else if (header.containsAll(source.columnNames())
+            && header.stream().filter(source.columnNames()::contains).toList().equals(source.columnNames())) {
+          extra.put(file, header.stream().filter(c -> !source.columnNames().contains(c)).toList());
+        } else {
           throw Errors.headerMismatch(source.name(), file, header, source.columnNames(), source.where());
         }
       }
+    } else {
+      readable.addAll(dataFiles);
     }
-    checked.put(location, dataFiles);
-    return dataFiles;
+    Inspected inspected = new Inspected(readable, extra);
+    checked.put(location, inspected);
+    return inspected;
   }
 
-  /** The source's rows for a partition, as ingested, with ingestion metadata. */
-  public Dataset<Row> read(SparkSession spark, SourceDefinition source, LocalDate partition, Timestamp ingestedAt) {
-    List<String> dataFiles = check(source, partition);
+  /**
+   * A source's rows for one partition: those that can be read as declared, and the malformed ones.
+   *
+   * @param rows the declared columns (CSV and JSON as text, Parquet typed), {@value #SOURCE_FILE}
+   *     and {@value #INGESTED_AT}
+   * @param malformed rows that cannot be used, with the declared columns where they could be read,
+   *     {@value #SOURCE_FILE}, {@link Quarantine#RAW_LINE} and {@link Quarantine#FAILED_RULES}
+   *     (reasons starting with {@code malformed:}); null if the format cannot have any
+   */
+  public record SourceRows(Dataset<Row> rows, Dataset<Row> malformed) {}
+
+  /**
+   * Reads a source for a partition, as ingested, separating what cannot be used: a line that does
+   * not parse or has the wrong number of fields, a value that does not cast to its declared type, a
+   * file whose header has columns the source does not declare.
+   */
+  public SourceRows read(SparkSession spark, SourceDefinition source, LocalDate partition, Timestamp ingestedAt) {
+    Inspected inspected = inspect(source, partition);
+    if (source.format().equals("parquet")) {
+      StructType schema = new StructType();
+      for (ColumnSpec c : source.schema()) {
+        schema = schema.add(c.name(), c.type(), true);
+      }
+      Dataset<Row> rows =
+          spark.read().format("parquet").options(source.options()).schema(schema).load(inspected.readable().toArray(String[]::new));
+      return new SourceRows(rows.select(col("*"), col("_metadata.file_path").as(SOURCE_FILE), lit(ingestedAt).as(INGESTED_AT)), null);
+    }
     StructType schema = new StructType();
     for (ColumnSpec c : source.schema()) {
-      schema = schema.add(c.name(), source.format().equals("parquet") ? c.type() : DataTypes.StringType, true);
+      schema = schema.add(c.name(), DataTypes.StringType, true);
     }
-    Dataset<Row> rows =
-        spark.read().format(source.format()).options(source.options()).schema(schema)
-            .load(dataFiles.toArray(String[]::new));
-    return rows.select(col("*"), col("_metadata.file_path").as(SOURCE_FILE), lit(ingestedAt).as(INGESTED_AT));
+    schema = schema.add(CORRUPT, DataTypes.StringType, true);
+    List<Column> reasons = new ArrayList<>();
+    reasons.add(
+        when(col(CORRUPT).isNotNull(),
+            lit(source.format().equals("csv")
+                ? "malformed: the line does not split into the " + source.schema().size() + " declared fields"
+                : "malformed: the line is not a JSON object of the declared fields")));
+    for (ColumnSpec c : source.schema()) {
+      if (c.type().equals(DataTypes.StringType)) {
+        continue;
+      }
+      Column raw = trim(col(c.name()));
+      reasons.add(
+          when(col(CORRUPT).isNull().and(raw.notEqual(lit(""))).and(raw.cast(c.type()).isNull()),
+              lit("malformed: " + c.name() + " is not a " + c.type().simpleString())));
+    }
+    Column reasonList = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
+    List<Column> declared = source.columnNames().stream().map(n -> col("`" + n + "`")).toList();
+    Column rawLine =
+        source.format().equals("csv")
+            ? coalesce(col(CORRUPT), concat_ws(separator(source), declared.toArray(Column[]::new)))
+            : coalesce(col(CORRUPT), to_json(struct(declared.toArray(Column[]::new))));
+
+    Dataset<Row> parsed =
+        inspected.readable().isEmpty()
+            ? spark.createDataFrame(List.of(), schema).withColumn(SOURCE_FILE, lit(null).cast(DataTypes.StringType))
+            : spark.read()
+                .format(source.format())
+                .options(source.options())
+                .option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", CORRUPT)
+                .schema(schema)
+                .load(inspected.readable().toArray(String[]::new))
+                .select(col("*"), col("_metadata.file_path").as(SOURCE_FILE));
+    Dataset<Row> flagged = parsed.withColumn(REASONS, reasonList);
+
+    List<Column> good = new ArrayList<>(declared);
+    good.add(col(SOURCE_FILE));
+    good.add(lit(ingestedAt).as(INGESTED_AT));
+    Dataset<Row> rows = flagged.where(size(col(REASONS)).equalTo(0)).select(good.toArray(Column[]::new));
+
+    List<Column> bad = new ArrayList<>(declared);
+    bad.add(col(SOURCE_FILE));
+    bad.add(rawLine.as(Quarantine.RAW_LINE));
+    bad.add(col(REASONS).as(Quarantine.FAILED_RULES));
+    Dataset<Row> malformed = flagged.where(size(col(REASONS)).gt(0)).select(bad.toArray(Column[]::new));
+
+    for (var e : inspected.extraColumns().entrySet()) {
+      malformed = malformed.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
+    }
+    return new SourceRows(rows, malformed);
+  }
+
+  /** Every data line of a file whose header has undeclared columns, as malformed. */
+  private Dataset<Row> extraColumnLines(SparkSession spark, SourceDefinition source, String file, List<String> extra) {
+    String header = files.firstLine(file);
+    return spark.read()
+        .text(file)
+        .where(col("value").notEqual(lit(header)))
+        .select(
+            col("_metadata.file_path").as(SOURCE_FILE),
+            col("value").as(Quarantine.RAW_LINE),
+            array(lit("malformed: the file's header has column(s) " + extra + " that the source does not declare"))
+                .as(Quarantine.FAILED_RULES));
+  }
+
+  private static String separator(SourceDefinition source) {
+    return source.options().getOrDefault("sep", source.options().getOrDefault("delimiter", ","));
   }
 
   static List<String> splitHeader(String line, String sep) {

@@ -1,6 +1,8 @@
 package dev.strata.jobs.io;
 
 
+import static org.apache.spark.sql.functions.not;
+
 import dev.strata.jobs.Errors;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
@@ -55,7 +57,7 @@ public final class StagedPartition {
    * Writes a table's new rows for one partition to staging.
    *
    * @throws dev.strata.jobs.StrataException.JobFailedException if the rows lack the partition
-   *     column or it is neither DATE nor STRING
+   *     column, it is neither DATE nor STRING, or a row belongs to another partition
    */
   public static StagedPartition stage(
       SparkSession spark, String table, Dataset<Row> rows, String partitionColumn, LocalDate partition, String stagingPath) {
@@ -70,8 +72,14 @@ public final class StagedPartition {
       throw Errors.badPartitionColumn(table, partitionColumn, "has type " + type.simpleString());
     }
     rows.write().mode("overwrite").parquet(stagingPath);
-    return new StagedPartition(
-        spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type), spark.read().parquet(stagingPath));
+    StagedPartition staged =
+        new StagedPartition(
+            spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type), spark.read().parquet(stagingPath));
+    long outside = staged.rows.where(staged.inPartition().isNull().or(not(staged.inPartition()))).count();
+    if (outside > 0) {
+      throw Errors.partitionMismatch(table, partition, partitionColumn, outside);
+    }
+    return staged;
   }
 
   /** The staged rows: what the gate checks and what {@link #commit} publishes. */
@@ -99,10 +107,6 @@ public final class StagedPartition {
    * @return the Delta version that holds the new rows
    */
   public long commit(String tablePath) {
-    long outside = rows.where(inPartition().isNull().or(inPartition().unary_$bang())).count();
-    if (outside > 0) {
-      throw Errors.partitionMismatch(table, partition, partitionColumn, outside);
-    }
     rows.write()
         .format("delta")
         .mode("overwrite")

@@ -51,6 +51,9 @@ public final class QualityReport {
         counts.put("published", b.counts().published());
         counts.put("quarantined", b.counts().quarantined());
         counts.put("filtered", b.counts().filtered());
+        if (b.counts().filteredReason() != null) {
+          counts.put("filtered_reason", b.counts().filteredReason());
+        }
         ObjectNode byRule = counts.putObject("quarantined_by_rule");
         b.counts().quarantinedByRule().forEach(byRule::put);
       }

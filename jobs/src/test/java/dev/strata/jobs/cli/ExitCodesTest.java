@@ -196,13 +196,13 @@ class ExitCodesTest {
 
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
     assertThat(outcome.out())
-        .containsPattern("bronze +b +PUBLISHED +2 +1/2 passed")
+        .containsPattern("bronze +b +PUBLISHED +2 +2/3 passed")
         .contains("! warn rule IsComplete \"email\" failed on b 2024-01-01: observed Column.email.Completeness=0.5");
     assertThat(new Tables(dir.resolve("wh")).count("bronze", "b", DAY)).isEqualTo(2);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("Quality report: (\\S+)").matcher(outcome.out());
     assertThat(m.find()).isTrue();
     String report = Files.readString(Path.of(java.net.URI.create(m.group(1))));
-    assertThat(report).contains("\"warned\" : 1").contains("\"pass_rate\" : 50.0").contains("\"outcome\" : \"FAILED\"");
+    assertThat(report).contains("\"warned\" : 1").contains("\"pass_rate\" : 66.7").contains("\"outcome\" : \"FAILED\"");
   }
 
   @Test

@@ -105,8 +105,9 @@ class PipelineValidatorTest {
         .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[2]").contains("compares with 'other', which is not an input"))
         .anySatisfy(s -> assertThat(s).contains("tables.g.transform").contains("does not implement dev.strata.transforms.TableTransform"))
         .anySatisfy(s -> assertThat(s).contains("q.sql").contains("reads 's', which is not an input"))
-        .anySatisfy(s -> assertThat(s).contains("bad.sql:1").contains("the SQL does not parse"));
-    assertThat(m).hasSize(9);
+        .anySatisfy(s -> assertThat(s).contains("bad.sql:1").contains("the SQL does not parse"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.rows_from").contains("must say whose rows it carries"));
+    assertThat(m).hasSize(10);
   }
 
   @Test
@@ -122,6 +123,7 @@ class PipelineValidatorTest {
               s1:
                 layer: silver
                 inputs: [b, s3]
+                rows_from: b
                 sql: s.sql
               s2:
                 layer: silver
@@ -150,6 +152,7 @@ class PipelineValidatorTest {
               s:
                 layer: silver
                 inputs: [raw, g]
+                rows_from: nope
                 sql: b.sql
               g:
                 layer: gold
@@ -167,7 +170,8 @@ class PipelineValidatorTest {
         .anySatisfy(s -> assertThat(s).contains("source 'raw' feeds a silver table"))
         .anySatisfy(s -> assertThat(s).contains("a silver table cannot read 'g', a gold table"))
         .anySatisfy(s -> assertThat(s).contains("tables.g.allow_empty").contains("expected true or false"))
-        .anySatisfy(s -> assertThat(s).contains("tables.x.layer").contains("unknown layer 'platinum'"));
+        .anySatisfy(s -> assertThat(s).contains("tables.x.layer").contains("unknown layer 'platinum'"))
+        .anySatisfy(s -> assertThat(s).contains("tables.s.rows_from").contains("'nope' is not an input of the table"));
   }
 
   @Test
