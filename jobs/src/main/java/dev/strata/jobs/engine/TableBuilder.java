@@ -83,7 +83,7 @@ final class TableBuilder {
       boolean quarantines = !rowRules.isEmpty() || !malformed.isEmpty();
       Split split = rowRules.isEmpty() ? Split.none(staged) : split(session, table, partition, staged, rowRules, inputs, staging);
       if (!malformed.isEmpty()) {
-        split = withMalformed(session, table, partition, split, malformed, staging);
+        split = withMalformed(table, partition, split, malformed);
       }
       RowCounts counts = account(table, partition, inputs, split);
       GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
@@ -138,7 +138,7 @@ final class TableBuilder {
   private record Split(
       StagedPartition good, Dataset<Row> bad, long output, long published, long quarantined, long malformed, Map<String, Long> byRule) {
     static Split none(StagedPartition staged) {
-      long out = staged.rows().count();
+      long out = staged.rowCount();
       return new Split(staged, null, out, out, 0, 0, Map.of());
     }
   }
@@ -165,29 +165,26 @@ final class TableBuilder {
     for (Row r : bad.select(explode(col(RowLevelRules.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
       byRule.put(r.getString(0), r.getLong(1));
     }
-    return new Split(good, bad, all.rows().count(), good.rows().count(), bad.count(), 0, byRule);
+    return new Split(good, bad, all.rowCount(), good.rows().count(), bad.count(), 0, byRule);
   }
 
-  /** Adds input that could not be read (bronze) to the rejected rows, staged once and counted. */
-  private Split withMalformed(
-      SparkSession session, TableDefinition table, LocalDate partition, Split split, List<Dataset<Row>> malformed, String staging) {
+  /** Adds input that could not be read (bronze, already staged with the source) to the rejected rows. */
+  private Split withMalformed(TableDefinition table, LocalDate partition, Split split, List<Dataset<Row>> malformed) {
     Dataset<Row> all = malformed.get(0);
     for (Dataset<Row> m : malformed.subList(1, malformed.size())) {
       all = all.unionByName(m, true);
     }
     // Rows read from this partition's landing files belong to it, whatever their own column says.
     all = all.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
-    StagedPartition staged =
-        StagedPartition.stage(session, table.name(), all, table.partitionColumn(), partition, staging + "/malformed");
-    long count = staged.rows().count();
+    long count = all.count();
     if (count == 0) {
       return split;
     }
     Map<String, Long> byRule = new TreeMap<>(split.byRule());
-    for (Row r : staged.rows().select(explode(col(Quarantine.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
+    for (Row r : all.select(explode(col(Quarantine.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
       byRule.merge(r.getString(0), r.getLong(1), Long::sum);
     }
-    Dataset<Row> bad = split.bad() == null ? staged.rows() : split.bad().unionByName(staged.rows(), true);
+    Dataset<Row> bad = split.bad() == null ? all : split.bad().unionByName(all, true);
     return new Split(split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, byRule);
   }
 
@@ -261,10 +258,12 @@ final class TableBuilder {
       var source = pipeline.definition().source(input);
       if (source.isPresent()) {
         SourceReader.SourceRows read = sources.read(session, source.get(), partition, ingestedAt);
-        inputs.put(input, read.rows());
-        if (read.malformed() != null) {
-          malformed.add(read.malformed());
-        }
+        // Parse the landing files once: the transform, the quarantine and the counts all read this.
+        String path = ctx.warehouse().stagingPath(runId, table.name(), partition) + "/source-" + input;
+        read.all().write().mode("overwrite").parquet(path);
+        Dataset<Row> staged = session.read().parquet(path);
+        inputs.put(input, read.rows(staged));
+        malformed.add(read.malformed(staged));
       } else {
         inputs.put(input, readTable(session, table.name(), pipeline.table(input), partition));
       }

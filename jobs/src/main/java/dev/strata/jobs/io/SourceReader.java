@@ -49,7 +49,6 @@ public final class SourceReader {
   /** Files already checked, by location: a run checks every source before it builds anything. */
   private final Map<String, Inspected> checked = new java.util.concurrent.ConcurrentHashMap<>();
   private static final String CORRUPT = "_strata_corrupt_record";
-  private static final String REASONS = "_strata_malformed";
 
   public SourceReader(Warehouse warehouse, HadoopFiles files) {
     this.warehouse = warehouse;
@@ -124,31 +123,71 @@ public final class SourceReader {
   }
 
   /**
-   * A source's rows for one partition: those that can be read as declared, and the malformed ones.
-   *
-   * @param rows the declared columns (CSV and JSON as text, Parquet typed), {@value #SOURCE_FILE}
-   *     and {@value #INGESTED_AT}
-   * @param malformed rows that cannot be used, with the declared columns where they could be read,
-   *     {@value #SOURCE_FILE}, {@link Quarantine#RAW_LINE} and {@link Quarantine#FAILED_RULES}
-   *     (reasons starting with {@code malformed:}); null if the format cannot have any
+   * A source's rows for one partition, parsed once: every row with the reasons it cannot be used
+   * (none for a good row). {@link #rows} and {@link #malformed} are views over that result, or over
+   * a staged copy of it, so that one scan of the landing files serves the transform, the
+   * quarantine and the counts.
    */
-  public record SourceRows(Dataset<Row> rows, Dataset<Row> malformed) {}
+  public static final class SourceRows {
+    private final Dataset<Row> all;
+    private final List<String> declared;
+    private final Timestamp ingestedAt;
+
+    SourceRows(Dataset<Row> all, List<String> declared, Timestamp ingestedAt) {
+      this.all = all;
+      this.declared = declared;
+      this.ingestedAt = ingestedAt;
+    }
+
+    /** Every row read: the declared columns, {@value #SOURCE_FILE}, the raw line and the reasons. */
+    public Dataset<Row> all() {
+      return all;
+    }
+
+    /**
+     * The rows that can be used, as ingested: the declared columns (CSV and JSON as text, Parquet
+     * typed), {@value #SOURCE_FILE} and {@value #INGESTED_AT}.
+     *
+     * @param from {@link #all()} or a staged copy of it
+     */
+    public Dataset<Row> rows(Dataset<Row> from) {
+      List<Column> good = new ArrayList<>();
+      declared.forEach(n -> good.add(col("`" + n + "`")));
+      good.add(col(SOURCE_FILE));
+      good.add(lit(ingestedAt).as(INGESTED_AT));
+      return from.where(size(col(Quarantine.FAILED_RULES)).equalTo(0)).select(good.toArray(Column[]::new));
+    }
+
+    /**
+     * The rows that cannot be used, with the declared columns where they could be read, {@value
+     * #SOURCE_FILE}, {@link Quarantine#RAW_LINE} and {@link Quarantine#FAILED_RULES} (reasons
+     * starting with {@code malformed:}).
+     */
+    public Dataset<Row> malformed(Dataset<Row> from) {
+      return from.where(size(col(Quarantine.FAILED_RULES)).gt(0));
+    }
+  }
 
   /**
-   * Reads a source for a partition, as ingested, separating what cannot be used: a line that does
-   * not parse or has the wrong number of fields, a value that does not cast to its declared type, a
+   * Reads a source for a partition, as ingested, marking what cannot be used: a line that does not
+   * parse or has the wrong number of fields, a value that does not cast to its declared type, a
    * file whose header has columns the source does not declare.
    */
   public SourceRows read(SparkSession spark, SourceDefinition source, LocalDate partition, Timestamp ingestedAt) {
     Inspected inspected = inspect(source, partition);
+    List<Column> declared = source.columnNames().stream().map(n -> col("`" + n + "`")).toList();
     if (source.format().equals("parquet")) {
       StructType schema = new StructType();
       for (ColumnSpec c : source.schema()) {
         schema = schema.add(c.name(), c.type(), true);
       }
-      Dataset<Row> rows =
-          spark.read().format("parquet").options(source.options()).schema(schema).load(inspected.readable().toArray(String[]::new));
-      return new SourceRows(rows.select(col("*"), col("_metadata.file_path").as(SOURCE_FILE), lit(ingestedAt).as(INGESTED_AT)), null);
+      Dataset<Row> all =
+          spark.read().format("parquet").options(source.options()).schema(schema)
+              .load(inspected.readable().toArray(String[]::new))
+              .select(col("*"), col("_metadata.file_path").as(SOURCE_FILE))
+              .withColumn(Quarantine.RAW_LINE, lit(null).cast(DataTypes.StringType))
+              .withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
+      return new SourceRows(all, source.columnNames(), ingestedAt);
     }
     StructType schema = new StructType();
     for (ColumnSpec c : source.schema()) {
@@ -171,7 +210,6 @@ public final class SourceReader {
               lit("malformed: " + c.name() + " is not a " + c.type().simpleString())));
     }
     Column reasonList = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
-    List<Column> declared = source.columnNames().stream().map(n -> col("`" + n + "`")).toList();
     Column rawLine =
         source.format().equals("csv")
             ? coalesce(col(CORRUPT), concat_ws(separator(source), declared.toArray(Column[]::new)))
@@ -188,23 +226,16 @@ public final class SourceReader {
                 .schema(schema)
                 .load(inspected.readable().toArray(String[]::new))
                 .select(col("*"), col("_metadata.file_path").as(SOURCE_FILE));
-    Dataset<Row> flagged = parsed.withColumn(REASONS, reasonList);
-
-    List<Column> good = new ArrayList<>(declared);
-    good.add(col(SOURCE_FILE));
-    good.add(lit(ingestedAt).as(INGESTED_AT));
-    Dataset<Row> rows = flagged.where(size(col(REASONS)).equalTo(0)).select(good.toArray(Column[]::new));
-
-    List<Column> bad = new ArrayList<>(declared);
-    bad.add(col(SOURCE_FILE));
-    bad.add(rawLine.as(Quarantine.RAW_LINE));
-    bad.add(col(REASONS).as(Quarantine.FAILED_RULES));
-    Dataset<Row> malformed = flagged.where(size(col(REASONS)).gt(0)).select(bad.toArray(Column[]::new));
-
+    List<Column> columns = new ArrayList<>(declared);
+    columns.add(col(SOURCE_FILE));
+    // Only rows with a reason keep their raw line: good rows need not carry it.
+    columns.add(when(size(reasonList).gt(0), rawLine).as(Quarantine.RAW_LINE));
+    columns.add(reasonList.as(Quarantine.FAILED_RULES));
+    Dataset<Row> all = parsed.select(columns.toArray(Column[]::new));
     for (var e : inspected.extraColumns().entrySet()) {
-      malformed = malformed.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
+      all = all.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
     }
-    return new SourceRows(rows, malformed);
+    return new SourceRows(all, source.columnNames(), ingestedAt);
   }
 
   /** Every data line of a file whose header has undeclared columns, as malformed. */

@@ -1,7 +1,11 @@
 package dev.strata.jobs.io;
 
 
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.strata.jobs.Errors;
 import io.delta.tables.DeltaTable;
@@ -30,6 +34,7 @@ public final class StagedPartition {
   private final String stagingPath;
   private final Dataset<Row> rows;
   private final boolean dateTyped;
+  private long count = -1;
 
   private StagedPartition(
       SparkSession spark, String table, String partitionColumn, LocalDate partition, String stagingPath, boolean dateTyped,
@@ -46,6 +51,11 @@ public final class StagedPartition {
   /** The same partition, publishing a subset of the staged rows (e.g. those no row-level rule rejected). */
   public StagedPartition withRows(Dataset<Row> subset) {
     return new StagedPartition(spark, table, partitionColumn, partition, stagingPath, dateTyped, subset);
+  }
+
+  /** How many rows were staged; -1 for a subset made with {@link #withRows}. */
+  public long rowCount() {
+    return count;
   }
 
   /** True if the partition column is DATE, false if it is ISO text. */
@@ -75,10 +85,14 @@ public final class StagedPartition {
     StagedPartition staged =
         new StagedPartition(
             spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type), spark.read().parquet(stagingPath));
-    long outside = staged.rows.where(staged.inPartition().isNull().or(not(staged.inPartition()))).count();
+    // One pass for both numbers: how many rows, and how many belong to another partition.
+    Column outsideRow = staged.inPartition().isNull().or(not(staged.inPartition()));
+    Row counts = staged.rows.select(count(lit(1)), sum(when(outsideRow, 1).otherwise(0))).head();
+    long outside = counts.isNullAt(1) ? 0 : counts.getLong(1);
     if (outside > 0) {
       throw Errors.partitionMismatch(table, partition, partitionColumn, outside);
     }
+    staged.count = counts.getLong(0);
     return staged;
   }
 
