@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -25,8 +27,10 @@ import org.apache.spark.sql.types.DataTypes;
  * data: each row gets the list of rules it failed, so that good and bad rows can be split without
  * evaluating the rules twice and without collecting anything to the driver.
  *
- * <p>Deequ's row-level outcomes ({@link EvaluateDataQuality#processRows}) decide the single-dataset
- * rules. Deequ evaluates ReferentialIntegrity only as a ratio, not per row, so that rule is decided
+ * <p>The common forms (IsComplete, ColumnValues compared with a number or a set of strings) are plain
+ * Spark predicates ({@link NativeRowRules}). Deequ's row-level outcomes ({@link
+ * EvaluateDataQuality#processRows}) decide the other single-dataset rules, after a pass of its own
+ * over the data for its metrics. Deequ evaluates ReferentialIntegrity only as a ratio, not per row, so that rule is decided
  * here by a left join with the reference's distinct keys; a null key references nothing and fails.
  */
 public final class RowLevelRules {
@@ -44,6 +48,14 @@ public final class RowLevelRules {
       List.of("DataQualityRulesPass", DEEQU_FAIL, "DataQualityRulesSkip", "DataQualityEvaluationResult");
 
   private RowLevelRules() {}
+
+  /**
+   * Whether every rule is evaluated inside the projection itself (no Deequ pass over the data
+   * first): then the rules can be applied to a transform's output as it is staged, in one write.
+   */
+  public static boolean singlePass(List<CompiledRule> rules) {
+    return rules.stream().allMatch(r -> r.ruleType().equals("ReferentialIntegrity") || NativeRowRules.passes(r).isPresent());
+  }
 
   /** Whether a rule can decide, row by row, which rows fail it. */
   public static boolean isRowLevel(CompiledRule rule) {
@@ -65,14 +77,26 @@ public final class RowLevelRules {
    */
   public static Dataset<Row> withFailures(
       Dataset<Row> data, List<CompiledRule> rules, Map<String, Dataset<Row>> references) {
+    return withFailures(data, rules, references, true);
+  }
+
+  /** As {@link #withFailures(Dataset, List, Map)}; without native predicates when {@code useNative} is false (tests compare the two). */
+  static Dataset<Row> withFailures(
+      Dataset<Row> data, List<CompiledRule> rules, Map<String, Dataset<Row>> references, boolean useNative) {
     List<CompiledRule> deequRules = new ArrayList<>();
     List<CompiledRule> integrityRules = new ArrayList<>();
+    Map<CompiledRule, Column> nativeRules = new LinkedHashMap<>();
     for (CompiledRule rule : rules) {
       if (!isRowLevel(rule)) {
         throw new IllegalArgumentException(
             "rule " + rule.spec().text() + " has no per-row outcome; row-level rule types are " + rowLevelTypes());
       }
-      (rule.ruleType().equals("ReferentialIntegrity") ? integrityRules : deequRules).add(rule);
+      if (rule.ruleType().equals("ReferentialIntegrity")) {
+        integrityRules.add(rule);
+      } else {
+        Optional<Column> passes = useNative ? NativeRowRules.passes(rule) : Optional.empty();
+        passes.ifPresentOrElse(p -> nativeRules.put(rule, p), () -> deequRules.add(rule));
+      }
     }
     List<String> original = Arrays.asList(data.columns());
     Dataset<Row> result = data;
@@ -86,15 +110,16 @@ public final class RowLevelRules {
       failed = transform(col(DEEQU_FAIL), x -> declaredText(x, declared));
     }
 
-    List<Column> integrityFailures = new ArrayList<>();
+    List<Column> ownFailures = new ArrayList<>();
+    nativeRules.forEach((rule, passes) -> ownFailures.add(when(not(passes), lit(rule.spec().text()))));
     for (int i = 0; i < integrityRules.size(); i++) {
       CompiledRule rule = integrityRules.get(i);
       String marker = "__strata_ri_match_" + i;
       result = joinReference(result, rule, references, marker, i);
-      integrityFailures.add(when(col(marker).isNull(), lit(rule.spec().text())));
+      ownFailures.add(when(col(marker).isNull(), lit(rule.spec().text())));
     }
-    if (!integrityFailures.isEmpty()) {
-      Column listed = filter(array(integrityFailures.toArray(Column[]::new)), Column::isNotNull);
+    if (!ownFailures.isEmpty()) {
+      Column listed = filter(array(ownFailures.toArray(Column[]::new)), Column::isNotNull);
       failed = concat(failed, listed);
     }
 

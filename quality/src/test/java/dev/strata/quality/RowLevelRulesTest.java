@@ -85,4 +85,37 @@ class RowLevelRulesTest {
     assertThat(f.get("null")).containsExactly("IsUnique \"customer_id\"");
     assertThat(f.get("A2")).isEmpty();
   }
+
+  @Test
+  void nativePredicatesAgreeWithDeequRowForRow() {
+    Dataset<Row> data =
+        rows(
+            "account_id STRING, n DECIMAL(18,2), d DOUBLE, i INT, s STRING",
+            row("r1", new BigDecimal("0.00"), 0.0, 0, "a"),
+            row("r2", new BigDecimal("-0.01"), -1.5, -1, "b"),
+            row("r3", new BigDecimal("10.00"), 10.0, 10, "A"),
+            row("r4", null, null, null, null),
+            row("r5", new BigDecimal("0.01"), 0.01, 1, "c"),
+            row("r6", new BigDecimal("5.00"), 5.0, 5, ""));
+    List<String> forms =
+        List.of(
+            "IsComplete \"s\"", "IsComplete \"n\"",
+            "ColumnValues \"n\" >= 0", "ColumnValues \"n\" > 0", "ColumnValues \"n\" <= 5", "ColumnValues \"n\" < 5",
+            "ColumnValues \"n\" = 10", "ColumnValues \"n\" != 10",
+            "ColumnValues \"d\" >= 0.01", "ColumnValues \"i\" > -1",
+            "ColumnValues \"s\" in [\"a\", \"b\"]", "ColumnValues \"s\" = \"a\"", "ColumnValues \"i\" in [\"0\", \"10\"]");
+    for (String form : forms) {
+      CompiledRule r = rule(form);
+      assertThat(NativeRowRules.passes(r)).as(form + " has a native form").isPresent();
+      assertThat(failures(RowLevelRules.withFailures(data, List.of(r), Map.of(), true)))
+          .as(form)
+          .isEqualTo(failures(RowLevelRules.withFailures(data, List.of(r), Map.of(), false)));
+    }
+    assertThat(RowLevelRules.singlePass(forms.stream().map(RowLevelRulesTest::rule).toList())).isTrue();
+    // Forms without a native translation stay with Deequ.
+    assertThat(NativeRowRules.passes(rule("ColumnValues \"n\" between 0 and 5"))).isEmpty();
+    assertThat(NativeRowRules.passes(rule("ColumnValues \"s\" matches \"[a-z]\""))).isEmpty();
+    assertThat(NativeRowRules.passes(rule("ColumnValues \"n\" > 0 with threshold > 0.5"))).isEmpty();
+    assertThat(RowLevelRules.singlePass(List.of(rule("IsUnique \"s\"")))).isFalse();
+  }
 }

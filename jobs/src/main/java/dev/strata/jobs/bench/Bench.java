@@ -161,18 +161,19 @@ public final class Bench {
 
         ## Where the quarantine's time goes
 
-        A build with quarantine rules stages the transform's output once, as every build does. It then
-        makes two more passes over the staged rows: Deequ's `processRows` first computes the rules'
-        metrics (one scan), then the row-level outcomes are computed while the rows, with their list
-        of failed rules, are written to staging again (a second scan and a full write). Deequ
-        evaluates `ColumnValues ... in [...]` row by row through a UDF. Good and bad rows are then two
-        filters over that staged result; the rejected rows get their own Delta commit to the
-        quarantine. Nothing is collected to the driver but one count per rule.
+        When every quarantine rule has a native form — IsComplete, ColumnValues compared with a number
+        or a set of strings, ReferentialIntegrity as a join with the reference's keys — as in this
+        scenario, the rules are evaluated in the projection that stages the transform's output: one scan
+        of the input, one write. What remains is the failed-rules column the staged rows carry, two
+        filtered scans of the staged parquet (counting good and rejected rows, since the engine checks
+        `in = published + quarantined + filtered` on counted rows), one count per rule, and the
+        quarantine's own Delta commit. Nothing is collected to the driver but those counts.
 
-        The next step (benchmarks issue): translate the common row-level rules (IsComplete,
-        ColumnValues comparisons and sets, ReferentialIntegrity) into native Spark predicates
-        evaluated in the same projection that stages the transform's output, keeping Deequ's
-        `processRows` for the rest. That removes the metrics scan, the UDF and the second write.
+        Rules without a native form (IsUnique, ColumnLength, thresholds, where clauses, `matches`) go
+        through Deequ's `processRows`, which makes a metrics pass of its own before its row-level
+        columns; for those the transform's output is staged first, so that Deequ's pass reads staged
+        rows rather than computing the transform twice. The first version of this harness sent every
+        rule through Deequ and measured 1.88× on the same scenario.
         """,
         Instant.now(), repeats, cores, rows, plain, quarantine, quarantine / plain, rows / quarantine / cores);
   }

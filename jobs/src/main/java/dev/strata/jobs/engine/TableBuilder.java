@@ -76,12 +76,21 @@ final class TableBuilder {
       readInputs(session, table, partition, inputs, malformed);
       Dataset<Row> output = transform(session, table, inputs, partition);
       // The transform is computed once, into staging; everything after reads what was staged.
-      StagedPartition staged =
-          StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output");
-
       List<CompiledRule> rowRules = rules(table, true);
       boolean quarantines = !rowRules.isEmpty() || !malformed.isEmpty();
-      Split split = rowRules.isEmpty() ? Split.none(staged) : split(session, table, partition, staged, rowRules, inputs, staging);
+      Split split;
+      if (rowRules.isEmpty()) {
+        split = Split.none(StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output"));
+      } else if (RowLevelRules.singlePass(rowRules)) {
+        // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
+        split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs), staging);
+      } else {
+        // Deequ computes metrics in a pass of its own first: stage the output so that pass reads
+        // staged rows instead of computing the transform again.
+        StagedPartition staged =
+            StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output");
+        split = split(session, table, partition, RowLevelRules.withFailures(staged.rows(), rowRules, inputs), staging);
+      }
       if (!malformed.isEmpty()) {
         split = withMalformed(table, partition, split, malformed);
       }
@@ -144,18 +153,10 @@ final class TableBuilder {
   }
 
   /**
-   * Evaluates the row-level rules once, in one projection written to staging, and splits the staged
-   * rows by whether they failed any rule. Nothing is collected but one count per rule.
+   * Stages rows with their failed row-level rules (one write) and splits them by whether they
+   * failed any. Nothing is collected but one count per rule.
    */
-  private Split split(
-      SparkSession session,
-      TableDefinition table,
-      LocalDate partition,
-      StagedPartition staged,
-      List<CompiledRule> rowRules,
-      Map<String, Dataset<Row>> inputs,
-      String staging) {
-    Dataset<Row> evaluated = RowLevelRules.withFailures(staged.rows(), rowRules, inputs);
+  private Split split(SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging) {
     StagedPartition all =
         StagedPartition.stage(session, table.name(), evaluated, table.partitionColumn(), partition, staging + "/evaluated");
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
