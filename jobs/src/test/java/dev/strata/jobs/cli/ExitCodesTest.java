@@ -7,6 +7,7 @@ import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
+import dev.strata.jobs.testing.TinyPipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,12 +126,12 @@ class ExitCodesTest {
   }
 
   @Test
-  void aFailingTransformExits4AndPublishesNothingOfThatTable() throws IOException {
-    Path pipeline = dir.resolve("exploding");
-    Files.createDirectories(pipeline);
-    Files.writeString(
-        pipeline.resolve("pipeline.yaml"),
-        """
+  void aFailingTransformExits4AndPublishesNothingOfThatTable() {
+    Path pipeline =
+        TinyPipeline.define(
+            dir,
+            "exploding",
+            """
         pipeline: exploding
         sources:
           raw:
@@ -147,12 +148,12 @@ class ExitCodesTest {
             layer: silver
             inputs: [b]
             transform: dev.strata.jobs.testing.ExplodingTransform
-        """);
-    Files.writeString(pipeline.resolve("b.sql"), "SELECT id, as_of_date FROM raw");
-    Files.createDirectories(dir.resolve("wh/landing/raw/2024-01-01"));
-    Files.writeString(dir.resolve("wh/landing/raw/2024-01-01/raw.csv"), "id,as_of_date\nr1,2024-01-01\n");
+        """,
+            "b.sql",
+            "SELECT id, as_of_date FROM raw");
+    TinyPipeline.landRaw(dir.resolve("wh"), "id,as_of_date\nr1,2024-01-01\n");
 
-    Cli.Outcome outcome = Cli.run("run", pipeline.toString(), "--date", "2024-01-01", "--warehouse", warehouse());
+    Cli.Outcome outcome = TinyPipeline.run(pipeline, dir.resolve("wh"));
 
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(4);
     assertThat(outcome.out())
@@ -166,11 +167,11 @@ class ExitCodesTest {
 
   @Test
   void aFailedWarnRuleIsReportedAndTheTableStillPublishes() throws IOException {
-    Path pipeline = dir.resolve("warned");
-    Files.createDirectories(pipeline);
-    Files.writeString(
-        pipeline.resolve("pipeline.yaml"),
-        """
+    Path pipeline =
+        TinyPipeline.define(
+            dir,
+            "warned",
+            """
         pipeline: warned
         sources:
           raw:
@@ -187,12 +188,12 @@ class ExitCodesTest {
             rules:
               warn:
                 - IsComplete "email"
-        """);
-    Files.writeString(pipeline.resolve("b.sql"), "SELECT id, email, as_of_date FROM raw");
-    Files.createDirectories(dir.resolve("wh/landing/raw/2024-01-01"));
-    Files.writeString(dir.resolve("wh/landing/raw/2024-01-01/raw.csv"), "id,email,as_of_date\nr1,a@x,2024-01-01\nr2,,2024-01-01\n");
+        """,
+            "b.sql",
+            "SELECT id, email, as_of_date FROM raw");
+    TinyPipeline.landRaw(dir.resolve("wh"), "id,email,as_of_date\nr1,a@x,2024-01-01\nr2,,2024-01-01\n");
 
-    Cli.Outcome outcome = Cli.run("run", pipeline.toString(), "--date", "2024-01-01", "--warehouse", warehouse());
+    Cli.Outcome outcome = TinyPipeline.run(pipeline, dir.resolve("wh"));
 
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
     assertThat(outcome.out())

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.strata.jobs.testing.TinyPipeline;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,12 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AccountingTest {
   @TempDir Path dir;
 
-  private Cli.Outcome run(String silverSql, String silverExtra) throws IOException {
-    Path pipeline = dir.resolve("p");
-    Files.createDirectories(pipeline);
-    Files.writeString(
-        pipeline.resolve("pipeline.yaml"),
-        """
+  private Cli.Outcome run(String silverSql, String silverExtra) {
+    Path pipeline =
+        TinyPipeline.define(
+            dir,
+            "p",
+            """
         pipeline: p
         sources:
           raw:
@@ -38,18 +37,17 @@ class AccountingTest {
             inputs: [b]
             sql: s.sql
         """
-            + silverExtra);
-    Files.writeString(pipeline.resolve("b.sql"), "SELECT id, kind, as_of_date FROM raw");
-    Files.writeString(pipeline.resolve("s.sql"), silverSql);
-    Files.createDirectories(dir.resolve("wh/landing/raw/2024-01-01"));
-    Files.writeString(
-        dir.resolve("wh/landing/raw/2024-01-01/raw.csv"),
-        "id,kind,as_of_date\nr1,keep,2024-01-01\nr2,test,2024-01-01\nr3,keep,2024-01-01\n");
-    return Cli.run("run", pipeline.toString(), "--date", "2024-01-01", "--warehouse", dir.resolve("wh").toString());
+                + silverExtra,
+            "b.sql",
+            "SELECT id, kind, as_of_date FROM raw",
+            "s.sql",
+            silverSql);
+    TinyPipeline.landRaw(dir.resolve("wh"), "id,kind,as_of_date\nr1,keep,2024-01-01\nr2,test,2024-01-01\nr3,keep,2024-01-01\n");
+    return TinyPipeline.run(pipeline, dir.resolve("wh"));
   }
 
   @Test
-  void rowsRemovedWithoutADeclaredReasonFailTheBuild() throws IOException {
+  void rowsRemovedWithoutADeclaredReasonFailTheBuild() {
     Cli.Outcome outcome = run("SELECT * FROM b WHERE kind <> 'test'", "");
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(4);
     assertThat(outcome.out())
@@ -60,7 +58,7 @@ class AccountingTest {
   }
 
   @Test
-  void aDeclaredFilterIsCountedWithItsReason() throws IOException {
+  void aDeclaredFilterIsCountedWithItsReason() {
     Cli.Outcome outcome = run("SELECT * FROM b WHERE kind <> 'test'", "    removes: test rows from the source's QA team\n");
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
     assertThat(outcome.out()).contains("filtered 1 rows: test rows from the source's QA team");
@@ -68,7 +66,7 @@ class AccountingTest {
   }
 
   @Test
-  void aJoinThatMultipliesRowsFailsTheBuild() throws IOException {
+  void aJoinThatMultipliesRowsFailsTheBuild() {
     Cli.Outcome outcome = run("SELECT b.* FROM b JOIN b AS other ON b.kind = other.kind", "");
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(4);
     assertThat(outcome.out()).contains("the transform produced 5 rows from the 3 rows of 'b'");
