@@ -83,10 +83,21 @@ public final class Errors {
       String table, String upstream, LocalDate partition, String path) {
     return new UpstreamNotReadyException(
         String.format(
-            "Cannot build '%s' for %s: its upstream table '%s' has never been published (no Delta"
-                + " table at %s). Build the upstream first, e.g. strata run <pipeline> --date %s"
-                + " --layer <its layer>.",
+            "Cannot build '%s' for %s: its upstream table '%s' has never been published for that"
+                + " partition (the ledger has no build of it; table at %s). Build the upstream first,"
+                + " e.g. strata run <pipeline> --date %s --layer <its layer>.",
             table, partition, upstream, path, partition));
+  }
+
+  public static UpstreamNotReadyException upstreamNotPublished(
+      String table, String upstream, LocalDate partition, dev.strata.jobs.ledger.BuildRecord latest) {
+    return new UpstreamNotReadyException(
+        String.format(
+            "Cannot build '%s' for %s: the latest build of its upstream table '%s' for %s is %s (run %s,"
+                + " %s), so its data for that partition cannot be trusted. Fix and rebuild '%s' first;"
+                + " the quality report of run %s says why it did not publish.",
+            table, partition, upstream, partition, latest.status(), latest.runId(), latest.recordedAt(),
+            upstream, latest.runId()));
   }
 
   public static JobFailedException buildFailed(

@@ -179,7 +179,7 @@ public final class Bench {
   }
 
   private static RunRequest request(String table) {
-    return new RunRequest(DAY, DAY, Optional.empty(), Set.of(table));
+    return new RunRequest(DAY, DAY, Optional.empty(), Set.of(table), "bench");
   }
 
   private static void check(RunResult run, String what) {

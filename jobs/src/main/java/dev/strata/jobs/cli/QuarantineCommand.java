@@ -163,7 +163,7 @@ final class QuarantineCommand implements Runnable {
       Set<String> tables = new LinkedHashSet<>(List.of(t.name()));
       tables.addAll(p.downstreamOf(t.name()));
       EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out);
-      RunResult run = new PipelineRunner(ctx).run(p, new RunRequest(partition, partition, Optional.empty(), tables));
+      RunResult run = new PipelineRunner(ctx).run(p, new RunRequest(partition, partition, Optional.empty(), tables, "replay"));
       TableBuildResult build =
           run.builds().stream().filter(b -> b.table().equals(t.name())).findFirst().orElseThrow();
       long[] after = state(spark, warehouse, t, partition);

@@ -4,6 +4,7 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.SourceReader;
+import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.report.QualityReport;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -66,7 +67,9 @@ public final class PipelineRunner {
     String runId = newRunId(start);
     RunPrinter printer = new RunPrinter(ctx.out());
     printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root());
-    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources);
+    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
+    ledger.runStarted(runId, pipeline.name(), request.trigger(), partitions, start);
+    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger);
     Set<String> planned = new HashSet<>();
     tables.forEach(t -> planned.add(t.name()));
 
@@ -88,6 +91,7 @@ public final class PipelineRunner {
         if (result.status() != BuildStatus.PUBLISHED) {
           unpublished.add(table.name());
         }
+        ledger.buildFinished(runId, pipeline.name(), result, 1, ctx.clock().instant());
         builds.add(result);
         printer.build(result);
       }
@@ -99,6 +103,7 @@ public final class PipelineRunner {
     String reportDir = ctx.warehouse().reportDir(runId);
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json");
     ctx.files().writeText(partial.reportPath(), QualityReport.json(partial));
+    ledger.runEnded(partial, request.trigger(), ctx.clock().instant());
     printer.finish(partial);
     return partial;
   }

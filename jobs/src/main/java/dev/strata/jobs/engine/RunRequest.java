@@ -14,14 +14,15 @@ import java.util.Set;
  * @param to the last partition (inclusive)
  * @param layer build only this layer's tables; upstream layers are read as published
  * @param tables build only these tables (empty: every table); the others are read as published
+ * @param trigger what started the run, as the ledger records it: cli, schedule, backfill, notebook, replay
  */
-public record RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables) {
+public record RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables, String trigger) {
   public RunRequest {
     tables = Set.copyOf(tables);
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
-    this(from, to, layer, Set.of());
+    this(from, to, layer, Set.of(), "cli");
   }
 
   /** Whether a table is part of this run. */

@@ -15,6 +15,8 @@ import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.io.StagedPartition;
+import dev.strata.jobs.ledger.BuildRecord;
+import dev.strata.jobs.ledger.Ledger;
 import dev.strata.quality.CompiledRule;
 import dev.strata.quality.GateResult;
 import dev.strata.quality.QualityGate;
@@ -34,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -53,8 +56,10 @@ final class TableBuilder {
   private final String runId;
   private final Timestamp ingestedAt;
   private final SourceReader sources;
+  private final Ledger ledger;
 
-  TableBuilder(EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources) {
+  TableBuilder(EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger) {
+    this.ledger = ledger;
     this.ctx = ctx;
     this.pipeline = pipeline;
     this.runId = runId;
@@ -273,8 +278,14 @@ final class TableBuilder {
 
   private Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, LocalDate partition) {
     String path = ctx.warehouse().tablePath(upstream.layer(), upstream.name());
-    if (!DeltaTable.isDeltaTable(session, path)) {
+    // The ledger decides, not the table's existence: a table can hold an old partition while its
+    // latest build of this one was blocked or failed.
+    Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
+    if (latest.isEmpty() || !DeltaTable.isDeltaTable(session, path)) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
+    }
+    if (!latest.get().published()) {
+      throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get());
     }
     Dataset<Row> rows = session.read().format("delta").load(path);
     return rows.where(Partitions.equalTo(rows.schema(), upstream.partitionColumn(), partition));
