@@ -13,9 +13,8 @@ import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
-import dev.strata.jobs.io.Partitions;
+import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Warehouse;
-import io.delta.tables.DeltaTable;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,14 +129,11 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> state = new LinkedHashMap<>();
     for (TableDefinition t : pipeline.tablesInOrder()) {
       String path = warehouse.tablePath(t.layer(), t.name());
-      if (!DeltaTable.isDeltaTable(spark, path)) {
-        state.put(t.name(), "-");
-        continue;
-      }
-      var rows = spark.read().format("delta").load(path);
-      long count = rows.where(Partitions.equalTo(rows.schema(), t.partitionColumn(), partition)).count();
-      long version = DeltaTable.forPath(spark, path).history(1).select("version").head().getLong(0);
-      state.put(t.name(), String.format("%,d v%d", count, version));
+      state.put(
+          t.name(),
+          DeltaTables.read(spark, path, t.partitionColumn(), partition)
+              .map(rows -> String.format("%,d v%d", rows.count(), DeltaTables.version(spark, path)))
+              .orElse("-"));
     }
     return state;
   }

@@ -15,10 +15,9 @@ import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.RunResult;
 import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.engine.TableBuildResult;
-import dev.strata.jobs.io.Partitions;
+import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.Warehouse;
-import io.delta.tables.DeltaTable;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -87,7 +86,7 @@ final class QuarantineCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       long total = 0;
       for (TableDefinition t : tables) {
-        Optional<Dataset<Row>> rows = Quarantine.read(spark, warehouse.quarantinePath(t.name()), t.partitionColumn(), partition);
+        Optional<Dataset<Row>> rows = DeltaTables.read(spark, warehouse.quarantinePath(t.name()), t.partitionColumn(), partition);
         if (rows.isEmpty()) {
           continue;
         }
@@ -183,14 +182,10 @@ final class QuarantineCommand implements Runnable {
 
     /** [rows in the table's partition, rows in its quarantine's partition]. */
     private static long[] state(SparkSession spark, Warehouse warehouse, TableDefinition t, LocalDate partition) {
-      String path = warehouse.tablePath(t.layer(), t.name());
-      long rows = 0;
-      if (DeltaTable.isDeltaTable(spark, path)) {
-        Dataset<Row> all = spark.read().format("delta").load(path);
-        rows = all.where(Partitions.equalTo(all.schema(), t.partitionColumn(), partition)).count();
-      }
+      long rows =
+          DeltaTables.read(spark, warehouse.tablePath(t.layer(), t.name()), t.partitionColumn(), partition).map(Dataset::count).orElse(0L);
       long quarantined =
-          Quarantine.read(spark, warehouse.quarantinePath(t.name()), t.partitionColumn(), partition).map(Dataset::count).orElse(0L);
+          DeltaTables.read(spark, warehouse.quarantinePath(t.name()), t.partitionColumn(), partition).map(Dataset::count).orElse(0L);
       return new long[] {rows, quarantined};
     }
   }

@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
  * once. Needs no Spark session: rules, SQL and classes are checked statically.
  */
 public final class PipelineValidator {
-  static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final PipelineDefinition def;
@@ -93,7 +92,7 @@ public final class PipelineValidator {
 
   private void checkSource(SourceDefinition s) {
     String at = s.where() + " sources." + s.name();
-    Matcher m = DATE_TOKEN.matcher(s.path());
+    Matcher m = SourceDefinition.DATE_TOKEN.matcher(s.path());
     boolean hasDate = false;
     while (m.find()) {
       hasDate = true;
@@ -105,7 +104,7 @@ public final class PipelineValidator {
         }
       }
     }
-    if (!hasDate && !s.columnNames().contains("as_of_date")) {
+    if (!hasDate) {
       problems.add(
           new Problem(
               at + ".path",

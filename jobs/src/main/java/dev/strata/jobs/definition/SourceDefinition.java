@@ -2,6 +2,7 @@ package dev.strata.jobs.definition;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A landing source: files the bronze layer ingests.
@@ -21,6 +22,9 @@ public record SourceDefinition(
     Map<String, String> options,
     List<ColumnSpec> schema,
     String where) {
+
+  /** {@code {date}} or {@code {date:PATTERN}} in a source path: the partition being built. */
+  public static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
 
   public List<String> columnNames() {
     return schema.stream().map(ColumnSpec::name).toList();

@@ -11,6 +11,7 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
+import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.SourceReader;
@@ -26,7 +27,6 @@ import dev.strata.quality.RuleResult;
 import dev.strata.quality.RuleSpec;
 import dev.strata.transforms.TableTransform;
 import dev.strata.transforms.TransformInputs;
-import io.delta.tables.DeltaTable;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,11 +167,7 @@ final class TableBuilder {
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
     Dataset<Row> bad = all.rows().where(failed);
     StagedPartition good = all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES));
-    Map<String, Long> byRule = new TreeMap<>();
-    for (Row r : bad.select(explode(col(RowLevelRules.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
-      byRule.put(r.getString(0), r.getLong(1));
-    }
-    return new Split(good, bad, all.rowCount(), good.rows().count(), bad.count(), 0, byRule);
+    return new Split(good, bad, all.rowCount(), good.rows().count(), bad.count(), 0, countByRule(bad, Map.of()));
   }
 
   /** Adds input that could not be read (bronze, already staged with the source) to the rejected rows. */
@@ -186,12 +182,17 @@ final class TableBuilder {
     if (count == 0) {
       return split;
     }
-    Map<String, Long> byRule = new TreeMap<>(split.byRule());
-    for (Row r : all.select(explode(col(Quarantine.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
+    Dataset<Row> bad = split.bad() == null ? all : split.bad().unionByName(all, true);
+    return new Split(split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, countByRule(all, split.byRule()));
+  }
+
+  /** Rejected rows per failed rule, added to {@code counted}; one small aggregate is all that reaches the driver. */
+  private static Map<String, Long> countByRule(Dataset<Row> rejected, Map<String, Long> counted) {
+    Map<String, Long> byRule = new TreeMap<>(counted);
+    for (Row r : rejected.select(explode(col(Quarantine.FAILED_RULES)).as("rule")).groupBy("rule").count().collectAsList()) {
       byRule.merge(r.getString(0), r.getLong(1), Long::sum);
     }
-    Dataset<Row> bad = split.bad() == null ? all : split.bad().unionByName(all, true);
-    return new Split(split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, byRule);
+    return byRule;
   }
 
   /**
@@ -281,14 +282,14 @@ final class TableBuilder {
     // The ledger decides, not the table's existence: a table can hold an old partition while its
     // latest build of this one was blocked or failed.
     Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
-    if (latest.isEmpty() || !DeltaTable.isDeltaTable(session, path)) {
+    Optional<Dataset<Row>> rows = DeltaTables.read(session, path, upstream.partitionColumn(), partition);
+    if (latest.isEmpty() || rows.isEmpty()) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }
     if (!latest.get().published()) {
       throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get());
     }
-    Dataset<Row> rows = session.read().format("delta").load(path);
-    return rows.where(Partitions.equalTo(rows.schema(), upstream.partitionColumn(), partition));
+    return rows.get();
   }
 
   private Dataset<Row> transform(

@@ -26,14 +26,6 @@ public final class HadoopFiles {
     return FileSystem.get(URI.create(path), conf);
   }
 
-  public boolean exists(String path) {
-    try {
-      return fs(path).exists(new Path(path));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /**
    * The data files at a path: the path itself if it is a file, else the files directly in it,
    * skipping hidden and underscore-prefixed names (checksums, markers). Empty if it does not exist.

@@ -33,14 +33,6 @@ public final class Quarantine {
 
   private Quarantine() {}
 
-  /** The rows of a quarantine, optionally one partition only; empty if the table never quarantined anything. */
-  public static java.util.Optional<Dataset<Row>> read(SparkSession spark, String path, String partitionColumn, LocalDate partition) {
-    if (!DeltaTable.isDeltaTable(spark, path)) {
-      return java.util.Optional.empty();
-    }
-    Dataset<Row> rows = spark.read().format("delta").load(path);
-    return java.util.Optional.of(partition == null ? rows : rows.where(Partitions.equalTo(rows.schema(), partitionColumn, partition)));
-  }
 
   /**
    * Replaces one partition of a table's quarantine with {@code rows} in one Delta commit (clearing

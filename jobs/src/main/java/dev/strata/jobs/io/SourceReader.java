@@ -42,7 +42,6 @@ import org.apache.spark.sql.types.StructType;
 public final class SourceReader {
   public static final String SOURCE_FILE = "_source_file";
   public static final String INGESTED_AT = "_ingested_at";
-  private static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
 
   private final Warehouse warehouse;
   private final HadoopFiles files;
@@ -57,7 +56,7 @@ public final class SourceReader {
 
   /** The location of a source's files for a partition. */
   public String location(SourceDefinition source, LocalDate partition) {
-    Matcher m = DATE_TOKEN.matcher(source.path());
+    Matcher m = SourceDefinition.DATE_TOKEN.matcher(source.path());
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String value =

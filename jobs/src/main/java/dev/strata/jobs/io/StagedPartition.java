@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.strata.jobs.Errors;
-import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -101,10 +100,6 @@ public final class StagedPartition {
     return rows;
   }
 
-  public String stagingPath() {
-    return stagingPath;
-  }
-
   /** The predicate selecting this partition, built from the parsed date, never from raw text. */
   public String predicate() {
     return Partitions.predicate(dateTyped, partitionColumn, partition);
@@ -127,6 +122,6 @@ public final class StagedPartition {
         .option("replaceWhere", predicate())
         .partitionBy(partitionColumn)
         .save(tablePath);
-    return DeltaTable.forPath(spark, tablePath).history(1).select("version").head().getLong(0);
+    return DeltaTables.version(spark, tablePath);
   }
 }

@@ -175,6 +175,24 @@ class PipelineValidatorTest {
   }
 
   @Test
+  void aSourceWithoutADatePlaceholderIsRejected() throws IOException {
+    String yaml =
+        SOURCES.replace("landing/raw/{date}", "landing/raw")
+            + """
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+            """;
+    assertThat(messages(validate(yaml, "b.sql", "SELECT * FROM raw")))
+        .singleElement()
+        .asString()
+        .contains("sources.raw.path")
+        .contains("the path has no {date} placeholder, so every run would read every file");
+  }
+
+  @Test
   void theNotEmptyRuleCanBeOptedOut() throws IOException {
     String yaml =
         SOURCES

@@ -1,5 +1,6 @@
 package dev.strata.jobs.testing;
 
+import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.testing.SparkTestSession;
 import io.delta.tables.DeltaTable;
@@ -47,7 +48,7 @@ public final class Tables {
   }
 
   public long version(String layer, String table) {
-    return DeltaTable.forPath(SparkTestSession.get(), path(layer, table)).history(1).select("version").head().getLong(0);
+    return DeltaTables.version(SparkTestSession.get(), path(layer, table));
   }
 
   /** The data files holding a partition's rows in the current snapshot. */
