@@ -43,6 +43,30 @@ public final class Errors {
         null);
   }
 
+  public static dev.strata.jobs.StrataException.LockedException partitionLocked(
+      String table, LocalDate partition, dev.strata.jobs.engine.PartitionLocks.Holder holder, java.time.Duration waited, String lock) {
+    String who =
+        holder == null
+            ? "another run"
+            : String.format(
+                "run %s (host %s, pid %d, since %s)", holder.runId(), holder.host(), holder.pid(), holder.acquiredAt());
+    return new dev.strata.jobs.StrataException.LockedException(
+        String.format(
+            "Cannot build '%s' for %s: %s is building it, and still was after waiting %s. Two runs never write the"
+                + " same table partition at once. Wait for that run (strata history), or raise --lock-timeout; if that"
+                + " run is gone its lease (%s) expires within a minute of its last heartbeat.",
+            table, partition, who, dev.strata.jobs.definition.Durations.format(waited), lock));
+  }
+
+  public static InvalidException unknownRun(String pipeline, String runId, String warehouse) {
+    return new InvalidException(
+        String.format(
+            "Cannot resume run %s: the ledger of %s has no run of that id for pipeline %s. List the runs with:"
+                + " strata history %s --warehouse %s",
+            runId, warehouse, pipeline, pipeline, warehouse),
+        null);
+  }
+
   public static InvalidException badDate(String option, String value) {
     return new InvalidException(
         String.format(

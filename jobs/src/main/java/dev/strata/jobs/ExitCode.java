@@ -14,6 +14,8 @@ public final class ExitCode {
   public static final int JOB_FAILED = 4;
   /** An upstream table has not published the partition this build needs. */
   public static final int UPSTREAM_NOT_READY = 5;
+  /** Another run was building the same table partition, and still was after the wait allowed. */
+  public static final int LOCKED = 6;
 
   private ExitCode() {}
 }

@@ -40,4 +40,11 @@ public class StrataException extends RuntimeException {
       super(ExitCode.JOB_FAILED, message, cause);
     }
   }
+
+  /** Another run holds the lease on a table partition this run must build. Exit 6. */
+  public static final class LockedException extends StrataException {
+    public LockedException(String message) {
+      super(ExitCode.LOCKED, message, null);
+    }
+  }
 }

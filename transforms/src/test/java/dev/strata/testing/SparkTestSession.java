@@ -32,6 +32,7 @@ public final class SparkTestSession {
               .appName("strata-tests")
               .config("spark.ui.enabled", "false")
               .config("spark.ui.showConsoleProgress", "false")
+              .config("spark.scheduler.mode", "FAIR")
               .config("spark.sql.shuffle.partitions", "2")
               .config("spark.default.parallelism", "2")
               .config("spark.sql.session.timeZone", "UTC")

@@ -2,6 +2,12 @@ package dev.strata.jobs.cli;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.DefinitionLoader;
+import dev.strata.jobs.engine.EngineContext;
+import dev.strata.jobs.engine.Faults;
+import dev.strata.jobs.io.Warehouse;
+import java.io.PrintWriter;
+import java.time.Clock;
+import org.apache.spark.sql.SparkSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -61,6 +67,11 @@ final class CommonOptions {
       throw Errors.unknownPipeline(pipeline, folder.toString());
     }
     return file;
+  }
+
+  /** The engine context of a command: its session, this warehouse, the process environment (for secrets) and any test faults. */
+  EngineContext context(SparkSession spark, PrintWriter out) {
+    return new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(), Faults.fromSystemProperties());
   }
 
   private static String firstOf(String... values) {

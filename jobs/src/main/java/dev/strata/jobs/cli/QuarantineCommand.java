@@ -19,7 +19,6 @@ import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.Warehouse;
 import java.io.PrintWriter;
-import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -161,7 +160,7 @@ final class QuarantineCommand implements Runnable {
           Locale.ROOT, "Before: %s %s holds %,d rows, its quarantine %,d.%n", t.name(), partition, before[0], before[1]);
       Set<String> tables = new LinkedHashSet<>(List.of(t.name()));
       tables.addAll(p.downstreamOf(t.name()));
-      EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out);
+      EngineContext ctx = common.context(spark, out);
       RunResult run = new PipelineRunner(ctx).run(p, new RunRequest(partition, partition, Optional.empty(), tables, "replay"));
       TableBuildResult build =
           run.builds().stream().filter(b -> b.table().equals(t.name())).findFirst().orElseThrow();

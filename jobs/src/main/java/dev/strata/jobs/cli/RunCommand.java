@@ -8,9 +8,9 @@ import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.Sessions;
-import dev.strata.jobs.io.Warehouse;
-import java.time.Clock;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,17 +42,80 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--layer", paramLabel = "LAYER", description = "Build only this layer: bronze, silver or gold.")
   String layer;
 
+  @Option(
+      names = "--tables",
+      split = ",",
+      paramLabel = "SELECTOR",
+      description = "Build only these tables: T alone, T+ with its downstream, +T with its upstream; comma-separated. The others are read as published.")
+  List<String> tables = new ArrayList<>();
+
+  @Option(
+      names = "--parallelism",
+      paramLabel = "N",
+      description = "Table partitions built at once, each in its own Spark scheduler pool (default " + RunRequest.DEFAULT_PARALLELISM + ").")
+  int parallelism = RunRequest.DEFAULT_PARALLELISM;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "RUN_ID",
+      description = "Resume a run that did not publish everything: rebuild only its table partitions that are not published.")
+  String resume;
+
+  @Option(
+      names = "--lock-timeout",
+      paramLabel = "DURATION",
+      description = "How long to wait when another run is building the same table partition, e.g. 0s, 30s, 10m (default 10m). Then exit 6.")
+  String lockTimeout = "10m";
+
+  @Option(
+      names = "--wait-for",
+      paramLabel = "PATH",
+      description = "Before starting, wait until PATH exists (a folder: until it holds _SUCCESS). {date} stands for each partition; relative to the warehouse. Repeatable.")
+  List<String> waitFor = new ArrayList<>();
+
+  @Option(names = "--wait-timeout", paramLabel = "DURATION", description = "Give up waiting for --wait-for after this long, with exit 5 (default 1h).")
+  String waitTimeout = "1h";
+
+  @Option(names = "--poll-interval", paramLabel = "DURATION", description = "How often --wait-for looks again (default 30s).")
+  String pollInterval = "30s";
+
   @Override
   public Integer call() {
-    RunRequest request = request();
+    java.time.Duration waitLimit = dev.strata.jobs.definition.Durations.parse(waitTimeout);
+    java.time.Duration poll = dev.strata.jobs.definition.Durations.parse(pollInterval);
+    Errors.check(waitLimit != null, "Cannot run %s: --wait-timeout '%s' is not a duration; write e.g. 30m or 2h.", pipeline, waitTimeout);
+    Errors.check(poll != null && !poll.isZero(), "Cannot run %s: --poll-interval '%s' is not a positive duration; write e.g. 10s.", pipeline, pollInterval);
+    java.time.Duration wait = dev.strata.jobs.definition.Durations.parse(lockTimeout);
+    Errors.check(wait != null, "Cannot run %s: --lock-timeout '%s' is not a duration; write e.g. 0s, 30s or 10m.", pipeline, lockTimeout);
+    Errors.check(parallelism >= 1 && parallelism <= 64, "Cannot run %s: --parallelism %d is out of range; use 1 to 64.", pipeline, parallelism);
+    if (resume != null) {
+      Errors.check(
+          date == null && from == null && to == null && layer == null && tables.isEmpty(),
+          "Cannot run %s: --resume %s rebuilds what that run did not publish, over its own partitions and tables;"
+              + " drop --date, --from, --to, --layer and --tables.", pipeline, resume);
+    }
+    RunRequest request = resume == null ? request() : null;
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
-    EngineContext ctx =
-        new EngineContext(
-            Sessions.create("strata run " + p.name()),
-            Warehouse.at(common.warehouse()),
-            Clock.systemUTC(),
-            spec.commandLine().getOut());
-    return new PipelineRunner(ctx).run(p, request).exitCode();
+    if (request != null && !tables.isEmpty()) {
+      request =
+          new RunRequest(
+              request.from(), request.to(), request.layer(), p.select(tables), "cli", parallelism, java.util.Set.of(), null,
+              RunRequest.DEFAULT_LOCK_TIMEOUT);
+    }
+    EngineContext ctx = common.context(Sessions.create("strata run " + p.name()), spec.commandLine().getOut());
+    PipelineRunner runner = new PipelineRunner(ctx);
+    if (resume != null) {
+      request = runner.resumeRequest(p, resume, parallelism);
+      if (request == null) {
+        return 0;
+      }
+    }
+    if (!waitFor.isEmpty()) {
+      java.util.List<LocalDate> dates = request.partitions();
+      new dev.strata.jobs.engine.Sensors(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
+          .waitFor(waitFor, dates, waitLimit, poll, ctx.out());
+    }
+    return runner.run(p, request.withParallelism(parallelism).withLockTimeout(wait)).exitCode();
   }
 
   RunRequest request() {

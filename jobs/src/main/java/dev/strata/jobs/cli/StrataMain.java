@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       ValidateCommand.class,
       RunCommand.class,
+      StatusCommand.class,
+      HistoryCommand.class,
+      LineageCommand.class,
       GenerateCommand.class,
       QuarantineCommand.class,
       DemoCommand.class,
@@ -40,7 +43,7 @@ public final class StrataMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, generate, quarantine, demo");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, status, history, lineage, generate, quarantine, demo");
   }
 
   public static void main(String[] args) {

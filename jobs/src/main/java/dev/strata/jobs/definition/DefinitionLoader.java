@@ -35,13 +35,15 @@ public final class DefinitionLoader {
   /** The file name of a definition inside its folder. */
   public static final String FILE_NAME = "pipeline.yaml";
 
-  private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables");
-  private static final Set<String> DEFAULT_KEYS = Set.of("partition_column");
-  private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema");
+  private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts");
+  private static final Set<String> DEFAULT_KEYS = Set.of("partition_column", "retry");
+  private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema", "freshness");
+  private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "first_delay", "multiplier", "max_delay");
+  private static final Set<String> FRESHNESS_KEYS = Set.of("warn_after", "error_after");
   private static final Set<String> TABLE_KEYS =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
-          "max_quarantine_ratio", "rows_from", "removes", "description");
+          "max_quarantine_ratio", "rows_from", "removes", "description", "retry");
   private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
 
   private final Path file;
@@ -91,11 +93,13 @@ public final class DefinitionLoader {
     String name = requiredString(keys, top, "pipeline", "");
     String description = optionalString(keys, "description", "");
     String defaultPartition = "as_of_date";
+    RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     if (keys.containsKey("defaults")) {
       Node defaults = keys.get("defaults");
       if (defaults instanceof MappingNode m) {
         Map<String, Node> d = mapping(m, "defaults.", DEFAULT_KEYS);
         defaultPartition = optionalString(d, "partition_column", defaultPartition);
+        defaultRetry = retry(d.get("retry"), "defaults.retry", defaultRetry);
       } else {
         problem(defaults, "defaults", "expected a mapping, found a " + kind(defaults));
       }
@@ -117,7 +121,7 @@ public final class DefinitionLoader {
     List<TableDefinition> tables = new ArrayList<>();
     if (keys.get("tables") instanceof MappingNode tablesNode) {
       for (NodeTuple t : tablesNode.getValue()) {
-        TableDefinition table = table(scalar(t.getKeyNode()), t.getValueNode(), defaultPartition);
+        TableDefinition table = table(scalar(t.getKeyNode()), t.getValueNode(), defaultPartition, defaultRetry);
         if (table != null) {
           tables.add(table);
         }
@@ -127,7 +131,99 @@ public final class DefinitionLoader {
     } else {
       problem(top, "tables", "the pipeline declares no tables; add a 'tables' mapping");
     }
-    return new Result(new PipelineDefinition(name, file, description, sources, tables), problems);
+    List<PipelineDefinition.Webhook> webhooks = alerts(keys.get("alerts"));
+    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks), problems);
+  }
+
+  private List<PipelineDefinition.Webhook> alerts(Node node) {
+    List<PipelineDefinition.Webhook> webhooks = new ArrayList<>();
+    if (node == null) {
+      return webhooks;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, "alerts", "expected a mapping with a 'webhooks' list");
+      return webhooks;
+    }
+    Map<String, Node> keys = mapping(m, "alerts.", Set.of("webhooks"));
+    if (!(keys.get("webhooks") instanceof SequenceNode seq)) {
+      problem(keys.getOrDefault("webhooks", m), "alerts.webhooks", "expected a list of webhooks, each with url_env or url_file");
+      return webhooks;
+    }
+    for (int i = 0; i < seq.getValue().size(); i++) {
+      Node item = seq.getValue().get(i);
+      String path = "alerts.webhooks[" + i + "]";
+      if (!(item instanceof MappingNode w)) {
+        problem(item, path, "expected a mapping with url_env or url_file");
+        continue;
+      }
+      Map<String, Node> wk = mapping(w, path + ".", Set.of("url_env", "url_file"));
+      String env = optionalString(wk, "url_env", null);
+      String fileName = optionalString(wk, "url_file", null);
+      if ((env == null) == (fileName == null)) {
+        problem(
+            w, path,
+            "a webhook needs exactly one of url_env (an environment variable holding the URL) or url_file"
+                + " (a file holding it); the URL itself is a secret and does not belong in the definition");
+        continue;
+      }
+      webhooks.add(new PipelineDefinition.Webhook(env, fileName, where(w)));
+    }
+    return webhooks;
+  }
+
+  private RetryPolicy retry(Node node, String path, RetryPolicy fallback) {
+    if (node == null) {
+      return fallback;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, path, "expected a mapping with max_attempts, first_delay, multiplier and max_delay");
+      return fallback;
+    }
+    Map<String, Node> keys = mapping(m, path + ".", RETRY_KEYS);
+    int attempts = fallback.maxAttempts();
+    if (keys.containsKey("max_attempts")) {
+      String v = scalar(keys.get("max_attempts"));
+      try {
+        attempts = Integer.parseInt(v.strip());
+      } catch (NumberFormatException e) {
+        attempts = 0;
+      }
+      if (attempts < 1 || attempts > 100) {
+        problem(keys.get("max_attempts"), path + ".max_attempts", "expected a whole number from 1 (no retries) to 100, found '" + v + "'");
+        attempts = fallback.maxAttempts();
+      }
+    }
+    double multiplier = fallback.multiplier();
+    if (keys.containsKey("multiplier")) {
+      String v = scalar(keys.get("multiplier"));
+      try {
+        multiplier = Double.parseDouble(v.strip());
+      } catch (NumberFormatException e) {
+        multiplier = 0;
+      }
+      if (!(multiplier >= 1 && multiplier <= 10)) {
+        problem(keys.get("multiplier"), path + ".multiplier", "expected a number from 1 to 10, found '" + v + "'");
+        multiplier = fallback.multiplier();
+      }
+    }
+    return new RetryPolicy(
+        attempts,
+        duration(keys, "first_delay", path, fallback.firstDelay()),
+        multiplier,
+        duration(keys, "max_delay", path, fallback.maxDelay()));
+  }
+
+  private java.time.Duration duration(Map<String, Node> keys, String key, String path, java.time.Duration fallback) {
+    if (!keys.containsKey(key)) {
+      return fallback;
+    }
+    String v = scalar(keys.get(key));
+    java.time.Duration d = Durations.parse(v);
+    if (d == null) {
+      problem(keys.get(key), path + "." + key, "expected a duration such as 500ms, 5s, 10m, 24h or 2d, found '" + v + "'");
+      return fallback;
+    }
+    return d;
   }
 
   private SourceDefinition source(String name, Node node) {
@@ -174,10 +270,22 @@ public final class DefinitionLoader {
           path + ".schema",
           "a source must declare its schema: a mapping of column name to Spark SQL type, in file order");
     }
-    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), where(m));
+    SourceDefinition.Freshness freshness = null;
+    if (keys.get("freshness") instanceof MappingNode f) {
+      Map<String, Node> fk = mapping(f, path + ".freshness.", FRESHNESS_KEYS);
+      freshness =
+          new SourceDefinition.Freshness(
+              duration(fk, "warn_after", path + ".freshness", null), duration(fk, "error_after", path + ".freshness", null));
+      if (freshness.warnAfter() == null && freshness.errorAfter() == null) {
+        problem(f, path + ".freshness", "give warn_after, error_after or both, e.g. warn_after: 24h");
+      }
+    } else if (keys.containsKey("freshness")) {
+      problem(keys.get("freshness"), path + ".freshness", "expected a mapping with warn_after and/or error_after");
+    }
+    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, where(m));
   }
 
-  private TableDefinition table(String name, Node node, String defaultPartition) {
+  private TableDefinition table(String name, Node node, String defaultPartition, RetryPolicy defaultRetry) {
     String path = "tables." + name;
     if (!(node instanceof MappingNode m)) {
       problem(node, path, "expected a mapping with layer, inputs, transform or sql, and rules");
@@ -264,7 +372,8 @@ public final class DefinitionLoader {
     }
     Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
     return new TableDefinition(
-        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio, where(m));
+        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio,
+        retry(keys.get("retry"), path + ".retry", defaultRetry), where(m));
   }
 
   // ---- node helpers ----

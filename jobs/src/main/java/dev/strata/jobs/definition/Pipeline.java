@@ -74,4 +74,53 @@ public final class Pipeline {
     }
     return found;
   }
+
+  /** The tables {@code table} reads, directly or not (sources excluded). */
+  public Set<String> upstreamOf(String table) {
+    Set<String> found = new LinkedHashSet<>();
+    Deque<String> todo = new ArrayDeque<>(List.of(table));
+    while (!todo.isEmpty()) {
+      for (String input : table(todo.pop()).inputs()) {
+        if (isTable(input) && found.add(input)) {
+          todo.push(input);
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The tables a selection names: {@code t} the table alone, {@code t+} with everything downstream
+   * of it, {@code +t} with everything upstream, {@code +t+} both.
+   *
+   * @throws dev.strata.jobs.StrataException.InvalidException for a table the pipeline lacks
+   */
+  public Set<String> select(List<String> selectors) {
+    Set<String> selected = new LinkedHashSet<>();
+    for (String raw : selectors) {
+      String s = raw.strip();
+      boolean up = s.startsWith("+");
+      boolean down = s.endsWith("+") && s.length() > 1;
+      String name = s.substring(up ? 1 : 0, s.length() - (down ? 1 : 0));
+      if (!isTable(name)) {
+        String hint =
+            order.stream().map(TableDefinition::name).filter(t -> PipelineValidator.distance(t, name) < 3).findFirst()
+                .map(t -> " (did you mean '" + t + "'?)").orElse("");
+        throw new dev.strata.jobs.StrataException.InvalidException(
+            String.format(
+                "Cannot select tables of %s: '%s' is not one of its tables%s. Tables: %s. Write T for a table alone,"
+                    + " T+ with its downstream, +T with its upstream.",
+                name(), name, hint, order.stream().map(TableDefinition::name).toList()),
+            null);
+      }
+      if (up) {
+        selected.addAll(upstreamOf(name));
+      }
+      selected.add(name);
+      if (down) {
+        selected.addAll(downstreamOf(name));
+      }
+    }
+    return selected;
+  }
 }

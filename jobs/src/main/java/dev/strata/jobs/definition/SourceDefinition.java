@@ -1,5 +1,6 @@
 package dev.strata.jobs.definition;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
  * @param format csv, json or parquet
  * @param options Spark reader options
  * @param schema the declared columns, in file order; the contract with the producer
+ * @param freshness how old its newest landing file may be before a run warns or refuses, or null
  * @param where file:line of the declaration
  */
 public record SourceDefinition(
@@ -21,12 +23,34 @@ public record SourceDefinition(
     String format,
     Map<String, String> options,
     List<ColumnSpec> schema,
+    Freshness freshness,
     String where) {
 
   /** {@code {date}} or {@code {date:PATTERN}} in a source path: the partition being built. */
   public static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
 
+  /** {@code path} with every {@code {date}} / {@code {date:PATTERN}} replaced by the partition. */
+  public static String withDate(String path, java.time.LocalDate date) {
+    java.util.regex.Matcher m = DATE_TOKEN.matcher(path);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = m.group(1) == null ? date.toString() : date.format(java.time.format.DateTimeFormatter.ofPattern(m.group(1)));
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   public List<String> columnNames() {
     return schema.stream().map(ColumnSpec::name).toList();
   }
+
+  /**
+   * A source's freshness rule: the age of its newest landing file, at the start of a run, above
+   * which the run warns, and above which the tables reading the source refuse to build.
+   *
+   * @param warnAfter warn above this age, or null
+   * @param errorAfter refuse above this age, or null
+   */
+  public record Freshness(Duration warnAfter, Duration errorAfter) {}
 }

@@ -20,6 +20,7 @@ import java.util.List;
  *     null if it never does: rows that disappear without a declared reason fail the build
  * @param maxQuarantineRatio above this share of its rows quarantined, the build is blocked: a
  *     flood of bad rows is an incident, not routine
+ * @param retry how transient failures of its builds are retried
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -33,6 +34,7 @@ public record TableDefinition(
     String rowsFrom,
     String removes,
     double maxQuarantineRatio,
+    RetryPolicy retry,
     String where) {
   /** The share of rows a table may quarantine unless it sets max_quarantine_ratio. */
   public static final double MAX_QUARANTINE_RATIO_DEFAULT = 0.05;

@@ -12,6 +12,8 @@ public enum BuildStatus {
   SKIPPED(ExitCode.GATE_BLOCKED),
   /** An upstream table outside this run has not published the partition. */
   NOT_READY(ExitCode.UPSTREAM_NOT_READY),
+  /** Another run held this table partition for longer than the run would wait; it was not built. */
+  LOCKED(ExitCode.LOCKED),
   /** The input was invalid (missing files, header mismatch); nothing was written. */
   INVALID(ExitCode.INVALID),
   /** The build failed with an error; nothing was published. */
@@ -28,16 +30,17 @@ public enum BuildStatus {
   }
 
   /**
-   * How bad an outcome is, for a run's exit code: a failure beats a bad input, which beats an
-   * upstream not ready, which beats a gate block.
+   * How bad an outcome is, for a run's exit code: a failure beats a bad input, which beats a
+   * partition held by another run, then an upstream not ready, then a gate block.
    */
   int severity() {
     return switch (this) {
       case PUBLISHED -> 0;
       case BLOCKED, SKIPPED -> 1;
       case NOT_READY -> 2;
-      case INVALID -> 3;
-      case FAILED -> 4;
+      case LOCKED -> 3;
+      case INVALID -> 4;
+      case FAILED -> 5;
     };
   }
 }

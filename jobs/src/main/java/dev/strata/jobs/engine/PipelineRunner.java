@@ -1,6 +1,8 @@
 package dev.strata.jobs.engine;
 
 import dev.strata.jobs.Errors;
+import dev.strata.jobs.alert.Alerts;
+import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.SourceReader;
@@ -11,11 +13,23 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import dev.strata.jobs.definition.Durations;
+import org.apache.spark.sql.Row;
+import dev.strata.jobs.definition.RetryPolicy;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 
 /**
  * Runs a pipeline over a range of partitions: tables in dependency order, each gated before it is
@@ -68,34 +82,10 @@ public final class PipelineRunner {
     RunPrinter printer = new RunPrinter(ctx.out());
     printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root());
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
-    ledger.runStarted(runId, pipeline.name(), request.trigger(), partitions, start);
-    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger);
-    Set<String> planned = new HashSet<>();
-    tables.forEach(t -> planned.add(t.name()));
-
-    List<TableBuildResult> builds = new ArrayList<>();
-    for (LocalDate partition : partitions) {
-      Set<String> unpublished = new HashSet<>();
-      for (TableDefinition table : tables) {
-        String blocker = table.inputs().stream().filter(unpublished::contains).findFirst().orElse(null);
-        TableBuildResult result;
-        if (blocker != null) {
-          result =
-              new TableBuildResult(
-                  table.name(), table.layer(), partition, BuildStatus.SKIPPED, RowCounts.NONE, -1,
-                  java.time.Duration.ZERO, new dev.strata.quality.GateResult(List.of()),
-                  "not built: upstream '" + blocker + "' did not publish " + partition);
-        } else {
-          result = builder.build(table, partition);
-        }
-        if (result.status() != BuildStatus.PUBLISHED) {
-          unpublished.add(table.name());
-        }
-        ledger.buildFinished(runId, pipeline.name(), result, 1, ctx.clock().instant());
-        builds.add(result);
-        printer.build(result);
-      }
-    }
+    List<String> tableNames = tables.stream().map(TableDefinition::name).toList();
+    ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start);
+    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables));
+    List<TableBuildResult> builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
     if (builds.stream().noneMatch(b -> b.status() == BuildStatus.BLOCKED)) {
       ctx.files().delete(ctx.warehouse().stagingRoot(runId));
     }
@@ -103,9 +93,176 @@ public final class PipelineRunner {
     String reportDir = ctx.warehouse().reportDir(runId);
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json");
     ctx.files().writeText(partial.reportPath(), QualityReport.json(partial));
-    ledger.runEnded(partial, request.trigger(), ctx.clock().instant());
+    ledger.runEnded(partial, request, tableNames, ctx.clock().instant());
     printer.finish(partial);
+    new Alerts(pipeline.definition(), ctx.env(), ctx.out()).send(partial, ctx.warehouse().root());
     return partial;
+  }
+
+  /**
+   * The request that resumes run {@code runId}: its partitions and tables, without the table
+   * partitions it published that are still published (their latest build in the ledger is that
+   * run's). Prints and returns null if there is nothing left to build.
+   *
+   * @throws dev.strata.jobs.StrataException.InvalidException if the ledger has no such run of this pipeline
+   */
+  public RunRequest resumeRequest(Pipeline pipeline, String runId, int parallelism) {
+    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
+    Row run =
+        ledger.runs(pipeline.name())
+            .map(r -> r.where(org.apache.spark.sql.functions.col("run_id").equalTo(runId)).collectAsList())
+            .orElse(List.of()).stream().findFirst()
+            .orElseThrow(() -> Errors.unknownRun(pipeline.name(), runId, ctx.warehouse().root()));
+    List<LocalDate> partitions = run.<String>getList(run.fieldIndex("partitions")).stream().map(LocalDate::parse).sorted().toList();
+    Set<String> tables =
+        run.isNullAt(run.fieldIndex("tables"))
+            ? pipeline.tablesInOrder().stream().map(TableDefinition::name).collect(java.util.stream.Collectors.toSet())
+            : new java.util.HashSet<>(run.<String>getList(run.fieldIndex("tables")));
+    Set<String> done = new java.util.HashSet<>();
+    ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
+      for (Row b : latest.where("status = 'PUBLISHED' and run_id = '" + runId.replace("'", "") + "'").select("table", "partition").collectAsList()) {
+        done.add(b.getString(0) + "@" + b.getString(1));
+      }
+    });
+    long todo = partitions.stream().mapToLong(d -> tables.stream().filter(t -> !done.contains(RunRequest.unit(t, d))).count()).sum();
+    ctx.out().printf(
+        "Resuming run %s (%s): %d of %d table partitions still to build; the %d it published are kept.%n",
+        runId, run.<String>getAs("status"), todo, (long) partitions.size() * tables.size(), done.size());
+    if (todo == 0) {
+      ctx.out().println("Nothing to resume: every table partition of that run is published.");
+      return null;
+    }
+    return new RunRequest(
+        partitions.get(0), partitions.get(partitions.size() - 1), java.util.Optional.empty(), tables, "cli", parallelism,
+        done, runId, RunRequest.DEFAULT_LOCK_TIMEOUT);
+  }
+
+  /**
+   * Builds every (table, partition) unit of the run, each as soon as the units it reads have
+   * finished, at most {@code request.parallelism()} at a time, each in its own Spark scheduler pool
+   * so that a long build does not starve a short one. A unit whose upstream did not publish is
+   * SKIPPED; its siblings carry on.
+   *
+   * @return one result per unit, in dependency order
+   */
+  private List<TableBuildResult> schedule(
+      Pipeline pipeline, RunRequest request, List<TableDefinition> tables, List<LocalDate> partitions, String runId,
+      TableBuilder builder, Ledger ledger, RunPrinter printer) {
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            request.parallelism(),
+            r -> {
+              Thread t = new Thread(r, "strata-build-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    Map<String, CompletableFuture<TableBuildResult>> units = new LinkedHashMap<>();
+    PartitionLocks locks =
+        new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), runId, ctx.clock());
+    try {
+      for (LocalDate partition : partitions) {
+        for (TableDefinition table : tables) {
+          if (request.skip().contains(RunRequest.unit(table.name(), partition))) {
+            continue;
+          }
+          List<CompletableFuture<TableBuildResult>> upstream =
+              table.inputs().stream().map(i -> units.get(RunRequest.unit(i, partition))).filter(Objects::nonNull).toList();
+          CompletableFuture<TableBuildResult> unit =
+              CompletableFuture.allOf(upstream.toArray(CompletableFuture[]::new))
+                  .thenApplyAsync(ignored -> unit(pipeline, request, table, partition, upstream, runId, builder, ledger, locks, printer), pool);
+          units.put(RunRequest.unit(table.name(), partition), unit);
+        }
+      }
+      List<TableBuildResult> builds = new ArrayList<>();
+      for (CompletableFuture<TableBuildResult> unit : units.values()) {
+        try {
+          builds.add(unit.join());
+        } catch (CompletionException e) {
+          // Only the engine's own bookkeeping throws here (a build's failure is its result):
+          // the ledger could not be written even after retries.
+          throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+      }
+      return builds;
+    } finally {
+      pool.shutdownNow();
+      locks.close();
+    }
+  }
+
+  /**
+   * One unit: skipped if an upstream unit did not publish; otherwise built under the table
+   * partition's lease, which is held until the ledger has the outcome.
+   */
+  private TableBuildResult unit(
+      Pipeline pipeline, RunRequest request, TableDefinition table, LocalDate partition, List<CompletableFuture<TableBuildResult>> upstream,
+      String runId, TableBuilder builder, Ledger ledger, PartitionLocks locks, RunPrinter printer) {
+    String blocker =
+        upstream.stream().map(CompletableFuture::join).filter(u -> u.status() != BuildStatus.PUBLISHED)
+            .map(TableBuildResult::table).findFirst().orElse(null);
+    if (blocker != null) {
+      return record(pipeline, runId, ledger, printer,
+          TableBuildResult.skipped(table.name(), table.layer(), partition, "not built: upstream '" + blocker + "' did not publish " + partition));
+    }
+    Instant waiting = ctx.clock().instant();
+    try {
+      locks.acquire(table.name(), partition, request.lockTimeout());
+    } catch (StrataException.LockedException e) {
+      return record(pipeline, runId, ledger, printer,
+          new TableBuildResult(
+              table.name(), table.layer(), partition, BuildStatus.LOCKED, RowCounts.NONE, -1, Duration.between(waiting, ctx.clock().instant()),
+              new dev.strata.quality.GateResult(List.of()), e.getMessage(), 1, null, false));
+    }
+    try {
+      return record(pipeline, runId, ledger, printer, buildWithRetries(pipeline, table, partition, runId, builder, ledger, printer));
+    } finally {
+      locks.release(table.name(), partition);
+    }
+  }
+
+  private TableBuildResult record(Pipeline pipeline, String runId, Ledger ledger, RunPrinter printer, TableBuildResult result) {
+    Retrier.run(Retrier.BOOKKEEPING, "recording " + result.table() + " " + result.partition() + " in the ledger",
+        () -> ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant()));
+    printer.build(result);
+    return result;
+  }
+
+  /** Builds a unit, again after each transient failure as the table's retry policy allows; every attempt goes in the ledger. */
+  private TableBuildResult buildWithRetries(
+      Pipeline pipeline, TableDefinition table, LocalDate partition, String runId, TableBuilder builder, Ledger ledger,
+      RunPrinter printer) {
+    RetryPolicy policy = table.retry();
+    RandomGenerator random = RandomGenerator.getDefault();
+    ctx.spark().sparkContext().setLocalProperty("spark.scheduler.pool", Thread.currentThread().getName());
+    for (int attempt = 1; ; attempt++) {
+      TableBuildResult result = builder.build(table, partition).withAttempt(attempt);
+      if (result.status() != BuildStatus.FAILED || !result.retryable() || attempt >= policy.maxAttempts()) {
+        return result;
+      }
+      Duration wait = policy.delayBefore(attempt + 1, random);
+      TableBuildResult failed =
+          result.withMessage(
+              result.message() + " [transient; attempt " + attempt + " of " + policy.maxAttempts() + ", retrying in "
+                  + Durations.format(wait) + "]");
+      Retrier.run(Retrier.BOOKKEEPING, "recording " + table.name() + " " + partition + " in the ledger",
+          () -> ledger.buildFinished(runId, pipeline.name(), failed, ctx.clock().instant()));
+      printer.retrying(failed, policy.maxAttempts(), Durations.format(wait));
+      Retrier.sleep(wait);
+    }
+  }
+
+  /** The freshness of every source with a freshness rule that the run's tables read, as the run starts. */
+  private Map<String, Sensors.Freshness> freshness(Pipeline pipeline, List<TableDefinition> tables) {
+    Sensors sensors = new Sensors(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock());
+    Map<String, Sensors.Freshness> found = new LinkedHashMap<>();
+    for (TableDefinition t : tables) {
+      for (String input : t.inputs()) {
+        pipeline.definition().source(input).filter(s -> s.freshness() != null)
+            .ifPresent(s -> found.computeIfAbsent(input, i -> sensors.freshness(s)));
+      }
+    }
+    return found;
   }
 
   private void preflight(SourceReader reader, Pipeline pipeline, List<TableDefinition> tables, List<LocalDate> partitions) {

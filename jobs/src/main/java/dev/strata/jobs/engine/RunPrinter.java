@@ -24,7 +24,7 @@ final class RunPrinter {
     out.printf("  %-10s  %-6s  %-26s  %-9s  %12s  %-12s  %7s  %s%n", "partition", "layer", "table", "status", "rows", "rules", "time", "version");
   }
 
-  void build(TableBuildResult r) {
+  synchronized void build(TableBuildResult r) {
     long passed = r.gate().results().stream().filter(RuleResult::passed).count();
     int total = r.gate().results().size();
     out.printf(
@@ -66,7 +66,14 @@ final class RunPrinter {
     }
   }
 
-  void finish(RunResult run) {
+  synchronized void retrying(TableBuildResult failed, int maxAttempts, String wait) {
+    out.printf(
+        "  %-10s  %-6s  %-26s  %-9s  attempt %d of %d failed (%s); transient, retrying in %s%n",
+        failed.partition(), failed.layer().key(), failed.table(), "RETRYING", failed.attempt(), maxAttempts,
+        failed.errorClass(), wait);
+  }
+
+  synchronized void finish(RunResult run) {
     Map<BuildStatus, Integer> counts = new EnumMap<>(BuildStatus.class);
     run.builds().forEach(b -> counts.merge(b.status(), 1, Integer::sum));
     StringBuilder parts = new StringBuilder();

@@ -27,6 +27,9 @@ public final class Sessions {
           // Delta reads its log with 50 tasks by default: pure overhead on one machine.
           .config("spark.databricks.delta.snapshotPartitions", conf.get("spark.databricks.delta.snapshotPartitions", String.valueOf(Math.max(2, cores))));
     }
+    // Independent tables build concurrently, each in its own scheduler pool: FAIR shares the
+    // executors between them instead of running one build's jobs to the end first.
+    builder.config("spark.scheduler.mode", conf.get("spark.scheduler.mode", "FAIR"));
     // Delta needs both the extension and the catalog; with only one, replaceWhere and MERGE fail
     // in confusing ways. Keep any extensions the user configured.
     String extensions = conf.get("spark.sql.extensions", "");

@@ -17,6 +17,9 @@ import java.time.LocalDate;
  * @param duration wall time of the build
  * @param gate the rule results, empty if the gate did not run
  * @param message why it was not published, empty if it was
+ * @param attempt which attempt this was, from 1
+ * @param errorClass the class of the exception that failed the build, or null
+ * @param retryable whether the failure was transient, so that another attempt may succeed
  */
 public record TableBuildResult(
     String table,
@@ -27,7 +30,25 @@ public record TableBuildResult(
     long deltaVersion,
     Duration duration,
     GateResult gate,
-    String message) {
+    String message,
+    int attempt,
+    String errorClass,
+    boolean retryable) {
+
+  /** A build that was not attempted because an upstream build of this run did not publish. */
+  static TableBuildResult skipped(String table, Layer layer, LocalDate partition, String message) {
+    return new TableBuildResult(
+        table, layer, partition, BuildStatus.SKIPPED, RowCounts.NONE, -1, Duration.ZERO, new GateResult(java.util.List.of()),
+        message, 0, null, false);
+  }
+
+  TableBuildResult withMessage(String text) {
+    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, text, attempt, errorClass, retryable);
+  }
+
+  TableBuildResult withAttempt(int n) {
+    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, message, n, errorClass, retryable);
+  }
 
   /** Rows that passed every row-level rule (published, if the gate passed), or -1. */
   public long rows() {

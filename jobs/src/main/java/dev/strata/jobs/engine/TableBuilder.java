@@ -58,8 +58,13 @@ final class TableBuilder {
   private final SourceReader sources;
   private final Ledger ledger;
 
-  TableBuilder(EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger) {
+  private final Map<String, Sensors.Freshness> freshness;
+
+  TableBuilder(
+      EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
+      Map<String, Sensors.Freshness> freshness) {
     this.ledger = ledger;
+    this.freshness = freshness;
     this.ctx = ctx;
     this.pipeline = pipeline;
     this.runId = runId;
@@ -73,9 +78,17 @@ final class TableBuilder {
     // With column pruning, Spark's CSV parser checks only the columns a query needs, so whether a
     // line counts as malformed would depend on the query; every count must see the same rows.
     session.conf().set("spark.sql.csv.parser.columnPruning.enabled", "false");
+    SparkSession.setActiveSession(session);
     session.sparkContext().setJobGroup(runId, table.name() + " " + partition, false);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
     try {
+      GateResult fresh = freshnessRules(table);
+      if (!fresh.passed()) {
+        RuleResult stale = fresh.blocking().get(0);
+        return result(table, partition, BuildStatus.NOT_READY, RowCounts.NONE, -1, start, fresh,
+            "Cannot build '" + table.name() + "' for " + partition + ": " + stale.message()
+                + ". Check the producer; the table keeps its published rows.");
+      }
       Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
       List<Dataset<Row>> malformed = new ArrayList<>();
       readInputs(session, table, partition, inputs, malformed);
@@ -101,6 +114,11 @@ final class TableBuilder {
       }
       RowCounts counts = account(table, partition, inputs, split);
       GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
+      if (!fresh.results().isEmpty()) {
+        List<RuleResult> all = new ArrayList<>(fresh.results());
+        all.addAll(gate.results());
+        gate = new GateResult(all);
+      }
       if (quarantines) {
         gate = withQuarantineRatio(table, gate, counts);
       }
@@ -121,6 +139,7 @@ final class TableBuilder {
             session, ctx.warehouse().quarantinePath(table.name()), table.partitionColumn(),
             split.good().dateTyped(), partition, bad, counts.quarantined(), runId, ctx.clock().instant());
       }
+      ctx.faults().at("commit", table.name());
       long version = split.good().commit(ctx.warehouse().tablePath(table.layer(), table.name()));
       ctx.files().delete(staging);
       return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
@@ -132,11 +151,11 @@ final class TableBuilder {
             default -> BuildStatus.FAILED;
           };
       cleanUp(staging);
-      return result(table, partition, status, RowCounts.NONE, -1, start, new GateResult(List.of()), e.getMessage());
+      return failed(table, partition, status, start, e.getMessage(), e, false);
     } catch (Exception e) {
       cleanUp(staging);
       String message = Errors.buildFailed(table.name(), partition, e.getClass().getSimpleName(), e).getMessage();
-      return result(table, partition, BuildStatus.FAILED, RowCounts.NONE, -1, start, new GateResult(List.of()), message);
+      return failed(table, partition, BuildStatus.FAILED, start, message, e, Transience.isTransient(e));
     } finally {
       session.sparkContext().clearJobGroup();
     }
@@ -219,6 +238,44 @@ final class TableBuilder {
       throw Errors.rowsUnaccounted(table.name(), partition, counts.in(), counts.published(), counts.quarantined(), counts.filtered());
     }
     return counts;
+  }
+
+  /**
+   * The freshness rules of the sources this table reads, decided on the age of each source's
+   * newest landing file when the run started.
+   */
+  private GateResult freshnessRules(TableDefinition table) {
+    List<RuleResult> results = new ArrayList<>();
+    for (String input : table.inputs()) {
+      Sensors.Freshness f = freshness.get(input);
+      if (f == null) {
+        continue;
+      }
+      var rule = f.source().freshness();
+      String where = f.source().where() + " sources." + input + ".freshness";
+      double hours = f.age().toMillis() / 3_600_000.0;
+      Map<String, Double> observed = f.newestFile().isPresent() ? Map.of("Source." + input + ".AgeHours", hours) : Map.of();
+      for (var limit : List.of(Map.entry(RuleGroup.ERROR, java.util.Optional.ofNullable(rule.errorAfter())),
+          Map.entry(RuleGroup.WARN, java.util.Optional.ofNullable(rule.warnAfter())))) {
+        if (limit.getValue().isEmpty()) {
+          continue;
+        }
+        java.time.Duration max = limit.getValue().get();
+        String text = "Freshness \"" + input + "\" <= " + dev.strata.jobs.definition.Durations.format(max);
+        boolean passed = !f.tooOld(max);
+        String message =
+            passed
+                ? ""
+                : f.newestFile().isEmpty()
+                    ? "source '" + input + "' has no landing file at all (" + where + ")"
+                    : String.format(
+                        Locale.ROOT, "source '%s' is stale: its newest file %s landed %.1f h ago, above %s %s (%s)",
+                        input, f.newestFile().get(), hours, limit.getKey() == RuleGroup.ERROR ? "error_after" : "warn_after",
+                        dev.strata.jobs.definition.Durations.format(max), where);
+        results.add(new RuleResult(new RuleSpec(text, limit.getKey(), where), passed, false, message, observed));
+      }
+    }
+    return new GateResult(results);
   }
 
   /** A flood of rejected rows is an incident: above the table's ratio, the gate fails. */
@@ -321,6 +378,18 @@ final class TableBuilder {
       GateResult gate,
       String message) {
     Duration duration = Duration.between(start, ctx.clock().instant());
-    return new TableBuildResult(table.name(), table.layer(), partition, status, counts, version, duration, gate, message);
+    return new TableBuildResult(table.name(), table.layer(), partition, status, counts, version, duration, gate, message, 1, null, false);
+  }
+
+  private TableBuildResult failed(
+      TableDefinition table, LocalDate partition, BuildStatus status, Instant start, String message, Exception e, boolean retryable) {
+    Duration duration = Duration.between(start, ctx.clock().instant());
+    Throwable root = e;
+    while (root instanceof java.io.UncheckedIOException && root.getCause() != null) {
+      root = root.getCause();
+    }
+    return new TableBuildResult(
+        table.name(), table.layer(), partition, status, RowCounts.NONE, -1, duration, new GateResult(List.of()), message, 1,
+        root.getClass().getName(), retryable);
   }
 }

@@ -17,12 +17,10 @@ import dev.strata.jobs.definition.ColumnSpec;
 import dev.strata.jobs.definition.SourceDefinition;
 import java.sql.Timestamp;
 import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -56,15 +54,7 @@ public final class SourceReader {
 
   /** The location of a source's files for a partition. */
   public String location(SourceDefinition source, LocalDate partition) {
-    Matcher m = SourceDefinition.DATE_TOKEN.matcher(source.path());
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String value =
-          m.group(1) == null ? partition.toString() : partition.format(DateTimeFormatter.ofPattern(m.group(1)));
-      m.appendReplacement(out, Matcher.quoteReplacement(value));
-    }
-    m.appendTail(out);
-    return warehouse.resolve(out.toString());
+    return warehouse.resolve(SourceDefinition.withDate(source.path(), partition));
   }
 
   /**

@@ -1,7 +1,9 @@
 package dev.strata.jobs.ledger;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.row_number;
 
+import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.RunResult;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.jobs.io.Warehouse;
@@ -17,6 +19,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
 
@@ -33,17 +37,24 @@ public final class Ledger {
   static final StructType RUNS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, trigger STRING, partitions ARRAY<STRING>, status STRING,"
-              + " exit_code INT, started_at TIMESTAMP, recorded_at TIMESTAMP, user STRING, host STRING");
+              + " exit_code INT, started_at TIMESTAMP, recorded_at TIMESTAMP, user STRING, host STRING,"
+              + " layer STRING, tables ARRAY<STRING>, resumes STRING");
   static final StructType BUILDS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, table STRING, layer STRING, partition STRING, attempt INT,"
               + " status STRING, rows_in BIGINT, rows_published BIGINT, rows_quarantined BIGINT,"
               + " rows_filtered BIGINT, duration_ms BIGINT, delta_version BIGINT, message STRING,"
-              + " recorded_at TIMESTAMP");
+              + " recorded_at TIMESTAMP, error_class STRING");
   static final StructType GATE_RESULTS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, table STRING, partition STRING, rule STRING, rule_group STRING,"
               + " outcome STRING, observed MAP<STRING, DOUBLE>, message STRING, recorded_at TIMESTAMP");
+
+  /**
+   * A unit another run was building when this one wanted it: recorded, but not a build of the
+   * partition, so never what downstream builds trust.
+   */
+  static final String NOT_A_BUILD = "LOCKED";
 
   private final SparkSession spark;
   private final String root;
@@ -58,28 +69,28 @@ public final class Ledger {
   }
 
   /** Records that a run started; until it ends, its latest row says RUNNING. */
-  public void runStarted(String runId, String pipeline, String trigger, List<LocalDate> partitions, Instant at) {
-    append("runs", RUNS, List.of(runRow(runId, pipeline, trigger, partitions, "RUNNING", null, at, at)));
+  public void runStarted(String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, Instant at) {
+    append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, "RUNNING", null, at, at)));
   }
 
   /** Records how a run ended: SUCCEEDED, or its worst table outcome (BLOCKED, NOT_READY, FAILED...). */
-  public void runEnded(RunResult run, String trigger, Instant at) {
+  public void runEnded(RunResult run, RunRequest request, List<String> tables, Instant at) {
     String status = run.exitCode() == 0 ? "SUCCEEDED" : run.status().name();
     append(
         "runs",
         RUNS,
-        List.of(runRow(run.runId(), run.pipeline(), trigger, run.partitions(), status, run.exitCode(), run.startedAt(), at)));
+        List.of(runRow(run.runId(), run.pipeline(), request, tables, run.partitions(), status, run.exitCode(), run.startedAt(), at)));
   }
 
   /** Records one table build and its gate results. */
-  public void buildFinished(String runId, String pipeline, TableBuildResult b, int attempt, Instant at) {
+  public void buildFinished(String runId, String pipeline, TableBuildResult b, Instant at) {
     Timestamp now = Timestamp.from(at);
     append(
         "builds",
         BUILDS,
         List.of(
             RowFactory.create(
-                runId, pipeline, b.table(), b.layer().key(), b.partition().toString(), attempt, b.status().name(),
+                runId, pipeline, b.table(), b.layer().key(), b.partition().toString(), b.attempt(), b.status().name(),
                 b.counts().known() ? b.counts().in() : null,
                 b.counts().known() ? b.counts().published() : null,
                 b.counts().known() ? b.counts().quarantined() : null,
@@ -87,7 +98,8 @@ public final class Ledger {
                 b.duration().toMillis(),
                 b.deltaVersion() < 0 ? null : b.deltaVersion(),
                 b.message(),
-                now)));
+                now,
+                b.errorClass())));
     List<Row> gate = new ArrayList<>();
     for (RuleResult r : b.gate().results()) {
       gate.add(
@@ -108,6 +120,7 @@ public final class Ledger {
     List<Row> rows =
         spark.read().format("delta").load(path("builds"))
             .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").equalTo(partition.toString())))
+            .where(col("status").notEqual(NOT_A_BUILD))
             .orderBy(col("recorded_at").desc())
             .limit(1)
             .collectAsList();
@@ -122,6 +135,38 @@ public final class Ledger {
             r.<Timestamp>getAs("recorded_at").toInstant()));
   }
 
+  /**
+   * The latest build of every (table, partition) of a pipeline, and the latest published one
+   * beside it: columns of {@link #BUILDS} plus {@code last_published_at}, {@code
+   * last_published_version}, {@code last_published_rows} and {@code last_published_run}.
+   */
+  public Optional<Dataset<Row>> latestBuilds(String pipeline) {
+    return read("builds").map(b -> {
+      Dataset<Row> mine = b.where(col("pipeline").equalTo(pipeline).and(col("status").notEqual(NOT_A_BUILD)));
+      WindowSpec newestFirst = Window.partitionBy("table", "partition").orderBy(col("recorded_at").desc(), col("attempt").desc());
+      Dataset<Row> latest = mine.withColumn("_n", row_number().over(newestFirst)).where(col("_n").equalTo(1)).drop("_n");
+      Dataset<Row> published =
+          mine.where(col("status").equalTo("PUBLISHED"))
+              .withColumn("_n", row_number().over(newestFirst)).where(col("_n").equalTo(1))
+              .select(
+                  col("table").as("_t"), col("partition").as("_p"), col("recorded_at").as("last_published_at"),
+                  col("delta_version").as("last_published_version"), col("rows_published").as("last_published_rows"),
+                  col("run_id").as("last_published_run"));
+      return latest.join(published, latest.col("table").equalTo(published.col("_t")).and(latest.col("partition").equalTo(published.col("_p"))), "left")
+          .drop("_t", "_p");
+    });
+  }
+
+  /** Every run of a pipeline as its latest row says (RUNNING until it ended), newest first. */
+  public Optional<Dataset<Row>> runs(String pipeline) {
+    return read("runs").map(r -> {
+      WindowSpec latestRow = Window.partitionBy("run_id").orderBy(col("recorded_at").desc(), col("exit_code").desc_nulls_last());
+      return r.where(col("pipeline").equalTo(pipeline))
+          .withColumn("_n", row_number().over(latestRow)).where(col("_n").equalTo(1)).drop("_n")
+          .orderBy(col("started_at").desc(), col("run_id").desc());
+    });
+  }
+
   /** The rows of a ledger table, or empty if nothing was recorded yet. */
   public Optional<Dataset<Row>> read(String table) {
     return DeltaTable.isDeltaTable(spark, path(table))
@@ -130,11 +175,17 @@ public final class Ledger {
   }
 
   private Row runRow(
-      String runId, String pipeline, String trigger, List<LocalDate> partitions, String status, Integer exitCode, Instant started, Instant at) {
+      String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, String status,
+      Integer exitCode, Instant started, Instant at) {
     List<String> dates = partitions.stream().map(LocalDate::toString).toList();
     return RowFactory.create(
-        runId, pipeline, trigger, JavaConverters.asScalaBufferConverter(dates).asScala().toSeq(), status, exitCode,
-        Timestamp.from(started), Timestamp.from(at), System.getProperty("user.name"), host());
+        runId, pipeline, request.trigger(), seq(dates), status, exitCode,
+        Timestamp.from(started), Timestamp.from(at), System.getProperty("user.name"), host(),
+        request.layer().map(l -> l.key()).orElse(null), seq(tables), request.resumes());
+  }
+
+  private static scala.collection.Seq<String> seq(List<String> values) {
+    return JavaConverters.asScalaBufferConverter(values).asScala().toSeq();
   }
 
   private static String host() {
@@ -146,6 +197,8 @@ public final class Ledger {
   }
 
   private void append(String table, StructType schema, List<Row> rows) {
-    spark.createDataFrame(rows, schema).coalesce(1).write().format("delta").mode("append").save(path(table));
+    // mergeSchema: a ledger written by an older Strata gains the new columns instead of failing.
+    spark.createDataFrame(rows, schema).coalesce(1).write().format("delta").mode("append").option("mergeSchema", "true")
+        .save(path(table));
   }
 }

@@ -13,7 +13,34 @@ public final class TinyPipeline {
   /** The one partition these pipelines are run for. */
   public static final String DAY = "2024-01-01";
 
+  /** The query of the bronze table {@link #withBronze} declares. */
+  public static final String BRONZE_SQL = "SELECT id, as_of_date FROM raw";
+
   private TinyPipeline() {}
+
+  /**
+   * A pipeline.yaml up to and including its bronze table: source {@code raw} (id, as_of_date) and
+   * table {@code b} ({@link #BRONZE_SQL} in b.sql). Append more tables, indented by two spaces.
+   *
+   * @param top extra top-level YAML (e.g. {@code defaults:}), or ""
+   */
+  public static String withBronze(String name, String top) {
+    return """
+        pipeline: %s
+        %s
+        sources:
+          raw:
+            path: landing/raw/{date}
+            schema:
+              id: string
+              as_of_date: string
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+        """.formatted(name, top);
+  }
 
   /**
    * Writes {@code dir/name/pipeline.yaml} and SQL files beside it.

@@ -1,0 +1,176 @@
+package dev.strata.jobs.alert;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.definition.PipelineDefinition;
+import dev.strata.jobs.definition.PipelineDefinition.Webhook;
+import dev.strata.jobs.engine.BuildStatus;
+import dev.strata.jobs.engine.RunResult;
+import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.quality.RuleResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Posts a Slack-compatible message ({@code {"text": ...}}, which Slack, Mattermost and most chat
+ * webhooks accept) when a run leaves a table partition unpublished: a gate blocked it, its build
+ * failed after its retries, its upstream was not ready, or another run held it.
+ *
+ * <p>Webhook URLs are secrets: they are read from the environment or a file named in the
+ * definition, used for the request, and never printed, logged or recorded; any text that might
+ * quote one (an exception message) is scrubbed first. A webhook that fails is reported as a
+ * warning and never changes the run's outcome.
+ *
+ * <p>java.net.http (in the JDK) sends the request: one POST needs no HTTP library.
+ */
+public final class Alerts {
+  private static final Logger LOG = LoggerFactory.getLogger(Alerts.class);
+  /** The outcomes that alert. */
+  public static final Set<BuildStatus> ALERTING =
+      EnumSet.of(BuildStatus.BLOCKED, BuildStatus.FAILED, BuildStatus.NOT_READY, BuildStatus.LOCKED);
+  private static final int MAX_LISTED = 10;
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final PipelineDefinition pipeline;
+  private final Map<String, String> env;
+  private final PrintWriter out;
+  private final HttpClient http;
+
+  public Alerts(PipelineDefinition pipeline, Map<String, String> env, PrintWriter out) {
+    this.pipeline = pipeline;
+    this.env = env;
+    this.out = out;
+    this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  }
+
+  /**
+   * Sends one message per webhook if the run left anything unpublished.
+   *
+   * @param warehouse the warehouse, for the command that shows details
+   * @return how many webhooks accepted the message
+   */
+  public int send(RunResult run, String warehouse) {
+    List<TableBuildResult> bad = run.builds().stream().filter(b -> ALERTING.contains(b.status())).toList();
+    if (bad.isEmpty() || pipeline.webhooks().isEmpty()) {
+      return 0;
+    }
+    String text = text(run, bad, warehouse);
+    int delivered = 0;
+    for (int i = 0; i < pipeline.webhooks().size(); i++) {
+      Webhook hook = pipeline.webhooks().get(i);
+      String label = "webhook " + (i + 1) + " (" + hook.describe() + ")";
+      String url = url(hook);
+      if (url == null) {
+        warn(label + " has no URL: " + (hook.urlEnv() != null ? "$" + hook.urlEnv() + " is not set" : "cannot read " + hook.urlFile()) + "; alert not sent");
+        continue;
+      }
+      try {
+        ObjectNode body = new ObjectMapper().createObjectNode().put("text", text);
+        HttpRequest request =
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
+                .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 == 2) {
+          delivered++;
+          out.printf("Alert sent to %s.%n", label);
+        } else {
+          warn(label + " answered HTTP " + response.statusCode() + "; alert not delivered");
+        }
+      } catch (IOException | RuntimeException e) {
+        warn(label + " failed: " + scrub(e.getClass().getSimpleName() + ": " + e.getMessage(), url) + "; alert not delivered");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        warn(label + " interrupted; alert not delivered");
+      }
+    }
+    out.flush();
+    return delivered;
+  }
+
+  /** The message: what did not publish and why, the failing rules with observed values, where to look. */
+  static String text(RunResult run, List<TableBuildResult> bad, String warehouse) {
+    StringBuilder t = new StringBuilder();
+    t.append(String.format(
+        ":rotating_light: *Strata: pipeline %s, run %s* left %d table partition%s unpublished (exit %d).%n",
+        run.pipeline(), run.runId(), bad.size(), bad.size() == 1 ? "" : "s", run.exitCode()));
+    for (TableBuildResult b : bad.subList(0, Math.min(MAX_LISTED, bad.size()))) {
+      t.append(String.format("• *%s* %s: %s", b.table(), b.partition(), b.status()));
+      List<RuleResult> failing = b.gate().blocking();
+      if (!failing.isEmpty()) {
+        t.append(" — failed rules: ");
+        for (int i = 0; i < failing.size(); i++) {
+          RuleResult r = failing.get(i);
+          t.append(i == 0 ? "" : "; ").append('`').append(r.spec().text()).append("` observed ").append(r.observedText());
+        }
+      } else if (!b.message().isEmpty()) {
+        t.append(" — ").append(firstLine(b.message()));
+      }
+      t.append('\n');
+    }
+    if (bad.size() > MAX_LISTED) {
+      t.append(String.format("… and %d more.%n", bad.size() - MAX_LISTED));
+    }
+    List<String> skipped =
+        run.builds().stream().filter(b -> b.status() == BuildStatus.SKIPPED).map(b -> b.table() + " " + b.partition()).toList();
+    if (!skipped.isEmpty()) {
+      t.append("Not built as a result: ")
+          .append(String.join(", ", skipped.subList(0, Math.min(MAX_LISTED, skipped.size()))))
+          .append(skipped.size() > MAX_LISTED ? " and " + (skipped.size() - MAX_LISTED) + " more" : "")
+          .append('\n');
+    }
+    t.append(String.format("Details: `strata history %s --warehouse %s --limit 1` and the report %s", run.pipeline(), warehouse, run.reportPath()));
+    return t.toString();
+  }
+
+  private String url(Webhook hook) {
+    String value;
+    if (hook.urlEnv() != null) {
+      value = env.get(hook.urlEnv());
+    } else {
+      try {
+        Path file = pipeline.folder().resolve(hook.urlFile());
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        value = lines.isEmpty() ? null : lines.get(0);
+      } catch (IOException | RuntimeException e) {
+        value = null;
+      }
+    }
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  private void warn(String message) {
+    LOG.warn("{}", message);
+    out.printf("Warning: %s.%n", message);
+  }
+
+  static String scrub(String text, String secret) {
+    if (text == null) {
+      return "";
+    }
+    String scrubbed = text.replace(secret, "<webhook URL>");
+    URI uri = URI.create(secret);
+    return uri.getRawPath() == null || uri.getRawPath().length() < 2 ? scrubbed : scrubbed.replace(uri.getRawPath(), "<path>");
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

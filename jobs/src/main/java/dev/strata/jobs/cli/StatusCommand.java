@@ -1,0 +1,132 @@
+package dev.strata.jobs.cli;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.strata.jobs.definition.Pipeline;
+import dev.strata.jobs.definition.PipelineValidator;
+import dev.strata.jobs.definition.TableDefinition;
+import dev.strata.jobs.engine.EngineContext;
+import dev.strata.jobs.engine.Sessions;
+import dev.strata.jobs.ledger.Ledger;
+import java.io.PrintWriter;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "status",
+    description = "Per table: the last successful publish of each partition, the last attempt and its outcome, and how old the newest published partition is.")
+final class StatusCommand implements Callable<Integer> {
+  static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
+
+  @Mixin CommonOptions common;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "PIPELINE", description = "A pipeline name under <conf-dir>/pipelines, or a definition folder.")
+  String pipeline;
+
+  @Option(names = "--partitions", paramLabel = "N", description = "Partitions listed per table, newest first (default ${DEFAULT-VALUE}).", defaultValue = "5")
+  int partitions;
+
+  @Override
+  public Integer call() {
+    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    PrintWriter out = spec.commandLine().getOut();
+    EngineContext ctx = common.context(Sessions.create("strata status " + p.name()), out);
+    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
+    Instant now = ctx.clock().instant();
+    out.printf("Pipeline %s, warehouse %s, at %s%n", p.name(), ctx.warehouse().root(), TIME.format(now));
+    ledger.runs(p.name()).map(r -> r.limit(1).collectAsList()).filter(l -> !l.isEmpty()).ifPresentOrElse(
+        l -> out.printf("Last run: %s %s, started %s (%s)%n", l.get(0).<String>getAs("run_id"), l.get(0).<String>getAs("status"),
+            TIME.format(l.get(0).<Timestamp>getAs("started_at").toInstant()), ago(l.get(0).<Timestamp>getAs("started_at").toInstant(), now)),
+        () -> out.println("No run of this pipeline is in the ledger yet."));
+    Map<String, List<Row>> byTable =
+        ledger.latestBuilds(p.name()).map(b -> b.orderBy(col("partition").desc()).collectAsList()).orElse(List.of()).stream()
+            .collect(Collectors.groupingBy(r -> r.<String>getAs("table")));
+    LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+    for (TableDefinition t : p.tablesInOrder()) {
+      List<Row> rows = byTable.getOrDefault(t.name(), List.of());
+      out.printf("%n%s (%s)%n", t.name(), t.layer().key());
+      if (rows.isEmpty()) {
+        out.println("    never built");
+        continue;
+      }
+      Row lastAttempt = rows.stream().max(Comparator.comparing(r -> r.<Timestamp>getAs("recorded_at"))).orElseThrow();
+      out.printf(
+          "    last attempt: %s %s at %s (%s), run %s%s%n",
+          lastAttempt.<String>getAs("partition"), lastAttempt.<String>getAs("status"),
+          TIME.format(lastAttempt.<Timestamp>getAs("recorded_at").toInstant()),
+          ago(lastAttempt.<Timestamp>getAs("recorded_at").toInstant(), now), lastAttempt.<String>getAs("run_id"),
+          lastAttempt.<String>getAs("status").equals("PUBLISHED") ? "" : ": " + firstLine(lastAttempt.getAs("message")));
+      List<Row> published = rows.stream().filter(r -> !r.isNullAt(r.fieldIndex("last_published_at"))).toList();
+      if (published.isEmpty()) {
+        out.println("    no partition has ever been published");
+      } else {
+        LocalDate newest = LocalDate.parse(published.get(0).getAs("partition"));
+        out.printf(
+            "    newest published partition: %s, %d day%s before today%n",
+            newest, ChronoUnit.DAYS.between(newest, today), ChronoUnit.DAYS.between(newest, today) == 1 ? "" : "s");
+      }
+      List<Row> shown = new ArrayList<>(rows.subList(0, Math.min(partitions, rows.size())));
+      for (Row r : shown) {
+        boolean ever = !r.isNullAt(r.fieldIndex("last_published_at"));
+        String publishedText =
+            ever
+                ? String.format(
+                    Locale.ROOT, "published %s (%s), v%d, %,d rows", TIME.format(r.<Timestamp>getAs("last_published_at").toInstant()),
+                    ago(r.<Timestamp>getAs("last_published_at").toInstant(), now), r.<Long>getAs("last_published_version"),
+                    r.<Long>getAs("last_published_rows"))
+                : "never published";
+        String latest = r.<String>getAs("status");
+        out.printf(
+            "    %s  %s%s%n", r.<String>getAs("partition"), publishedText,
+            latest.equals("PUBLISHED") ? "" : "; latest build " + latest + " (run " + r.<String>getAs("run_id") + ")");
+      }
+      if (rows.size() > shown.size()) {
+        out.printf("    ... %d older partition%s (--partitions N to list more)%n", rows.size() - shown.size(), rows.size() - shown.size() == 1 ? "" : "s");
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  static String ago(Instant then, Instant now) {
+    Duration d = Duration.between(then, now);
+    if (d.toDays() >= 2) {
+      return d.toDays() + "d ago";
+    }
+    if (d.toHours() >= 2) {
+      return d.toHours() + "h ago";
+    }
+    if (d.toMinutes() >= 2) {
+      return d.toMinutes() + "m ago";
+    }
+    return Math.max(0, d.toSeconds()) + "s ago";
+  }
+
+  static String firstLine(String text) {
+    if (text == null) {
+      return "";
+    }
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+}

@@ -1,0 +1,83 @@
+package dev.strata.jobs.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Faults injected into real builds, for the tests that prove retries and crash safety: nothing
+ * here is used unless the JVM is started with {@code -Dstrata.faults=...}.
+ *
+ * <p>Each fault is {@code ACTION:TABLE:POINT[:N]}, several separated by {@code ;}:
+ *
+ * <ul>
+ *   <li>{@code io-error:T:commit:N}: the first N builds of table T that reach the point just
+ *       before their Delta commit throw an {@link IOException}, as a flaky object store would.
+ *   <li>{@code pause:T:commit:MILLIS}: builds of T stop there for MILLIS, after printing {@code
+ *       strata-fault: paused T ...} on standard error, so that a test can kill or race the process;
+ *       the pause ends early once the file named by {@code -Dstrata.faults.release} exists.
+ * </ul>
+ */
+public final class Faults {
+  /** The system property holding the faults. */
+  public static final String PROPERTY = "strata.faults";
+  /** No faults: production. */
+  public static final Faults NONE = new Faults(List.of());
+
+  private record Fault(String action, String table, String point, long amount, AtomicInteger fired) {}
+
+  private final List<Fault> faults;
+
+  private Faults(List<Fault> faults) {
+    this.faults = faults;
+  }
+
+  /** The faults the JVM was started with, usually {@link #NONE}. */
+  public static Faults fromSystemProperties() {
+    String spec = System.getProperty(PROPERTY, "").strip();
+    return spec.isEmpty() ? NONE : parse(spec);
+  }
+
+  public static Faults parse(String spec) {
+    List<Fault> parsed = new ArrayList<>();
+    for (String one : spec.split(";")) {
+      String[] parts = one.strip().split(":");
+      if (parts.length != 4 || !List.of("io-error", "pause").contains(parts[0])) {
+        throw new IllegalArgumentException("bad " + PROPERTY + " entry '" + one + "': expected io-error|pause:TABLE:POINT:N");
+      }
+      parsed.add(new Fault(parts[0], parts[1], parts[2].toLowerCase(Locale.ROOT), Long.parseLong(parts[3]), new AtomicInteger()));
+    }
+    return new Faults(List.copyOf(parsed));
+  }
+
+  /** Called by a build of {@code table} as it reaches {@code point}. */
+  public void at(String point, String table) {
+    for (Fault f : faults) {
+      if (!f.table().equals(table) || !f.point().equals(point)) {
+        continue;
+      }
+      if (f.action().equals("io-error") && f.fired().incrementAndGet() <= f.amount()) {
+        throw new UncheckedIOException(
+            new IOException("injected fault " + f.fired().get() + " of " + f.amount() + " at " + point + " of " + table));
+      }
+      if (f.action().equals("pause")) {
+        System.err.println("strata-fault: paused " + table + " at " + point + " for " + Duration.ofMillis(f.amount()));
+        System.err.flush();
+        String release = System.getProperty(PROPERTY + ".release");
+        long until = System.currentTimeMillis() + f.amount();
+        while (System.currentTimeMillis() < until && (release == null || !new java.io.File(release).exists())) {
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+  }
+}

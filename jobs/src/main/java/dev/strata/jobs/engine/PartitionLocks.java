@@ -1,0 +1,258 @@
+package dev.strata.jobs.engine;
+
+import dev.strata.jobs.Errors;
+import dev.strata.jobs.io.Warehouse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Leases on (table, partition), so that two runs never build the same table partition at the same
+ * time, whether they run in one JVM or in two processes on two machines; runs on other partitions
+ * or tables are not held up.
+ *
+ * <p>A lease is a small file, {@code <warehouse>/_strata/locks/<pipeline>/<table>/<partition>.lock},
+ * naming the run, host and process that holds it. It is created only if absent: on a local disk
+ * with {@code O_CREAT|O_EXCL}, elsewhere with Hadoop's {@code create(overwrite=false)}, atomic on
+ * HDFS. While held, its modification time is refreshed every {@link #HEARTBEAT}; a lease not
+ * refreshed for {@link #EXPIRY}, or held by a process of this host that no longer exists (a run
+ * killed with SIGKILL), is stale and is taken over.
+ *
+ * <p>On S3 a create-if-absent is not atomic (hadoop-aws 3.3), so two runs racing for the same
+ * partition within milliseconds could both proceed; Delta's own conflict detection then fails one
+ * of the two commits (and it is retried). Schedulers should still not start overlapping runs of
+ * one partition there; {@code max_active_runs} in schedules defaults to 1 for that reason.
+ */
+public final class PartitionLocks implements AutoCloseable {
+  static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  static final Duration EXPIRY = Duration.ofSeconds(60);
+  private static final Duration POLL = Duration.ofSeconds(1);
+
+  private final FileSystem fs;
+  private final boolean local;
+  private final String root;
+  private final String runId;
+  private final Clock clock;
+  private final Map<String, Path> held = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService heartbeat;
+
+  /** Who holds a lease, as its file says. */
+  public record Holder(String runId, String host, long pid, Instant acquiredAt, Instant refreshedAt) {}
+
+  public PartitionLocks(Configuration conf, Warehouse warehouse, String pipeline, String runId, Clock clock) {
+    this.root = warehouse.root() + "/_strata/locks/" + pipeline;
+    this.runId = runId;
+    this.clock = clock;
+    try {
+      this.fs = new Path(root).getFileSystem(conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.local = "file".equals(fs.getScheme());
+    this.heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "strata-lock-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
+    heartbeat.scheduleWithFixedDelay(this::refreshAll, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private Path path(String table, LocalDate partition) {
+    return new Path(root + "/" + table + "/" + partition + ".lock");
+  }
+
+  /**
+   * Takes the lease on a table partition, waiting up to {@code timeout} for another run to
+   * release it.
+   *
+   * @throws dev.strata.jobs.StrataException.LockedException if another run still holds it after the wait
+   */
+  public void acquire(String table, LocalDate partition, Duration timeout) {
+    Path lock = path(table, partition);
+    Instant deadline = clock.instant().plus(timeout);
+    while (true) {
+      if (tryCreate(lock)) {
+        held.put(table + "@" + partition, lock);
+        return;
+      }
+      Optional<Holder> holder = holder(lock);
+      if (holder.isPresent() && stale(holder.get(), lock)) {
+        takeOver(lock, holder.get());
+        continue;
+      }
+      if (!clock.instant().isBefore(deadline)) {
+        throw Errors.partitionLocked(table, partition, holder.orElse(null), timeout, lock.toString());
+      }
+      Retrier.sleep(POLL);
+    }
+  }
+
+  /** Gives a lease back; a lease this run does not hold is left alone. */
+  public void release(String table, LocalDate partition) {
+    Path lock = held.remove(table + "@" + partition);
+    if (lock == null) {
+      return;
+    }
+    try {
+      Optional<Holder> holder = holder(lock);
+      if (holder.isPresent() && holder.get().runId().equals(runId)) {
+        fs.delete(lock, false);
+      }
+    } catch (IOException e) {
+      // The lease expires on its own once it is no longer refreshed.
+    }
+  }
+
+  @Override
+  public void close() {
+    heartbeat.shutdownNow();
+    held.keySet().forEach(k -> {
+      String[] parts = k.split("@");
+      release(parts[0], LocalDate.parse(parts[1]));
+    });
+  }
+
+  /** Who holds the lease of a table partition, if anyone. */
+  public Optional<Holder> holder(String table, LocalDate partition) {
+    return holder(path(table, partition));
+  }
+
+  private boolean tryCreate(Path lock) {
+    byte[] content = content(clock.instant());
+    try {
+      fs.mkdirs(lock.getParent());
+      if (local) {
+        java.nio.file.Path file = Paths.get(lock.toUri());
+        Files.write(file, content, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+        return true;
+      }
+      try (OutputStream out = fs.create(lock, false)) {
+        out.write(content);
+      }
+      return true;
+    } catch (FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      if (exists(lock)) {
+        return false;
+      }
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private boolean exists(Path lock) {
+    try {
+      return fs.exists(lock);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private byte[] content(Instant at) {
+    Properties p = new Properties();
+    p.setProperty("run_id", runId);
+    p.setProperty("host", host());
+    p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
+    p.setProperty("acquired_at", at.toString());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      p.store(out, "strata partition lease");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private Optional<Holder> holder(Path lock) {
+    try {
+      var status = fs.getFileStatus(lock);
+      Properties p = new Properties();
+      try (InputStream in = fs.open(lock)) {
+        p.load(in);
+      }
+      if (p.getProperty("run_id") == null) {
+        // Being written right now: held, by a run not known yet.
+        return Optional.of(new Holder("(being acquired)", "", -1, clock.instant(), clock.instant()));
+      }
+      return Optional.of(
+          new Holder(
+              p.getProperty("run_id"), p.getProperty("host", ""), Long.parseLong(p.getProperty("pid", "-1")),
+              Instant.parse(p.getProperty("acquired_at")), Instant.ofEpochMilli(status.getModificationTime())));
+    } catch (java.io.FileNotFoundException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(new Holder("(unreadable lease)", "", -1, clock.instant(), clock.instant()));
+    }
+  }
+
+  private boolean stale(Holder h, Path lock) {
+    if (h.pid() < 0) {
+      return false;
+    }
+    boolean deadHere = h.host().equals(host()) && ProcessHandle.of(h.pid()).map(ph -> !ph.isAlive()).orElse(true);
+    return deadHere || h.refreshedAt().plus(EXPIRY).isBefore(clock.instant());
+  }
+
+  /** Removes a stale lease, unless it changed hands since it was found stale. */
+  private void takeOver(Path lock, Holder stale) {
+    Optional<Holder> now = holder(lock);
+    if (now.isPresent() && now.get().runId().equals(stale.runId()) && now.get().acquiredAt().equals(stale.acquiredAt())) {
+      try {
+        fs.delete(lock, false);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private void refreshAll() {
+    for (Path lock : held.values()) {
+      try {
+        if (local) {
+          fs.setTimes(lock, clock.millis(), -1);
+        } else {
+          // Object stores keep no settable mtime: rewrite the lease (same holder, new time).
+          Optional<Holder> h = holder(lock);
+          if (h.isPresent() && h.get().runId().equals(runId)) {
+            try (OutputStream out = fs.create(lock, true)) {
+              out.write(content(h.get().acquiredAt()));
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // The next heartbeat tries again; a lease expires only after several missed ones.
+      }
+    }
+  }
+
+  private static String host() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.strata.jobs.engine;
+
+import dev.strata.jobs.StrataException;
+import io.delta.exceptions.DeltaConcurrentModificationException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.AnalysisException;
+
+/**
+ * Tells a failure that may go away on its own (worth a retry) from one that will happen again.
+ *
+ * <p>Transient: I/O and object-store errors, lost executors and shuffle fetch failures, Delta
+ * concurrent-commit conflicts. Deterministic: everything Strata itself decided (a gate, an
+ * invalid input, a row count that does not add up), analysis errors (a missing column, a type
+ * mismatch), missing files and denied access, and every other exception. When in doubt, a failure
+ * is deterministic: retrying a bug three times only delays the alert.
+ */
+public final class Transience {
+  /**
+   * What a failed task looks like in a job-abort message when its exception could not be kept as
+   * the cause (e.g. its class is unknown to the driver).
+   */
+  private static final Pattern TRANSIENT_TASK_FAILURE =
+      Pattern.compile(
+          "ExecutorLostFailure|FetchFailed|java\\.io\\.IOException|java\\.net\\.(Socket|Connect|UnknownHost)\\w*Exception"
+              + "|SdkClientException|AWSClientIOException|Connection reset");
+
+  private Transience() {}
+
+  public static boolean isTransient(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StrataException || t instanceof AnalysisException) {
+        return false;
+      }
+      if (t instanceof DeltaConcurrentModificationException) {
+        return true;
+      }
+      if (t instanceof FileNotFoundException || t instanceof AccessDeniedException
+          || t.getClass().getName().equals("org.apache.hadoop.security.AccessControlException")) {
+        return false;
+      }
+      if (t instanceof IOException || t.getClass().getName().endsWith("SdkClientException")
+          || t.getClass().getName().equals("org.apache.spark.shuffle.FetchFailedException")) {
+        return true;
+      }
+      if (t instanceof org.apache.spark.SparkException && t.getMessage() != null
+          && TRANSIENT_TASK_FAILURE.matcher(t.getMessage()).find()) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.strata.jobs.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.SparkTestSession;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an operator uses around runs: table selection, status, history, alerts, sensors and source
+ * freshness, on a three-table pipeline.
+ */
+class OperationsTest {
+  @TempDir Path dir;
+
+  /** raw -> b (bronze) -> s (silver) -> g (gold); {@code extra} goes under the source and at the top. */
+  private Path pipeline(String sourceExtra, String topExtra, String silverRule) {
+    return TinyPipeline.define(
+        dir, "ops",
+        """
+        pipeline: ops
+        %s
+        sources:
+          raw:
+            path: landing/raw/{date}
+            schema:
+              id: string
+              amount: int
+              as_of_date: string
+            %s
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+          s:
+            layer: silver
+            inputs: [b]
+            sql: s.sql
+            rules:
+              error:
+                - %s
+          g:
+            layer: gold
+            inputs: [s]
+            sql: g.sql
+        """.formatted(topExtra, sourceExtra, silverRule),
+        "b.sql", "SELECT id, amount, as_of_date FROM raw",
+        "s.sql", "SELECT upper(id) AS id, CAST(amount AS INT) AS amount, as_of_date FROM b",
+        "g.sql", "SELECT id, amount * 2 AS doubled, as_of_date FROM s");
+  }
+
+  private Path wh() {
+    return dir.resolve("wh");
+  }
+
+  private Cli.Outcome run(Path p, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("run", p.toString(), "--date", TinyPipeline.DAY, "--warehouse", wh().toString()));
+    args.addAll(List.of(extra));
+    return Cli.run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void tablesSelectDownstreamOrUpstreamAndStatusAndHistoryReadTheLedger() {
+    Path p = pipeline("", "", "ColumnValues \"amount\" > 0");
+    TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\nr2,7,2024-01-01\n");
+    assertThat(run(p).exit()).isZero();
+
+    Cli.Outcome down = run(p, "--tables", "s+");
+    assertThat(down.exit()).as(down.toString()).isZero();
+    assertThat(down.out()).containsPattern(" s +PUBLISHED").containsPattern(" g +PUBLISHED").doesNotContainPattern(" b +PUBLISHED");
+    Cli.Outcome up = run(p, "--tables", "+s");
+    assertThat(up.out()).containsPattern(" b +PUBLISHED").containsPattern(" s +PUBLISHED").doesNotContainPattern(" g +PUBLISHED");
+    Cli.Outcome unknown = run(p, "--tables", "x+");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("'x' is not one of its tables");
+
+    Cli.Outcome status = Cli.run("status", p.toString(), "--warehouse", wh().toString());
+    assertThat(status.exit()).as(status.toString()).isZero();
+    assertThat(status.out())
+        .contains("Pipeline ops, warehouse ")
+        .containsPattern("Last run: \\S+ SUCCEEDED")
+        .contains("s (silver)\n    last attempt: 2024-01-01 PUBLISHED at ")
+        .containsPattern("newest published partition: 2024-01-01, \\d+ days before today")
+        .containsPattern("g \\(gold\\)\n(.*\n){2}    2024-01-01  published \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ \\(\\d+s ago\\), v1, 2 rows");
+
+    Cli.Outcome history = Cli.run("history", p.toString(), "--warehouse", wh().toString(), "--table", "g", "--limit", "1");
+    assertThat(history.exit()).as(history.toString()).isZero();
+    assertThat(history.out())
+        .contains("Runs of ops that built g, newest first")
+        .containsPattern("\\d{8}T\\d{6}Z-[0-9a-f]{6}  SUCCEEDED \\(exit 0\\)  trigger cli, 2024-01-01")
+        .containsPattern("2024-01-01  gold    g +PUBLISHED  attempt 1 +2 rows +v1")
+        .doesNotContainPattern(" b +PUBLISHED");
+    // --limit 1: the newest run that built g is the s+ run, not the first one.
+    assertThat(history.out().split("SUCCEEDED", -1)).hasSize(2);
+  }
+
+  @Test
+  void aBlockedGatePostsAnAlertWithoutEverPrintingTheWebhookUrl() throws IOException {
+    List<String> received = new CopyOnWriteArrayList<>();
+    AtomicInteger answer = new AtomicInteger(200);
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/hooks/T000/secret-token", exchange -> {
+      received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(answer.get(), -1);
+      exchange.close();
+    });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks/T000/secret-token";
+      Files.createDirectories(dir.resolve("ops"));
+      Files.writeString(dir.resolve("ops/slack-url.secret"), url + "\n");
+      Path p = pipeline("", "alerts:\n  webhooks:\n    - url_file: slack-url.secret", "ColumnValues \"amount\" > 0");
+      TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\nr2,-7,2024-01-01\n");
+
+      Cli.Outcome blocked = run(p);
+      assertThat(blocked.exit()).as(blocked.toString()).isEqualTo(3);
+      assertThat(received).hasSize(1);
+      String text = new com.fasterxml.jackson.databind.ObjectMapper().readTree(received.get(0)).get("text").asText();
+      String runId = new Ledger(SparkTestSession.get(), Warehouse.at(wh().toString())).runs("ops").orElseThrow().head().getAs("run_id");
+      assertThat(text)
+          .contains("pipeline ops, run " + runId, "*s* 2024-01-01: BLOCKED", "`ColumnValues \"amount\" > 0` observed Column.amount.Minimum=-7", "Not built as a result: g 2024-01-01")
+          .contains("strata history ops --warehouse file://" + wh());
+      assertThat(blocked.out()).contains("Alert sent to webhook 1 (slack-url.secret).");
+
+      // The webhook is down: the run says so, keeps its own exit code, and still never shows the URL.
+      answer.set(500);
+      Cli.Outcome failing = run(p);
+      assertThat(failing.exit()).isEqualTo(3);
+      assertThat(failing.out()).contains("Warning: webhook 1 (slack-url.secret) answered HTTP 500; alert not delivered.");
+      server.stop(0);
+      Cli.Outcome unreachable = run(p);
+      assertThat(unreachable.exit()).isEqualTo(3);
+      assertThat(unreachable.out()).contains("Warning: webhook 1 (slack-url.secret) failed: ");
+      for (Cli.Outcome o : List.of(blocked, failing, unreachable)) {
+        assertThat(o.out() + o.err()).doesNotContain("secret-token").doesNotContain(":" + server.getAddress().getPort());
+      }
+      assertThat(new Ledger(SparkTestSession.get(), Warehouse.at(wh().toString())).read("builds").orElseThrow()
+          .where("message like '%secret-token%'").count()).isZero();
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void waitForHoldsTheRunUntilTheMarkerAppearsAndGivesUpWithExit5() throws Exception {
+    Path p = pipeline("", "", "ColumnValues \"amount\" > 0");
+    TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\n");
+
+    Cli.Outcome gaveUp = run(p, "--wait-for", "landing/raw/{date}", "--wait-timeout", "1s", "--poll-interval", "200ms");
+    assertThat(gaveUp.exit()).as(gaveUp.toString()).isEqualTo(5);
+    assertThat(gaveUp.err()).contains("Not starting: after waiting 1s, 1 --wait-for path is still missing: [", "landing/raw/2024-01-01]");
+    assertThat(wh().resolve("_strata/ledger")).doesNotExist();
+
+    Thread producer = new Thread(() -> {
+      try {
+        Thread.sleep(1500);
+        Files.createFile(wh().resolve("landing/raw/2024-01-01/_SUCCESS"));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    producer.start();
+    Cli.Outcome waited = run(p, "--wait-for", "landing/raw/{date}", "--wait-timeout", "1m", "--poll-interval", "200ms");
+    producer.join();
+    assertThat(waited.exit()).as(waited.toString()).isZero();
+    assertThat(waited.out()).contains("Sensor: waiting up to 1m for [", "Sensor: every --wait-for path is there; starting.");
+  }
+
+  @Test
+  void aStaleSourceWarnsOrRefusesBeforeBronze() throws IOException {
+    TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\n");
+    Path file = wh().resolve("landing/raw/" + TinyPipeline.DAY + "/raw.csv");
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(3, ChronoUnit.HOURS)));
+
+    Path warnOnly = pipeline("freshness: {warn_after: 1h, error_after: 2d}", "", "ColumnValues \"amount\" > 0");
+    Cli.Outcome warned = run(warnOnly);
+    assertThat(warned.exit()).as(warned.toString()).isZero();
+    assertThat(warned.out())
+        .containsPattern("! warn rule Freshness \"raw\" <= 1h failed on b 2024-01-01: observed Source.raw.AgeHours=3\\.0\\d*")
+        .contains("its newest file", "landed 3.0 h ago, above warn_after 1h");
+
+    Path strict = pipeline("freshness: {warn_after: 1h, error_after: 2h}", "", "ColumnValues \"amount\" > 0");
+    Cli.Outcome refused = run(strict);
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(5);
+    assertThat(refused.out())
+        .containsPattern(" b +NOT_READY")
+        .containsPattern(" g +SKIPPED")
+        .contains("Cannot build 'b' for 2024-01-01: source 'raw' is stale: its newest file", "above error_after 2h");
+    assertThat(new Ledger(SparkTestSession.get(), Warehouse.at(wh().toString())).read("gate_results").orElseThrow()
+        .where("rule = 'Freshness \"raw\" <= 2h' and outcome = 'FAILED'").count()).isEqualTo(1);
+  }
+}
