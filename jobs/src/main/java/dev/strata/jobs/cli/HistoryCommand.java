@@ -85,7 +85,10 @@ final class HistoryCommand implements Callable<Integer> {
             Locale.ROOT, "    %s  %-6s  %-26s  %-9s  attempt %d  %12s  %7s  %6.1fs%s%n",
             b.<String>getAs("partition"), b.<String>getAs("layer"), b.<String>getAs("table"), b.<String>getAs("status"),
             b.<Integer>getAs("attempt"),
-            b.isNullAt(b.fieldIndex("rows_published")) ? "-" : String.format(Locale.ROOT, "%,d rows", b.<Long>getAs("rows_published")),
+            b.isNullAt(b.fieldIndex("rows_published"))
+                ? "-"
+                : String.format(
+                    Locale.ROOT, b.<String>getAs("status").equals("PUBLISHED") ? "%,d rows" : "%,d staged", b.<Long>getAs("rows_published")),
             b.isNullAt(b.fieldIndex("delta_version")) ? "-" : "v" + b.<Long>getAs("delta_version"),
             b.<Long>getAs("duration_ms") / 1000.0,
             b.<String>getAs("status").equals("PUBLISHED") ? "" : "  " + StatusCommand.firstLine(b.getAs("message")));

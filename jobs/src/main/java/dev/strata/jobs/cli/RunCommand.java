@@ -21,7 +21,11 @@ import picocli.CommandLine.Spec;
 
 @Command(
     name = "run",
-    description = "Build a pipeline's tables for one date or a range, gating each before it is published.")
+    description = {
+      "Build a pipeline's tables, gating each before it is published.",
+      "With --date or --from/--to, those partitions. With neither, an incremental run: only the table partitions that are out of date",
+      "(new or changed landing files, or an input published since the table last built)."
+    })
 final class RunCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
@@ -79,6 +83,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--poll-interval", paramLabel = "DURATION", description = "How often --wait-for looks again (default 30s).")
   String pollInterval = "30s";
 
+  @Option(
+      names = "--full-refresh",
+      description = "Rebuild every table over every partition the sources have files for (instead of only what is out of date).")
+  boolean fullRefresh;
+
   @Override
   public Integer call() {
     java.time.Duration waitLimit = dev.strata.jobs.definition.Durations.parse(waitTimeout);
@@ -97,18 +106,17 @@ final class RunCommand implements Callable<Integer> {
     RunRequest request = resume == null ? request() : null;
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
     if (request != null && !tables.isEmpty()) {
-      request =
-          new RunRequest(
-              request.from(), request.to(), request.layer(), p.select(tables), "cli", parallelism, java.util.Set.of(), null,
-              RunRequest.DEFAULT_LOCK_TIMEOUT);
+      request = request.withTables(p.select(tables));
     }
     EngineContext ctx = common.context(Sessions.create("strata run " + p.name()), spec.commandLine().getOut());
     PipelineRunner runner = new PipelineRunner(ctx);
     if (resume != null) {
       request = runner.resumeRequest(p, resume, parallelism);
-      if (request == null) {
-        return 0;
-      }
+    } else if (incremental()) {
+      request = runner.incrementalRequest(p, request.withParallelism(parallelism), fullRefresh);
+    }
+    if (request == null) {
+      return 0;
     }
     if (!waitFor.isEmpty()) {
       java.util.List<LocalDate> dates = request.partitions();
@@ -118,16 +126,23 @@ final class RunCommand implements Callable<Integer> {
     return runner.run(p, request.withParallelism(parallelism).withLockTimeout(wait)).exitCode();
   }
 
+  /** Whether the run finds its own partitions: no --date, --from or --to. */
+  boolean incremental() {
+    return date == null && from == null && to == null;
+  }
+
   RunRequest request() {
     Errors.check(
-        (date != null) != (from != null || to != null),
-        "Cannot run %s: give either --date D, or --from D1 --to D2.", pipeline);
+        date == null || (from == null && to == null),
+        "Cannot run %s: give either --date D, or --from D1 --to D2 (or neither, for an incremental run).", pipeline);
+    Errors.check(!fullRefresh || incremental(), "Cannot run %s: --full-refresh finds its own partitions; drop --date, --from and --to.", pipeline);
     LocalDate first = date != null ? Dates.parse("--date", date) : null;
-    if (first == null) {
+    if (first == null && !incremental()) {
       Errors.check(from != null && to != null, "Cannot run %s: --from and --to go together.", pipeline);
     }
-    LocalDate start = first != null ? first : Dates.parse("--from", from);
-    LocalDate end = first != null ? first : Dates.parse("--to", to);
+    LocalDate start = incremental() ? LocalDate.EPOCH : first != null ? first : Dates.parse("--from", from);
+    LocalDate end = incremental() ? LocalDate.EPOCH : first != null ? first : Dates.parse("--to", to);
+    Errors.check(!start.isAfter(end), "Cannot run %s: --from %s is after --to %s. Swap them.", pipeline, start, end);
     Optional<Layer> only = Optional.empty();
     if (layer != null) {
       Layer parsed = Layer.parse(layer);

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code strata} command line, and the main class of the spark-submit jar. Exit codes: 0 ok, 2
  * invalid usage, definition or input, 3 a gate blocked publication, 4 a job failed, 5 upstream not
- * ready, 1 a bug.
+ * ready, 6 a table partition held by another run, 1 a bug.
  */
 @Command(
     name = "strata",
@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ValidateCommand.class,
       RunCommand.class,
+      BackfillCommand.class,
       StatusCommand.class,
       HistoryCommand.class,
       LineageCommand.class,
@@ -36,14 +37,15 @@ import picocli.CommandLine.Command;
       "2:invalid usage, definition or input; nothing was written",
       "3:a quality gate blocked publication",
       "4:a table build failed",
-      "5:an upstream table is not ready"
+      "5:an upstream table, source or --wait-for path is not ready",
+      "6:another run was building the same table partition (see --lock-timeout)"
     })
 public final class StrataMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, status, history, lineage, generate, quarantine, demo");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, backfill, status, history, lineage, generate, quarantine, demo");
   }
 
   public static void main(String[] args) {

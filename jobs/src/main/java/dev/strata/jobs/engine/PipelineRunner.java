@@ -62,10 +62,7 @@ public final class PipelineRunner {
    */
   public RunResult run(Pipeline pipeline, RunRequest request) {
     List<LocalDate> partitions = request.partitions();
-    Errors.check(
-        !partitions.isEmpty(),
-        "Cannot run %s: --from %s is after --to %s. Swap them.",
-        pipeline.name(), request.from(), request.to());
+    Errors.check(!partitions.isEmpty(), "Cannot run %s: the run has no partitions to build.", pipeline.name());
     Errors.check(
         partitions.size() <= RunRequest.MAX_PARTITIONS,
         "Cannot run %s over %d partitions: one run covers at most %d. Split the range.",
@@ -132,9 +129,93 @@ public final class PipelineRunner {
       ctx.out().println("Nothing to resume: every table partition of that run is published.");
       return null;
     }
+    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli", parallelism, done, runId, RunRequest.DEFAULT_LOCK_TIMEOUT);
+  }
+
+  /**
+   * The request of an incremental run (no dates given): the table partitions that are out of date,
+   * and nothing else. A bronze table partition is out of date when its source has files there that
+   * the ledger has not recorded it ingesting (new, changed or removed files, or a partition never
+   * ingested); any other table partition when an input published it after the table last built it;
+   * and everything downstream of a partition rebuilt in the same run.
+   *
+   * <p>With {@code fullRefresh}, every partition any source has files for, every table.
+   *
+   * @param base the layer, tables, trigger and parallelism to keep
+   * @return the request, or null (after saying so) if nothing is out of date
+   */
+  public RunRequest incrementalRequest(Pipeline pipeline, RunRequest base, boolean fullRefresh) {
+    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
+    Landing landing = new Landing(ctx.warehouse(), ctx.files());
+    List<TableDefinition> tables = pipeline.tablesInOrder().stream().filter(t -> base.includes(t.name(), t.layer())).toList();
+    Map<String, Map<LocalDate, Landing.Change>> changes = new LinkedHashMap<>();
+    java.util.TreeSet<LocalDate> candidates = new java.util.TreeSet<>();
+    for (TableDefinition t : tables) {
+      for (String input : t.inputs()) {
+        pipeline.definition().source(input).filter(s -> !changes.containsKey(s.name())).ifPresent(s -> {
+          Map<LocalDate, Landing.Change> bySource = new java.util.TreeMap<>();
+          for (Landing.Change c : landing.changes(s, ledger.ingested(pipeline.name(), s.name()))) {
+            bySource.put(c.partition(), c);
+            if (fullRefresh || c.any()) {
+              candidates.add(c.partition());
+            }
+          }
+          changes.put(s.name(), bySource);
+        });
+      }
+    }
+    if (fullRefresh) {
+      ctx.out().printf("Full refresh: every table, over the %d partition%s the sources have files for (%s).%n",
+          candidates.size(), candidates.size() == 1 ? "" : "s", RunRequest.describe(List.copyOf(candidates)));
+      return candidates.isEmpty() ? null : new RunRequest(
+          List.copyOf(candidates), base.layer(), base.tables(), base.trigger(), base.parallelism(), Set.of(), null, base.lockTimeout());
+    }
+    changes.values().forEach(bySource -> bySource.values().stream().filter(Landing.Change::any)
+        .forEach(c -> ctx.out().println("  landing: " + c.describe())));
+    // When each table partition was last built, and last published, by any run.
+    Map<String, Instant> lastBuilt = new java.util.HashMap<>();
+    Map<String, Instant> lastPublished = new java.util.HashMap<>();
+    ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
+      for (Row r : latest.select("table", "partition", "recorded_at", "last_published_at").collectAsList()) {
+        String unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
+        lastBuilt.put(unit, r.getTimestamp(2).toInstant());
+        if (!r.isNullAt(3)) {
+          lastPublished.put(unit, r.getTimestamp(3).toInstant());
+        }
+        candidates.add(LocalDate.parse(r.getString(1)));
+      }
+    });
+    Set<String> planned = new java.util.LinkedHashSet<>();
+    Set<LocalDate> partitions = new java.util.TreeSet<>();
+    for (LocalDate d : candidates) {
+      for (TableDefinition t : tables) {
+        String unit = RunRequest.unit(t.name(), d);
+        boolean outOfDate = t.inputs().stream().anyMatch(i -> planned.contains(RunRequest.unit(i, d)));
+        for (String input : t.inputs()) {
+          Landing.Change c = changes.getOrDefault(input, Map.of()).get(d);
+          Instant upstream = lastPublished.get(RunRequest.unit(input, d));
+          Instant mine = lastBuilt.get(unit);
+          outOfDate |= c != null && c.any();
+          outOfDate |= upstream != null && (mine == null || upstream.isAfter(mine));
+        }
+        if (outOfDate) {
+          planned.add(unit);
+          partitions.add(d);
+        }
+      }
+    }
+    if (planned.isEmpty()) {
+      ctx.out().println("Nothing to do: no landing file is new or changed, and every table is up to date with its inputs.");
+      return null;
+    }
+    Set<String> skip = new java.util.HashSet<>();
+    for (LocalDate d : partitions) {
+      tables.stream().map(t -> RunRequest.unit(t.name(), d)).filter(u -> !planned.contains(u)).forEach(skip::add);
+    }
+    ctx.out().printf("Incremental run: %d table partition%s out of date, over %s.%n",
+        planned.size(), planned.size() == 1 ? " is" : "s are", RunRequest.describe(List.copyOf(partitions)));
     return new RunRequest(
-        partitions.get(0), partitions.get(partitions.size() - 1), java.util.Optional.empty(), tables, "cli", parallelism,
-        done, runId, RunRequest.DEFAULT_LOCK_TIMEOUT);
+        List.copyOf(partitions), base.layer(), base.tables(), base.trigger(), base.parallelism(), skip, null, base.lockTimeout());
   }
 
   /**

@@ -17,7 +17,7 @@ final class RunPrinter {
   }
 
   void start(String runId, String pipeline, List<LocalDate> partitions, RunRequest request, String warehouse) {
-    String range = partitions.size() == 1 ? partitions.get(0).toString() : partitions.get(0) + ".." + partitions.get(partitions.size() - 1);
+    String range = RunRequest.describe(partitions);
     out.printf(
         "Run %s: pipeline %s, %s%s, warehouse %s%n",
         runId, pipeline, range, request.layer().map(l -> ", layer " + l.key()).orElse(""), warehouse);

@@ -1,35 +1,40 @@
 package dev.strata.jobs.engine;
 
 import dev.strata.jobs.definition.Layer;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * What to run: an inclusive range of partitions, optionally one layer only.
+ * What to run: a set of partitions (a range, or the ones new landing files touched), optionally
+ * limited to one layer or some tables.
  *
- * @param from the first partition
- * @param to the last partition (inclusive)
+ * @param partitions the partitions, ascending, without duplicates
  * @param layer build only this layer's tables; upstream layers are read as published
  * @param tables build only these tables (empty: every table); the others are read as published
  * @param trigger what started the run, as the ledger records it: cli, schedule, backfill, notebook, replay
  * @param parallelism how many table partitions may build at once
  * @param skip (table, partition) units not to build because they are already published (a resumed
- *     run), as {@code table@yyyy-MM-dd}
+ *     run or backfill), as {@link #unit}
  * @param resumes the run id this run resumes, or null
  * @param lockTimeout how long to wait for another run building the same table partition
  */
 public record RunRequest(
-    LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
-    String resumes, java.time.Duration lockTimeout) {
+    List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
+    String resumes, Duration lockTimeout) {
   /** Table partitions built at once unless a run says otherwise. */
   public static final int DEFAULT_PARALLELISM = 4;
   /** How long a run waits for another run building the same table partition, unless told otherwise. */
-  public static final java.time.Duration DEFAULT_LOCK_TIMEOUT = java.time.Duration.ofMinutes(10);
+  public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMinutes(10);
+  /** The most partitions one run may cover; a longer range is almost always a typo. */
+  public static final int MAX_PARTITIONS = 3660;
 
   public RunRequest {
+    partitions = List.copyOf(new TreeSet<>(partitions));
     tables = Set.copyOf(tables);
     skip = Set.copyOf(skip);
     if (parallelism < 1) {
@@ -38,19 +43,39 @@ public record RunRequest(
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables, String trigger) {
-    this(from, to, layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT);
+    this(range(from, to), layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT);
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
     this(from, to, layer, Set.of(), "cli");
   }
 
-  public RunRequest withParallelism(int n) {
-    return new RunRequest(from, to, layer, tables, trigger, n, skip, resumes, lockTimeout);
+  /** The days from {@code from} to {@code to}, both included; empty if {@code from} is after {@code to}. */
+  public static List<LocalDate> range(LocalDate from, LocalDate to) {
+    List<LocalDate> dates = new ArrayList<>();
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      dates.add(d);
+      if (dates.size() > MAX_PARTITIONS) {
+        break;
+      }
+    }
+    return dates;
   }
 
-  public RunRequest withLockTimeout(java.time.Duration wait) {
-    return new RunRequest(from, to, layer, tables, trigger, parallelism, skip, resumes, wait);
+  public RunRequest withParallelism(int n) {
+    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout);
+  }
+
+  public RunRequest withLockTimeout(Duration wait) {
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait);
+  }
+
+  public RunRequest withTables(Set<String> selected) {
+    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout);
+  }
+
+  public RunRequest withTrigger(String by) {
+    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout);
   }
 
   /** The key of a unit in {@link #skip}. */
@@ -63,14 +88,17 @@ public record RunRequest(
     return (layer.isEmpty() || layer.get() == tableLayer) && (tables.isEmpty() || tables.contains(table));
   }
 
-  /** The most partitions one run may cover; a longer range is almost always a typo. */
-  public static final int MAX_PARTITIONS = 3660;
-
-  public List<LocalDate> partitions() {
-    List<LocalDate> dates = new ArrayList<>();
-    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-      dates.add(d);
+  /** The partitions for people: a range when they are consecutive days, else the first, last and count. */
+  public static String describe(List<LocalDate> partitions) {
+    if (partitions.isEmpty()) {
+      return "no partitions";
     }
-    return dates;
+    LocalDate first = partitions.get(0);
+    LocalDate last = partitions.get(partitions.size() - 1);
+    if (partitions.size() == 1) {
+      return first.toString();
+    }
+    boolean consecutive = first.plusDays(partitions.size() - 1).equals(last);
+    return consecutive ? first + ".." + last : partitions.size() + " partitions from " + first + " to " + last;
   }
 }

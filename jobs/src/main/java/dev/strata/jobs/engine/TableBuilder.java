@@ -12,6 +12,7 @@ import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
+import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.SourceReader;
@@ -91,6 +92,12 @@ final class TableBuilder {
       }
       Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
       List<Dataset<Row>> malformed = new ArrayList<>();
+      // The landing files as they are before they are read: what the manifest records if this publishes.
+      Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
+      for (String input : table.inputs()) {
+        pipeline.definition().source(input)
+            .ifPresent(s -> landed.put(input, ctx.files().dataFileInfos(sources.location(s, partition))));
+      }
       readInputs(session, table, partition, inputs, malformed);
       Dataset<Row> output = transform(session, table, inputs, partition);
       // The transform is computed once, into staging; everything after reads what was staged.
@@ -142,6 +149,10 @@ final class TableBuilder {
       ctx.faults().at("commit", table.name());
       long version = split.good().commit(ctx.warehouse().tablePath(table.layer(), table.name()));
       ctx.files().delete(staging);
+      for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : landed.entrySet()) {
+        Retrier.run(Retrier.BOOKKEEPING, "recording the files of " + e.getKey() + " " + partition,
+            () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant()));
+      }
       return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
     } catch (StrataException e) {
       BuildStatus status =

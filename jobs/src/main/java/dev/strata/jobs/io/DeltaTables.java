@@ -23,6 +23,23 @@ public final class DeltaTables {
     return Optional.of(partition == null ? rows : rows.where(Partitions.equalTo(rows.schema(), partitionColumn, partition)));
   }
 
+  private static final java.util.concurrent.ConcurrentHashMap<String, Object> CREATING = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Runs a write that may create the table at {@code path}. Two first commits racing would both
+   * try to write version 0 and one would fail with a concurrent-protocol conflict; within this
+   * JVM the first creates the table and the others wait for it, then commit on top. (Across
+   * processes the conflict can still happen, and is retried as transient.)
+   */
+  public static <T> T write(SparkSession spark, String path, java.util.function.Supplier<T> write) {
+    if (DeltaTable.isDeltaTable(spark, path)) {
+      return write.get();
+    }
+    synchronized (CREATING.computeIfAbsent(path, p -> new Object())) {
+      return write.get();
+    }
+  }
+
   /** The table's latest Delta version. */
   public static long version(SparkSession spark, String path) {
     return DeltaTable.forPath(spark, path).history(1).select("version").head().getLong(0);

@@ -26,11 +26,19 @@ public final class HadoopFiles {
     return FileSystem.get(URI.create(path), conf);
   }
 
+  /** A file as listed: where, how big, when last modified. */
+  public record FileInfo(String path, long size, long modifiedAt) {}
+
   /**
    * The data files at a path: the path itself if it is a file, else the files directly in it,
    * skipping hidden and underscore-prefixed names (checksums, markers). Empty if it does not exist.
    */
   public List<String> dataFiles(String path) {
+    return dataFileInfos(path).stream().map(FileInfo::path).toList();
+  }
+
+  /** {@link #dataFiles} with their sizes and modification times, sorted by path. */
+  public List<FileInfo> dataFileInfos(String path) {
     try {
       FileSystem fs = fs(path);
       Path p = new Path(path);
@@ -39,20 +47,61 @@ public final class HadoopFiles {
       }
       FileStatus status = fs.getFileStatus(p);
       if (status.isFile()) {
-        return List.of(status.getPath().toString());
+        return List.of(info(status));
       }
-      List<String> files = new ArrayList<>();
+      List<FileInfo> files = new ArrayList<>();
       for (FileStatus s : fs.listStatus(p)) {
         String name = s.getPath().getName();
         if (s.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
-          files.add(s.getPath().toString());
+          files.add(info(s));
         }
       }
-      files.sort(null);
+      files.sort(java.util.Comparator.comparing(FileInfo::path));
       return files;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The paths a glob pattern matches, sorted; empty if none. */
+  public List<String> glob(String pattern) {
+    try {
+      FileStatus[] found = fs(pattern).globStatus(new Path(pattern));
+      List<String> paths = new ArrayList<>();
+      for (FileStatus s : found == null ? new FileStatus[0] : found) {
+        paths.add(s.getPath().toString());
+      }
+      paths.sort(null);
+      return paths;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Every file under a folder, at any depth, in one recursive listing (on an object store, a few
+   * paginated LIST calls rather than one per folder). Empty if the folder does not exist.
+   */
+  public List<FileInfo> allFiles(String folder) {
+    try {
+      FileSystem fs = fs(folder);
+      Path root = new Path(folder);
+      if (!fs.exists(root)) {
+        return List.of();
+      }
+      List<FileInfo> found = new ArrayList<>();
+      var it = fs.listFiles(root, true);
+      while (it.hasNext()) {
+        found.add(info(it.next()));
+      }
+      return found;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static FileInfo info(FileStatus s) {
+    return new FileInfo(s.getPath().toString(), s.getLen(), s.getModificationTime());
   }
 
   /** The first line of a text file, or null if it is empty. */

@@ -62,12 +62,16 @@ public final class Quarantine {
         out = out.withColumn(meta, lit(null).cast(DataTypes.StringType));
       }
     }
-    out.write()
-        .format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", Partitions.predicate(dateTyped, partitionColumn, partition))
-        .option("mergeSchema", "true")
-        .partitionBy(partitionColumn)
-        .save(path);
+    Dataset<Row> rejected = out;
+    DeltaTables.write(spark, path, () -> {
+      rejected.write()
+          .format("delta")
+          .mode("overwrite")
+          .option("replaceWhere", Partitions.predicate(dateTyped, partitionColumn, partition))
+          .option("mergeSchema", "true")
+          .partitionBy(partitionColumn)
+          .save(path);
+      return null;
+    });
   }
 }

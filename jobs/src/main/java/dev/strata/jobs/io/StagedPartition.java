@@ -116,12 +116,14 @@ public final class StagedPartition {
    * @return the Delta version that holds the new rows
    */
   public long commit(String tablePath) {
-    rows.write()
-        .format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", predicate())
-        .partitionBy(partitionColumn)
-        .save(tablePath);
-    return DeltaTables.version(spark, tablePath);
+    return DeltaTables.write(spark, tablePath, () -> {
+      rows.write()
+          .format("delta")
+          .mode("overwrite")
+          .option("replaceWhere", predicate())
+          .partitionBy(partitionColumn)
+          .save(tablePath);
+      return DeltaTables.version(spark, tablePath);
+    });
   }
 }

@@ -50,6 +50,14 @@ public final class Ledger {
           "run_id STRING, pipeline STRING, table STRING, partition STRING, rule STRING, rule_group STRING,"
               + " outcome STRING, observed MAP<STRING, DOUBLE>, message STRING, recorded_at TIMESTAMP");
 
+  static final StructType INGESTED_FILES =
+      StructType.fromDDL(
+          "run_id STRING, pipeline STRING, source STRING, table STRING, partition STRING, file STRING, size BIGINT,"
+              + " modified_at BIGINT, recorded_at TIMESTAMP");
+
+  static final StructType BACKFILLS =
+      StructType.fromDDL("backfill_id STRING, pipeline STRING, table STRING, partition STRING, planned_at TIMESTAMP");
+
   /**
    * A unit another run was building when this one wanted it: recorded, but not a build of the
    * partition, so never what downstream builds trust.
@@ -167,6 +175,69 @@ public final class Ledger {
     });
   }
 
+  /**
+   * Records the landing files a published bronze build read, after its commit. If the process dies
+   * between the two, the partition has no manifest and is simply ingested again, with the same
+   * idempotent replace: never twice in the table.
+   */
+  public void filesIngested(
+      String runId, String pipeline, String source, String table, LocalDate partition, List<dev.strata.jobs.io.HadoopFiles.FileInfo> files,
+      Instant at) {
+    if (files.isEmpty()) {
+      return;
+    }
+    Timestamp now = Timestamp.from(at);
+    List<Row> rows = new ArrayList<>();
+    for (var f : files) {
+      rows.add(RowFactory.create(runId, pipeline, source, table, partition.toString(), f.path(), f.size(), f.modifiedAt(), now));
+    }
+    append("ingested_files", INGESTED_FILES, rows);
+  }
+
+  /**
+   * For each partition of a source, the files its latest recorded ingestion read.
+   */
+  public java.util.Map<LocalDate, dev.strata.jobs.engine.Landing.Manifest> ingested(String pipeline, String source) {
+    java.util.Map<LocalDate, dev.strata.jobs.engine.Landing.Manifest> manifests = new java.util.TreeMap<>();
+    Optional<Dataset<Row>> all = read("ingested_files");
+    if (all.isEmpty()) {
+      return manifests;
+    }
+    Dataset<Row> mine = all.get().where(col("pipeline").equalTo(pipeline).and(col("source").equalTo(source)));
+    WindowSpec newest = Window.partitionBy("partition").orderBy(col("recorded_at").desc());
+    Dataset<Row> latestRun =
+        mine.groupBy("partition", "run_id").agg(org.apache.spark.sql.functions.max("recorded_at").as("recorded_at"))
+            .withColumn("_n", row_number().over(newest)).where(col("_n").equalTo(1)).select("partition", "run_id");
+    for (Row r : mine.join(latestRun, new String[] {"partition", "run_id"}).collectAsList()) {
+      LocalDate partition = LocalDate.parse(r.getAs("partition"));
+      var manifest = manifests.computeIfAbsent(partition, p -> new dev.strata.jobs.engine.Landing.Manifest(r.getAs("run_id"), new java.util.HashMap<>()));
+      String file = r.getAs("file");
+      manifest.files().put(
+          dev.strata.jobs.engine.Landing.key(file),
+          new dev.strata.jobs.io.HadoopFiles.FileInfo(file, r.<Long>getAs("size"), r.<Long>getAs("modified_at")));
+    }
+    return manifests;
+  }
+
+  /** Stores a backfill's plan: one row per (table, partition) unit. */
+  public void backfillPlanned(String id, String pipeline, List<String> units, Instant at) {
+    Timestamp when = Timestamp.from(at);
+    List<Row> rows = new ArrayList<>();
+    for (String unit : units) {
+      String[] parts = unit.split("@");
+      rows.add(RowFactory.create(id, pipeline, parts[0], parts[1], when));
+    }
+    append("backfills", BACKFILLS, rows);
+  }
+
+  /** When a backfill was first planned, if it was. */
+  public Optional<Instant> backfillPlannedAt(String id) {
+    return read("backfills")
+        .map(b -> b.where(col("backfill_id").equalTo(id)).agg(org.apache.spark.sql.functions.min("planned_at")).head())
+        .filter(r -> !r.isNullAt(0))
+        .map(r -> r.getTimestamp(0).toInstant());
+  }
+
   /** The rows of a ledger table, or empty if nothing was recorded yet. */
   public Optional<Dataset<Row>> read(String table) {
     return DeltaTable.isDeltaTable(spark, path(table))
@@ -198,7 +269,10 @@ public final class Ledger {
 
   private void append(String table, StructType schema, List<Row> rows) {
     // mergeSchema: a ledger written by an older Strata gains the new columns instead of failing.
-    spark.createDataFrame(rows, schema).coalesce(1).write().format("delta").mode("append").option("mergeSchema", "true")
-        .save(path(table));
+    dev.strata.jobs.io.DeltaTables.write(spark, path(table), () -> {
+      spark.createDataFrame(rows, schema).coalesce(1).write().format("delta").mode("append").option("mergeSchema", "true")
+          .save(path(table));
+      return null;
+    });
   }
 }

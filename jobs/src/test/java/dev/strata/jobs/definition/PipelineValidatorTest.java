@@ -211,4 +211,64 @@ class PipelineValidatorTest {
     assertThat(messages(result)).isEmpty();
     assertThat(result.pipeline().rules("b")).extracting(r -> r.spec().text()).containsExactly("IsComplete \"id\"");
   }
+
+  @Test
+  void retriesAlertsAndFreshnessAreCheckedAndTheirDefaultsApply() throws IOException {
+    String bad =
+        """
+        pipeline: p
+        defaults:
+          retry: {max_attempts: 0, first_delay: soon}
+        alerts:
+          webhooks:
+            - url: https://hooks.slack.com/services/T/B/secret
+            - url_env: A
+              url_file: b
+        sources:
+          raw:
+            path: landing/raw/{date}
+            freshness: {warn_after: 1 day}
+            schema:
+              id: string
+              as_of_date: string
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+            retry: {multiplier: 0.5}
+        """;
+    List<String> problems = messages(validate(bad, "b.sql", "SELECT * FROM raw"));
+    assertThat(problems)
+        .anyMatch(m -> m.contains(":3 defaults.retry.max_attempts") && m.contains("from 1 (no retries) to 100, found '0'"))
+        .anyMatch(m -> m.contains("defaults.retry.first_delay") && m.contains("a duration such as 500ms, 5s, 10m, 24h or 2d, found 'soon'"))
+        .anyMatch(m -> m.contains("alerts.webhooks[0].url") && m.contains("unknown key 'url'"))
+        .anyMatch(m -> m.contains("alerts.webhooks[0]") && m.contains("the URL itself is a secret"))
+        .anyMatch(m -> m.contains("alerts.webhooks[1]") && m.contains("exactly one of url_env"))
+        .anyMatch(m -> m.contains("sources.raw.freshness.warn_after") && m.contains("found '1 day'"))
+        .anyMatch(m -> m.contains("tables.b.retry.multiplier") && m.contains("from 1 to 10, found '0.5'"));
+    // The URL is a secret even in an error message.
+    assertThat(String.join("\n", problems)).doesNotContain("hooks.slack.com");
+
+    String good =
+        SOURCES.replace("pipeline: p", "pipeline: p\ndefaults:\n  retry: {max_attempts: 5, first_delay: 1s}")
+            + """
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+              c:
+                layer: silver
+                inputs: [b]
+                sql: c.sql
+                retry: {max_attempts: 1}
+            """;
+    PipelineValidator.Result result = validate(good, "b.sql", "SELECT * FROM raw", "c.sql", "SELECT * FROM b");
+    assertThat(messages(result)).isEmpty();
+    assertThat(result.pipeline().table("b").retry())
+        .isEqualTo(new RetryPolicy(5, java.time.Duration.ofSeconds(1), 2.0, java.time.Duration.ofMinutes(2)));
+    assertThat(result.pipeline().table("c").retry().maxAttempts()).isEqualTo(1);
+    assertThat(result.pipeline().table("c").retry().firstDelay()).isEqualTo(java.time.Duration.ofSeconds(1));
+  }
 }

@@ -1,0 +1,168 @@
+package dev.strata.jobs.engine;
+
+import dev.strata.jobs.definition.SourceDefinition;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.HadoopFiles.FileInfo;
+import dev.strata.jobs.io.Warehouse;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What has landed for a source: every partition folder its path pattern matches, with its files,
+ * and what changed since the ledger last recorded ingesting each partition.
+ *
+ * <p>Incremental ingestion works at partition granularity: a partition whose files are new,
+ * changed or removed since its last published bronze build is ingested again, whole, with the
+ * same atomic replace as any other build, and nothing else is. See {@link #changes}.
+ */
+public final class Landing {
+  private final Warehouse warehouse;
+  private final HadoopFiles files;
+
+  public Landing(Warehouse warehouse, HadoopFiles files) {
+    this.warehouse = warehouse;
+    this.files = files;
+  }
+
+  /**
+   * How a source's partition differs from what was last ingested.
+   *
+   * @param ingestedBy the run that last ingested it, or null if none did
+   */
+  public record Change(
+      String source, LocalDate partition, List<String> added, List<String> changed, List<String> removed, String ingestedBy) {
+    public boolean any() {
+      return ingestedBy == null || !added.isEmpty() || !changed.isEmpty() || !removed.isEmpty();
+    }
+
+    /** For people: what is new about the partition. */
+    public String describe() {
+      if (ingestedBy == null) {
+        return String.format("%s %s: never ingested (%d file%s)", source, partition, added.size(), added.size() == 1 ? "" : "s");
+      }
+      List<String> parts = new ArrayList<>();
+      if (!added.isEmpty()) {
+        parts.add(added.size() + " new file" + (added.size() == 1 ? "" : "s"));
+      }
+      if (!changed.isEmpty()) {
+        parts.add(changed.size() + " file" + (changed.size() == 1 ? "" : "s") + " changed after run " + ingestedBy
+            + " ingested " + (changed.size() == 1 ? "it" : "them") + " (" + String.join(", ", names(changed)) + ")");
+      }
+      if (!removed.isEmpty()) {
+        parts.add(removed.size() + " file" + (removed.size() == 1 ? "" : "s") + " removed (" + String.join(", ", names(removed)) + ")");
+      }
+      return source + " " + partition + ": " + String.join("; ", parts);
+    }
+
+    private static List<String> names(List<String> paths) {
+      return paths.stream().map(p -> p.substring(p.lastIndexOf('/') + 1)).toList();
+    }
+  }
+
+  /**
+   * Every partition the source has files for, with the files: one recursive listing of the folder
+   * above the first {@code {date}}, whatever the number of partitions.
+   */
+  public Map<LocalDate, List<FileInfo>> scan(SourceDefinition source) {
+    Matcher token = SourceDefinition.DATE_TOKEN.matcher(source.path());
+    Map<LocalDate, List<FileInfo>> found = new TreeMap<>();
+    if (!token.find()) {
+      return found;
+    }
+    int slash = source.path().lastIndexOf('/', token.start());
+    String root = warehouse.resolve(slash < 0 ? "." : source.path().substring(0, slash));
+    Pattern folderPattern = dateRegex(source.path());
+    DateTimeFormatter format = format(source.path());
+    for (FileInfo f : files.allFiles(root)) {
+      int cut = f.path().lastIndexOf('/');
+      String name = f.path().substring(cut + 1);
+      if (name.startsWith(".") || name.startsWith("_")) {
+        continue;
+      }
+      Matcher m = folderPattern.matcher(f.path().substring(0, cut));
+      if (!m.find()) {
+        continue;
+      }
+      try {
+        found.computeIfAbsent(LocalDate.parse(m.group(1), format), d -> new ArrayList<>()).add(f);
+      } catch (DateTimeParseException e) {
+        // A folder that only looks like a date (2024-13-40): not a partition.
+      }
+    }
+    found.values().forEach(l -> l.sort(java.util.Comparator.comparing(FileInfo::path)));
+    return found;
+  }
+
+  /**
+   * What changed in a source since each partition was last ingested: new partitions, and in known
+   * ones files added, changed (size or modification time) or removed. A changed file is reported,
+   * and its partition ingested again.
+   *
+   * @param ingested the files each partition's last published ingestion read, by partition, from the ledger
+   */
+  public List<Change> changes(SourceDefinition source, Map<LocalDate, Manifest> ingested) {
+    List<Change> changes = new ArrayList<>();
+    for (Map.Entry<LocalDate, List<FileInfo>> e : scan(source).entrySet()) {
+      Manifest before = ingested.get(e.getKey());
+      List<String> added = new ArrayList<>();
+      List<String> changed = new ArrayList<>();
+      List<String> removed = new ArrayList<>();
+      Map<String, FileInfo> old = before == null ? Map.of() : before.files();
+      for (FileInfo now : e.getValue()) {
+        FileInfo was = old.get(key(now.path()));
+        if (was == null) {
+          added.add(now.path());
+        } else if (was.size() != now.size() || was.modifiedAt() != now.modifiedAt()) {
+          changed.add(now.path());
+        }
+      }
+      for (FileInfo was : old.values()) {
+        if (e.getValue().stream().noneMatch(f -> key(f.path()).equals(key(was.path())))) {
+          removed.add(was.path());
+        }
+      }
+      changes.add(new Change(source.name(), e.getKey(), added, changed, removed, before == null ? null : before.runId()));
+    }
+    return changes;
+  }
+
+  /** What one ingestion of a partition read, as the ledger recorded it. */
+  public record Manifest(String runId, Map<String, FileInfo> files) {}
+
+  /** A path compared without its scheme's spelling ({@code file:/x} and {@code file:///x} are one file). */
+  public static String key(String path) {
+    return path.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*):/+", "$1:/");
+  }
+
+  /**
+   * A regex for the folders of a source path, capturing the date where {@code {date}} stands
+   * (only the first {@code {date}} counts; the validator requires one).
+   */
+  private static Pattern dateRegex(String path) {
+    Matcher m = SourceDefinition.DATE_TOKEN.matcher(path);
+    if (!m.find()) {
+      return Pattern.compile("(?!)");
+    }
+    String digits = m.group(1) == null ? "\\d{4}-\\d{2}-\\d{2}" : m.group(1).replaceAll("[yMd]", "\\\\d");
+    String rest = SourceDefinition.DATE_TOKEN.matcher(path.substring(m.end())).replaceAll("*");
+    String tail = Pattern.quote(rest).replace("*", "\\E[^/]*\\Q");
+    // Only the segment holding the date is matched: the glob already chose the prefix, and a
+    // listing may spell the prefix's scheme differently (file:/x for file:///x).
+    int slash = path.lastIndexOf('/', m.start());
+    String head = slash < 0 ? "" : path.substring(slash, m.start());
+    return Pattern.compile(Pattern.quote(head) + "(" + digits + ")" + tail + "$");
+  }
+
+  /** The date format of a source path's {@code {date}}. */
+  private static DateTimeFormatter format(String path) {
+    Matcher m = SourceDefinition.DATE_TOKEN.matcher(path);
+    return DateTimeFormatter.ofPattern(m.find() && m.group(1) != null ? m.group(1) : "yyyy-MM-dd");
+  }
+}
