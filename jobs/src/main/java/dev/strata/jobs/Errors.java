@@ -58,6 +58,16 @@ public final class Errors {
             table, partition, who, dev.strata.jobs.definition.Durations.format(waited), lock));
   }
 
+  public static JobFailedException historyOutOfOrder(String table, LocalDate partition, LocalDate last) {
+    return new JobFailedException(
+        String.format(
+            "Cannot build history table '%s' for %s: it already holds history up to %s, and applying an earlier"
+                + " snapshot would rewrite what came after. Build partitions in order; to rebuild the history from"
+                + " the start, run with --full-refresh --force.",
+            table, partition, last),
+        null);
+  }
+
   public static InvalidException unknownRun(String pipeline, String runId, String warehouse) {
     return new InvalidException(
         String.format(

@@ -107,7 +107,7 @@ public final class Strata {
   public Dataset<Row> run(String from, String to) {
     RunRequest request =
         new RunRequest(RunRequest.range(LocalDate.parse(from), LocalDate.parse(to)), Optional.empty(), Set.of(), "notebook",
-            parallelism, Set.of(), null, RunRequest.DEFAULT_LOCK_TIMEOUT);
+            parallelism, Set.of(), null, RunRequest.DEFAULT_LOCK_TIMEOUT, false);
     return results(new PipelineRunner(ctx).run(pipeline, request));
   }
 

@@ -88,6 +88,9 @@ final class RunCommand implements Callable<Integer> {
       description = "Rebuild every table over every partition the sources have files for (instead of only what is out of date).")
   boolean fullRefresh;
 
+  @Option(names = "--force", description = "With --full-refresh: rebuild history (SCD2) tables too, from the snapshots still landed.")
+  boolean force;
+
   @Override
   public Integer call() {
     java.time.Duration waitLimit = dev.strata.jobs.definition.Durations.parse(waitTimeout);
@@ -113,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
     if (resume != null) {
       request = runner.resumeRequest(p, resume, parallelism);
     } else if (incremental()) {
-      request = runner.incrementalRequest(p, request.withParallelism(parallelism), fullRefresh);
+      request = runner.incrementalRequest(p, request.withParallelism(parallelism), fullRefresh, force);
     }
     if (request == null) {
       return 0;

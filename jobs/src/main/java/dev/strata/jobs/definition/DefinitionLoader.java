@@ -43,7 +43,7 @@ public final class DefinitionLoader {
   private static final Set<String> TABLE_KEYS =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
-          "max_quarantine_ratio", "rows_from", "removes", "description", "retry");
+          "max_quarantine_ratio", "rows_from", "removes", "description", "retry", "history");
   private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
 
   private final Path file;
@@ -169,6 +169,39 @@ public final class DefinitionLoader {
       webhooks.add(new PipelineDefinition.Webhook(env, fileName, where(w)));
     }
     return webhooks;
+  }
+
+  private TableDefinition.History history(Node node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, path, "expected a mapping with key, tracked and deletes");
+      return null;
+    }
+    Map<String, Node> keys = mapping(m, path + ".", Set.of("key", "tracked", "deletes"));
+    List<String> key = names(keys.get("key"), path + ".key");
+    if (key.isEmpty()) {
+      problem(keys.getOrDefault("key", m), path + ".key", "a history table needs its business key: key: [customer_id]");
+    }
+    List<String> tracked = names(keys.get("tracked"), path + ".tracked");
+    String deletes = optionalString(keys, "deletes", "soft");
+    if (!deletes.equals("soft") && !deletes.equals("ignore")) {
+      problem(keys.get("deletes"), path + ".deletes", "expected soft (close and flag keys missing from a snapshot) or ignore, found '" + deletes + "'");
+    }
+    return new TableDefinition.History(key, tracked, !deletes.equals("ignore"));
+  }
+
+  private List<String> names(Node node, String path) {
+    List<String> names = new ArrayList<>();
+    if (node instanceof SequenceNode seq) {
+      seq.getValue().forEach(n -> names.add(scalar(n)));
+    } else if (node instanceof ScalarNode one) {
+      names.add(one.getValue());
+    } else if (node != null) {
+      problem(node, path, "expected a list of column names");
+    }
+    return List.copyOf(names);
   }
 
   private RetryPolicy retry(Node node, String path, RetryPolicy fallback) {
@@ -309,7 +342,15 @@ public final class DefinitionLoader {
     }
     String transform = optionalString(keys, "transform", null);
     String sql = optionalString(keys, "sql", null);
-    if ((transform == null) == (sql == null)) {
+    TableDefinition.History history = history(keys.get("history"), path + ".history");
+    if (history != null) {
+      if (transform != null || sql != null) {
+        problem(m, path, "a history table is the SCD2 history of its one input: drop 'transform' and 'sql'");
+      }
+      if (inputs.size() != 1) {
+        problem(m, path + ".inputs", "a history table has exactly one input, the table whose snapshots it keeps");
+      }
+    } else if ((transform == null) == (sql == null)) {
       problem(m, path, "a table needs exactly one of 'transform' (a Java class) or 'sql' (a SQL file)");
     }
     String partition = optionalString(keys, "partition_column", defaultPartition);
@@ -373,7 +414,7 @@ public final class DefinitionLoader {
     Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
     return new TableDefinition(
         name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio,
-        retry(keys.get("retry"), path + ".retry", defaultRetry), where(m));
+        retry(keys.get("retry"), path + ".retry", defaultRetry), history, where(m));
   }
 
   // ---- node helpers ----

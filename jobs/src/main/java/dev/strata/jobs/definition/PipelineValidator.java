@@ -82,12 +82,26 @@ public final class PipelineValidator {
       checkTransform(t);
       checkRules(t);
       checkPartitionColumn(t);
+      checkHistory(t, tables);
     }
     List<TableDefinition> order = Dag.order(def.tables(), problems);
     if (!problems.isEmpty()) {
       return new Result(null, problems);
     }
     return new Result(new Pipeline(def, order, rules, sql), List.of());
+  }
+
+  private void checkHistory(TableDefinition t, Map<String, TableDefinition> tables) {
+    if (!t.isHistory()) {
+      return;
+    }
+    String at = t.where() + " tables." + t.name();
+    if (t.inputs().size() == 1 && !tables.containsKey(t.inputs().get(0))) {
+      problems.add(new Problem(at + ".inputs", "a history table keeps the history of a table; '" + t.inputs().get(0) + "' is not one"));
+    }
+    if (t.rules().stream().anyMatch(r -> r.group() == RuleGroup.QUARANTINE)) {
+      problems.add(new Problem(at + ".rules.quarantine", "a history table cannot quarantine rows; quarantine them in its input"));
+    }
   }
 
   private void checkSource(SourceDefinition s) {

@@ -21,6 +21,7 @@ import java.util.List;
  * @param maxQuarantineRatio above this share of its rows quarantined, the build is blocked: a
  *     flood of bad rows is an incident, not routine
  * @param retry how transient failures of its builds are retried
+ * @param history set for an SCD2 history table over its one input, else null
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -35,9 +36,25 @@ public record TableDefinition(
     String removes,
     double maxQuarantineRatio,
     RetryPolicy retry,
+    History history,
     String where) {
   /** The share of rows a table may quarantine unless it sets max_quarantine_ratio. */
   public static final double MAX_QUARANTINE_RATIO_DEFAULT = 0.05;
   /** {@code rows_from: aggregate}: the table's rows are computed, so no input row count applies. */
   public static final String AGGREGATE = "aggregate";
+
+  /**
+   * An SCD2 history table: each build applies its input's partition, a full snapshot, to the
+   * history with a Delta MERGE keyed by the business key.
+   *
+   * @param key the business key columns
+   * @param tracked the columns whose change makes a new version (empty: every column but the key and
+   *     the partition column)
+   * @param softDelete whether keys missing from a snapshot are closed and flagged deleted (else kept open)
+   */
+  public record History(List<String> key, List<String> tracked, boolean softDelete) {}
+
+  public boolean isHistory() {
+    return history != null;
+  }
 }

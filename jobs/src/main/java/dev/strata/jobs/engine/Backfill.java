@@ -114,7 +114,7 @@ public final class Backfill {
       return null;
     }
     RunRequest request =
-        new RunRequest(todo, java.util.Optional.empty(), Set.copyOf(plan.tables()), "backfill", parallelism, plan.done(), null, lockTimeout);
+        new RunRequest(todo, java.util.Optional.empty(), Set.copyOf(plan.tables()), "backfill", parallelism, plan.done(), null, lockTimeout, false);
     return new PipelineRunner(ctx).run(pipeline, request);
   }
 

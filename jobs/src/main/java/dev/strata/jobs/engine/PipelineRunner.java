@@ -129,7 +129,7 @@ public final class PipelineRunner {
       ctx.out().println("Nothing to resume: every table partition of that run is published.");
       return null;
     }
-    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli", parallelism, done, runId, RunRequest.DEFAULT_LOCK_TIMEOUT);
+    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli", parallelism, done, runId, RunRequest.DEFAULT_LOCK_TIMEOUT, false);
   }
 
   /**
@@ -144,7 +144,7 @@ public final class PipelineRunner {
    * @param base the layer, tables, trigger and parallelism to keep
    * @return the request, or null (after saying so) if nothing is out of date
    */
-  public RunRequest incrementalRequest(Pipeline pipeline, RunRequest base, boolean fullRefresh) {
+  public RunRequest incrementalRequest(Pipeline pipeline, RunRequest base, boolean fullRefresh, boolean force) {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Landing landing = new Landing(ctx.warehouse(), ctx.files());
     List<TableDefinition> tables = pipeline.tablesInOrder().stream().filter(t -> base.includes(t.name(), t.layer())).toList();
@@ -165,10 +165,17 @@ public final class PipelineRunner {
       }
     }
     if (fullRefresh) {
+      List<String> histories = tables.stream().filter(TableDefinition::isHistory).map(TableDefinition::name).toList();
+      Errors.check(
+          histories.isEmpty() || force,
+          "Cannot full-refresh %s: %s keep%s history (SCD2) that a full refresh rebuilds from the snapshots still"
+              + " landed, losing any version whose snapshot is gone. Add --force to do it anyway, or leave them out with --tables.",
+          pipeline.name(), histories, histories.size() == 1 ? "s" : "");
       ctx.out().printf("Full refresh: every table, over the %d partition%s the sources have files for (%s).%n",
           candidates.size(), candidates.size() == 1 ? "" : "s", RunRequest.describe(List.copyOf(candidates)));
       return candidates.isEmpty() ? null : new RunRequest(
-          List.copyOf(candidates), base.layer(), base.tables(), base.trigger(), base.parallelism(), Set.of(), null, base.lockTimeout());
+          List.copyOf(candidates), base.layer(), base.tables(), base.trigger(), base.parallelism(), Set.of(), null, base.lockTimeout(),
+          force);
     }
     changes.values().forEach(bySource -> bySource.values().stream().filter(Landing.Change::any)
         .forEach(c -> ctx.out().println("  landing: " + c.describe())));
@@ -215,7 +222,7 @@ public final class PipelineRunner {
     ctx.out().printf("Incremental run: %d table partition%s out of date, over %s.%n",
         planned.size(), planned.size() == 1 ? " is" : "s are", RunRequest.describe(List.copyOf(partitions)));
     return new RunRequest(
-        List.copyOf(partitions), base.layer(), base.tables(), base.trigger(), base.parallelism(), skip, null, base.lockTimeout());
+        List.copyOf(partitions), base.layer(), base.tables(), base.trigger(), base.parallelism(), skip, null, base.lockTimeout(), false);
   }
 
   /**
@@ -239,6 +246,7 @@ public final class PipelineRunner {
               return t;
             });
     Map<String, CompletableFuture<TableBuildResult>> units = new LinkedHashMap<>();
+    Map<String, CompletableFuture<TableBuildResult>> previous = new java.util.HashMap<>();
     PartitionLocks locks =
         new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), runId, ctx.clock());
     try {
@@ -248,11 +256,16 @@ public final class PipelineRunner {
             continue;
           }
           List<CompletableFuture<TableBuildResult>> upstream =
-              table.inputs().stream().map(i -> units.get(RunRequest.unit(i, partition))).filter(Objects::nonNull).toList();
+              new ArrayList<>(table.inputs().stream().map(i -> units.get(RunRequest.unit(i, partition))).filter(Objects::nonNull).toList());
+          if (table.isHistory() && previous.containsKey(table.name())) {
+            // History is applied one snapshot after the other, in partition order.
+            upstream.add(previous.get(table.name()));
+          }
           CompletableFuture<TableBuildResult> unit =
               CompletableFuture.allOf(upstream.toArray(CompletableFuture[]::new))
                   .thenApplyAsync(ignored -> unit(pipeline, request, table, partition, upstream, runId, builder, ledger, locks, printer), pool);
           units.put(RunRequest.unit(table.name(), partition), unit);
+          previous.put(table.name(), unit);
         }
       }
       List<TableBuildResult> builds = new ArrayList<>();
@@ -296,7 +309,7 @@ public final class PipelineRunner {
               new dev.strata.quality.GateResult(List.of()), e.getMessage(), 1, null, false));
     }
     try {
-      return record(pipeline, runId, ledger, printer, buildWithRetries(pipeline, table, partition, runId, builder, ledger, printer));
+      return record(pipeline, runId, ledger, printer, buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer));
     } finally {
       locks.release(table.name(), partition);
     }
@@ -311,13 +324,14 @@ public final class PipelineRunner {
 
   /** Builds a unit, again after each transient failure as the table's retry policy allows; every attempt goes in the ledger. */
   private TableBuildResult buildWithRetries(
-      Pipeline pipeline, TableDefinition table, LocalDate partition, String runId, TableBuilder builder, Ledger ledger,
+      Pipeline pipeline, RunRequest request, TableDefinition table, LocalDate partition, String runId, TableBuilder builder, Ledger ledger,
       RunPrinter printer) {
     RetryPolicy policy = table.retry();
     RandomGenerator random = RandomGenerator.getDefault();
     ctx.spark().sparkContext().setLocalProperty("spark.scheduler.pool", Thread.currentThread().getName());
     for (int attempt = 1; ; attempt++) {
-      TableBuildResult result = builder.build(table, partition).withAttempt(attempt);
+      boolean rebuild = request.rebuildHistory() && partition.equals(request.partitions().get(0));
+      TableBuildResult result = builder.build(table, partition, rebuild).withAttempt(attempt);
       if (result.status() != BuildStatus.FAILED || !result.retryable() || attempt >= policy.maxAttempts()) {
         return result;
       }

@@ -22,10 +22,12 @@ import java.util.TreeSet;
  *     run or backfill), as {@link #unit}
  * @param resumes the run id this run resumes, or null
  * @param lockTimeout how long to wait for another run building the same table partition
+ * @param rebuildHistory history tables start again from the run's first partition (a forced full
+ *     refresh) instead of applying each partition to what they hold
  */
 public record RunRequest(
     List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
-    String resumes, Duration lockTimeout) {
+    String resumes, Duration lockTimeout, boolean rebuildHistory) {
   /** Table partitions built at once unless a run says otherwise. */
   public static final int DEFAULT_PARALLELISM = 4;
   /** How long a run waits for another run building the same table partition, unless told otherwise. */
@@ -43,7 +45,7 @@ public record RunRequest(
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables, String trigger) {
-    this(range(from, to), layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT);
+    this(range(from, to), layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false);
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
@@ -63,19 +65,19 @@ public record RunRequest(
   }
 
   public RunRequest withParallelism(int n) {
-    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout);
+    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout, rebuildHistory);
   }
 
   public RunRequest withLockTimeout(Duration wait) {
-    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait);
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait, rebuildHistory);
   }
 
   public RunRequest withTables(Set<String> selected) {
-    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout);
+    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory);
   }
 
   public RunRequest withTrigger(String by) {
-    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout);
+    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout, rebuildHistory);
   }
 
   /** The key of a unit in {@link #skip}. */

@@ -13,6 +13,7 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.HistoryTable;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.SourceReader;
@@ -74,6 +75,14 @@ final class TableBuilder {
   }
 
   TableBuildResult build(TableDefinition table, LocalDate partition) {
+    return build(table, partition, false);
+  }
+
+  /**
+   * @param rebuildHistory for a history table: start it again from this partition (a forced full
+   *     refresh) instead of applying the partition to what it holds
+   */
+  TableBuildResult build(TableDefinition table, LocalDate partition, boolean rebuildHistory) {
     Instant start = ctx.clock().instant();
     SparkSession session = ctx.spark().newSession();
     // With column pruning, Spark's CSV parser checks only the columns a query needs, so whether a
@@ -89,6 +98,9 @@ final class TableBuilder {
         return result(table, partition, BuildStatus.NOT_READY, RowCounts.NONE, -1, start, fresh,
             "Cannot build '" + table.name() + "' for " + partition + ": " + stale.message()
                 + ". Check the producer; the table keeps its published rows.");
+      }
+      if (table.isHistory()) {
+        return buildHistory(session, table, partition, start, staging, rebuildHistory);
       }
       Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
       List<Dataset<Row>> malformed = new ArrayList<>();
@@ -252,6 +264,62 @@ final class TableBuilder {
   }
 
   /**
+   * Builds an SCD2 history table: applies its input's partition (a full snapshot) to the history,
+   * stages the new tail, gates the whole resulting history (one current version per key, no
+   * reversed or overlapping intervals, and the table's own rules on the as-of view), and publishes
+   * with one MERGE; an unchanged re-run commits nothing.
+   */
+  private TableBuildResult buildHistory(
+      SparkSession session, TableDefinition table, LocalDate partition, Instant start, String staging, boolean rebuild) {
+    TableDefinition upstream = pipeline.table(table.inputs().get(0));
+    Dataset<Row> snapshot = readTable(session, table.name(), upstream, partition).drop(upstream.partitionColumn());
+    String path = ctx.warehouse().tablePath(table.layer(), table.name());
+    Dataset<Row> history = rebuild ? null : DeltaTables.read(session, path, null, null).orElse(null);
+    if (history != null) {
+      Optional<LocalDate> last = HistoryTable.lastEvent(history);
+      if (last.isPresent() && last.get().isAfter(partition)) {
+        throw Errors.historyOutOfOrder(table.name(), partition, last.get());
+      }
+    }
+    Dataset<Row> tail = HistoryTable.applySnapshot(history, snapshot, table.history(), partition);
+    tail.write().mode("overwrite").parquet(staging + "/tail");
+    Dataset<Row> staged = session.read().parquet(staging + "/tail");
+    Dataset<Row> full = history == null ? staged : history.where(not(HistoryTable.tail(partition))).unionByName(staged);
+    long in = snapshot.count();
+    RowCounts counts = new RowCounts(in, in, 0, 0, Map.of(), null);
+
+    List<RuleResult> results = new ArrayList<>();
+    Map<String, Long> violations = HistoryTable.violations(full, table.history().key());
+    String[] names = {"one current version per key", "no reversed interval", "no overlapping intervals"};
+    int i = 0;
+    for (Map.Entry<String, Long> v : violations.entrySet()) {
+      RuleSpec spec = new RuleSpec("History: " + names[i++], RuleGroup.ERROR, table.where() + " tables." + table.name() + ".history");
+      boolean ok = v.getValue() == 0;
+      results.add(new RuleResult(spec, ok, false, ok ? "" : v.getValue() + " violation(s) of " + v.getKey(), Map.of(v.getKey(), (double) v.getValue())));
+    }
+    Dataset<Row> asOf = HistoryTable.asOf(full, partition);
+    results.addAll(QualityGate.evaluate(asOf, rules(table, false), Map.of(upstream.name(), snapshot)).results());
+    GateResult gate = new GateResult(results);
+    if (!gate.passed()) {
+      return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
+          "gate blocked publication; the new history tail it checked is at " + staging + "/tail");
+    }
+    if (history != null) {
+      Dataset<Row> current =
+          history.where(HistoryTable.tail(partition)).select(java.util.Arrays.stream(staged.columns()).map(c -> col(c)).toArray(Column[]::new));
+      if (staged.exceptAll(current).isEmpty() && current.exceptAll(staged).isEmpty()) {
+        ctx.files().delete(staging);
+        return result(table, partition, BuildStatus.PUBLISHED, counts, DeltaTables.version(session, path), start, gate,
+            "unchanged: the snapshot matches the history, no new commit");
+      }
+    }
+    ctx.faults().at("commit", table.name());
+    long version = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
+    ctx.files().delete(staging);
+    return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
+  }
+
+  /**
    * The freshness rules of the sources this table reads, decided on the age of each source's
    * newest landing file when the run started.
    */
@@ -350,7 +418,12 @@ final class TableBuilder {
     // The ledger decides, not the table's existence: a table can hold an old partition while its
     // latest build of this one was blocked or failed.
     Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
-    Optional<Dataset<Row>> rows = DeltaTables.read(session, path, upstream.partitionColumn(), partition);
+    Optional<Dataset<Row>> rows =
+        upstream.isHistory()
+            // A history table is read as of the partition: each key's version valid that day.
+            ? DeltaTables.read(session, path, null, null)
+                .map(h -> HistoryTable.asOf(h, partition).withColumn(upstream.partitionColumn(), org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(partition))))
+            : DeltaTables.read(session, path, upstream.partitionColumn(), partition);
     if (latest.isEmpty() || rows.isEmpty()) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }

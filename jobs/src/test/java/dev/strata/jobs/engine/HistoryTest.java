@@ -1,0 +1,134 @@
+package dev.strata.jobs.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.SparkTestSession;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An SCD2 history table: versions opened, closed and soft-deleted by snapshots, read as of a day. */
+class HistoryTest {
+  @TempDir Path dir;
+
+  private Path wh() {
+    return dir.resolve("wh");
+  }
+
+  private void land(String day, String... rows) throws IOException {
+    Path folder = wh().resolve("landing/raw/" + day);
+    Files.createDirectories(folder);
+    Files.writeString(folder.resolve("raw.csv"), "id,name,as_of_date\n" + String.join("\n", rows) + "\n");
+  }
+
+  private Cli.Outcome run(Path p, String... extra) {
+    List<String> args = new ArrayList<>(List.of("run", p.toString(), "--warehouse", wh().toString()));
+    args.addAll(List.of(extra));
+    return Cli.run(args.toArray(String[]::new));
+  }
+
+  private List<String> history() {
+    return SparkTestSession.get().read().format("delta").load(wh().resolve("silver/h").toString())
+        .orderBy("id", "valid_from")
+        .selectExpr("concat_ws(' ', id, name, valid_from, coalesce(cast(valid_to as string), '-'), is_current, is_deleted)")
+        .collectAsList().stream().map(r -> r.getString(0)).toList();
+  }
+
+  private List<String> gold(String day) {
+    return SparkTestSession.get().read().format("delta").load(wh().resolve("gold/g").toString())
+        .where("as_of_date = DATE'" + day + "'").orderBy("id").selectExpr("concat(id, ' ', name)")
+        .collectAsList().stream().map(r -> r.getString(0)).toList();
+  }
+
+  private long version() {
+    return DeltaTable.forPath(SparkTestSession.get(), wh().resolve("silver/h").toString()).history(1).head().getAs("version");
+  }
+
+  @Test
+  void snapshotsOpenCloseAndDeleteVersionsAndReRunsAreIdempotent() throws IOException {
+    Path p =
+        TinyPipeline.define(
+            dir, "hist",
+            """
+            pipeline: hist
+            sources:
+              raw:
+                path: landing/raw/{date}
+                schema:
+                  id: string
+                  name: string
+                  as_of_date: date
+            tables:
+              b:
+                layer: bronze
+                inputs: [raw]
+                sql: b.sql
+              s:
+                layer: silver
+                inputs: [b]
+                sql: s.sql
+              h:
+                layer: silver
+                inputs: [s]
+                history:
+                  key: [id]
+                  tracked: [name]
+                  deletes: soft
+              g:
+                layer: gold
+                inputs: [h]
+                sql: g.sql
+            """,
+            "b.sql", "SELECT id, name, as_of_date FROM raw",
+            "s.sql", "SELECT id, name, CAST(as_of_date AS DATE) AS as_of_date FROM b",
+            "g.sql", "SELECT id, name, as_of_date FROM h");
+    land("2024-01-01", "r1,Ann,2024-01-01", "r2,Bob,2024-01-01");
+    land("2024-01-02", "r1,Ann,2024-01-02", "r2,Bobby,2024-01-02", "r3,Cy,2024-01-02");
+    land("2024-01-03", "r1,Ann,2024-01-03", "r3,Cy,2024-01-03");
+
+    Cli.Outcome all = run(p, "--from", "2024-01-01", "--to", "2024-01-03");
+    assertThat(all.exit()).as(all.toString()).isZero();
+    assertThat(history())
+        .containsExactly(
+            "r1 Ann 2024-01-01 - true false",
+            "r2 Bob 2024-01-01 2024-01-02 false false",
+            "r2 Bobby 2024-01-02 2024-01-03 false true",
+            "r3 Cy 2024-01-02 - true false");
+    assertThat(gold("2024-01-01")).containsExactly("r1 Ann", "r2 Bob");
+    assertThat(gold("2024-01-02")).containsExactly("r1 Ann", "r2 Bobby", "r3 Cy");
+    assertThat(gold("2024-01-03")).containsExactly("r1 Ann", "r3 Cy");
+
+    // The latest snapshot again: nothing changes, and nothing is committed.
+    long before = version();
+    Cli.Outcome again = run(p, "--date", "2024-01-03");
+    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThat(version()).isEqualTo(before);
+    assertThat(history()).hasSize(4);
+
+    // An earlier snapshot would rewrite what came after it: refused.
+    Cli.Outcome earlier = run(p, "--date", "2024-01-02", "--tables", "h");
+    assertThat(earlier.exit()).isEqualTo(4);
+    assertThat(earlier.out()).contains("it already holds history up to 2024-01-03");
+
+    Cli.Outcome refresh = run(p, "--full-refresh");
+    assertThat(refresh.exit()).isEqualTo(2);
+    assertThat(refresh.err()).contains("[h] keeps history (SCD2)", "Add --force");
+    Cli.Outcome forced = run(p, "--full-refresh", "--force");
+    assertThat(forced.exit()).as(forced.toString()).isZero();
+    assertThat(history()).hasSize(4).contains("r2 Bobby 2024-01-02 2024-01-03 false true");
+
+    // A snapshot with a key twice would leave two current versions: the gate blocks it.
+    land("2024-01-04", "r1,Ann,2024-01-04", "r1,Anne,2024-01-04");
+    Cli.Outcome dup = run(p, "--date", "2024-01-04");
+    assertThat(dup.exit()).isEqualTo(3);
+    assertThat(dup.out()).contains("x error rule History: one current version per key failed on h 2024-01-04: observed History.KeysWithSeveralCurrentVersions=1");
+    assertThat(history()).hasSize(4);
+  }
+}
