@@ -61,10 +61,10 @@ public final class Errors {
   public static JobFailedException historyOutOfOrder(String table, LocalDate partition, LocalDate last) {
     return new JobFailedException(
         String.format(
-            "Cannot build history table '%s' for %s: it already holds history up to %s, and applying an earlier"
-                + " snapshot would rewrite what came after. Build partitions in order; to rebuild the history from"
-                + " the start, run with --full-refresh --force.",
-            table, partition, last),
+            "Cannot build history table '%s' for %s: the snapshot differs from what the history says for that day,"
+                + " and the history goes on to %s. Applying it recomputes the history from %s, so the same run must"
+                + " apply every later day too: strata backfill <pipeline> --from %s --to %s --tables %s+ --force",
+            table, partition, last, partition, partition, last, table),
         null);
   }
 

@@ -131,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
       String path = warehouse.tablePath(t.layer(), t.name());
       state.put(
           t.name(),
-          DeltaTables.read(spark, path, t.partitionColumn(), partition)
+          DeltaTables.partition(spark, warehouse, t, partition)
               .map(rows -> String.format("%,d v%d", rows.count(), DeltaTables.version(spark, path)))
               .orElse("-"));
     }

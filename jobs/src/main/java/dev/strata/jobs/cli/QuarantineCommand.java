@@ -182,7 +182,7 @@ final class QuarantineCommand implements Runnable {
     /** [rows in the table's partition, rows in its quarantine's partition]. */
     private static long[] state(SparkSession spark, Warehouse warehouse, TableDefinition t, LocalDate partition) {
       long rows =
-          DeltaTables.read(spark, warehouse.tablePath(t.layer(), t.name()), t.partitionColumn(), partition).map(Dataset::count).orElse(0L);
+          DeltaTables.partition(spark, warehouse, t, partition).map(Dataset::count).orElse(0L);
       long quarantined =
           DeltaTables.read(spark, warehouse.quarantinePath(t.name()), t.partitionColumn(), partition).map(Dataset::count).orElse(0L);
       return new long[] {rows, quarantined};

@@ -81,7 +81,7 @@ public final class PipelineRunner {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     List<String> tableNames = tables.stream().map(TableDefinition::name).toList();
     ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start);
-    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables));
+    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions);
     List<TableBuildResult> builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
     if (builds.stream().noneMatch(b -> b.status() == BuildStatus.BLOCKED)) {
       ctx.files().delete(ctx.warehouse().stagingRoot(runId));
@@ -91,6 +91,12 @@ public final class PipelineRunner {
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json");
     ctx.files().writeText(partial.reportPath(), QualityReport.json(partial));
     ledger.runEnded(partial, request, tableNames, ctx.clock().instant());
+    try {
+      ledger.compact();
+    } catch (RuntimeException e) {
+      // Housekeeping: the next run tries again.
+      ctx.out().printf("Note: compacting the ledger failed (%s); the next run tries again.%n", e.getClass().getSimpleName());
+    }
     printer.finish(partial);
     new Alerts(pipeline.definition(), ctx.env(), ctx.out()).send(partial, ctx.warehouse().root());
     return partial;

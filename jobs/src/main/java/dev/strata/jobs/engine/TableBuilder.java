@@ -61,10 +61,12 @@ final class TableBuilder {
   private final Ledger ledger;
 
   private final Map<String, Sensors.Freshness> freshness;
+  private final List<LocalDate> runPartitions;
 
   TableBuilder(
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
-      Map<String, Sensors.Freshness> freshness) {
+      Map<String, Sensors.Freshness> freshness, List<LocalDate> runPartitions) {
+    this.runPartitions = runPartitions;
     this.ledger = ledger;
     this.freshness = freshness;
     this.ctx = ctx;
@@ -275,9 +277,20 @@ final class TableBuilder {
     Dataset<Row> snapshot = readTable(session, table.name(), upstream, partition).drop(upstream.partitionColumn());
     String path = ctx.warehouse().tablePath(table.layer(), table.name());
     Dataset<Row> history = rebuild ? null : DeltaTables.read(session, path, null, null).orElse(null);
+    long in = snapshot.count();
+    RowCounts counts = new RowCounts(in, in, 0, 0, Map.of(), null);
+    if (history != null && HistoryTable.agrees(history, snapshot, table.history(), partition)) {
+      // A re-run, or a day without changes: the history already says this. No commit.
+      GateResult gate = historyGate(table, upstream, history, snapshot, partition);
+      return result(table, partition, gate.passed() ? BuildStatus.PUBLISHED : BuildStatus.BLOCKED, counts,
+          gate.passed() ? DeltaTables.version(session, path) : -1, start, gate,
+          gate.passed() ? "unchanged: the history already holds this snapshot, no new commit" : "gate blocked: the history breaks its invariants");
+    }
     if (history != null) {
       Optional<LocalDate> last = HistoryTable.lastEvent(history);
-      if (last.isPresent() && last.get().isAfter(partition)) {
+      // Applying an earlier, different snapshot recomputes the history from it: only if this run
+      // then applies every later day too.
+      if (last.isPresent() && last.get().isAfter(partition) && !runPartitions.containsAll(RunRequest.range(partition, last.get()))) {
         throw Errors.historyOutOfOrder(table.name(), partition, last.get());
       }
     }
@@ -285,9 +298,19 @@ final class TableBuilder {
     tail.write().mode("overwrite").parquet(staging + "/tail");
     Dataset<Row> staged = session.read().parquet(staging + "/tail");
     Dataset<Row> full = history == null ? staged : history.where(not(HistoryTable.tail(partition))).unionByName(staged);
-    long in = snapshot.count();
-    RowCounts counts = new RowCounts(in, in, 0, 0, Map.of(), null);
+    GateResult gate = historyGate(table, upstream, full, snapshot, partition);
+    if (!gate.passed()) {
+      return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
+          "gate blocked publication; the new history tail it checked is at " + staging + "/tail");
+    }
+    ctx.faults().at("commit", table.name());
+    long version = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
+    ctx.files().delete(staging);
+    return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
+  }
 
+  /** The invariants of a whole history, and the table's own rules on its view as of the partition. */
+  private GateResult historyGate(TableDefinition table, TableDefinition upstream, Dataset<Row> full, Dataset<Row> snapshot, LocalDate partition) {
     List<RuleResult> results = new ArrayList<>();
     Map<String, Long> violations = HistoryTable.violations(full, table.history().key());
     String[] names = {"one current version per key", "no reversed interval", "no overlapping intervals"};
@@ -299,24 +322,7 @@ final class TableBuilder {
     }
     Dataset<Row> asOf = HistoryTable.asOf(full, partition);
     results.addAll(QualityGate.evaluate(asOf, rules(table, false), Map.of(upstream.name(), snapshot)).results());
-    GateResult gate = new GateResult(results);
-    if (!gate.passed()) {
-      return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
-          "gate blocked publication; the new history tail it checked is at " + staging + "/tail");
-    }
-    if (history != null) {
-      Dataset<Row> current =
-          history.where(HistoryTable.tail(partition)).select(java.util.Arrays.stream(staged.columns()).map(c -> col(c)).toArray(Column[]::new));
-      if (staged.exceptAll(current).isEmpty() && current.exceptAll(staged).isEmpty()) {
-        ctx.files().delete(staging);
-        return result(table, partition, BuildStatus.PUBLISHED, counts, DeltaTables.version(session, path), start, gate,
-            "unchanged: the snapshot matches the history, no new commit");
-      }
-    }
-    ctx.faults().at("commit", table.name());
-    long version = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
-    ctx.files().delete(staging);
-    return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
+    return new GateResult(results);
   }
 
   /**
@@ -418,12 +424,8 @@ final class TableBuilder {
     // The ledger decides, not the table's existence: a table can hold an old partition while its
     // latest build of this one was blocked or failed.
     Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
-    Optional<Dataset<Row>> rows =
-        upstream.isHistory()
-            // A history table is read as of the partition: each key's version valid that day.
-            ? DeltaTables.read(session, path, null, null)
-                .map(h -> HistoryTable.asOf(h, partition).withColumn(upstream.partitionColumn(), org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(partition))))
-            : DeltaTables.read(session, path, upstream.partitionColumn(), partition);
+    // A history table is read as of the partition: each key's version valid that day.
+    Optional<Dataset<Row>> rows = DeltaTables.partition(session, ctx.warehouse(), upstream, partition);
     if (latest.isEmpty() || rows.isEmpty()) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }

@@ -23,6 +23,20 @@ public final class DeltaTables {
     return Optional.of(partition == null ? rows : rows.where(Partitions.equalTo(rows.schema(), partitionColumn, partition)));
   }
 
+  /**
+   * A table's rows for a partition as readers see them: the partition of a partitioned table, or a
+   * history table as of that day (each key's version valid then, with the partition column set to
+   * the day). Empty if the table does not exist.
+   */
+  public static Optional<Dataset<Row>> partition(SparkSession spark, Warehouse warehouse, dev.strata.jobs.definition.TableDefinition table, LocalDate day) {
+    String path = warehouse.tablePath(table.layer(), table.name());
+    if (!table.isHistory()) {
+      return read(spark, path, table.partitionColumn(), day);
+    }
+    return read(spark, path, null, null)
+        .map(h -> HistoryTable.asOf(h, day).withColumn(table.partitionColumn(), org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(day))));
+  }
+
   private static final java.util.concurrent.ConcurrentHashMap<String, Object> CREATING = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**

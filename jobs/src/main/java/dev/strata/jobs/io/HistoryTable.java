@@ -68,17 +68,16 @@ public final class HistoryTable {
    */
   public static Dataset<Row> applySnapshot(Dataset<Row> history, Dataset<Row> snapshot, History spec, LocalDate d) {
     List<String> columns = Arrays.asList(snapshot.columns());
-    List<String> tracked =
-        spec.tracked().isEmpty() ? columns.stream().filter(c -> !spec.key().contains(c)).toList() : spec.tracked();
-    Dataset<Row> incoming =
-        snapshot.withColumn(ROW_HASH, sha2(to_json(struct(tracked.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))), 256));
+    Dataset<Row> incoming = hashed(snapshot, spec);
     List<String> all = new ArrayList<>(columns);
     all.addAll(List.of(ROW_HASH, VALID_FROM, VALID_TO, IS_CURRENT, IS_DELETED));
-    // The state just before d: versions opened before d that were open then (current, or closed at d).
+    // The state just before d: versions opened before d that were still open then (current, or
+    // closed at or after d). Everything the history says from d on is recomputed: applying an
+    // earlier snapshot rolls the history back to it (the run must then apply the later ones).
     Dataset<Row> before =
         history == null
             ? incoming.limit(0).withColumn(VALID_FROM, date(d)).withColumn(VALID_TO, date(d)).withColumn(IS_CURRENT, lit(true)).withColumn(IS_DELETED, lit(false))
-            : history.where(col(VALID_FROM).lt(date(d)).and(col(VALID_TO).isNull().or(col(VALID_TO).equalTo(date(d)))))
+            : history.where(col(VALID_FROM).lt(date(d)).and(col(VALID_TO).isNull().or(col(VALID_TO).geq(date(d)))))
                 .withColumn(VALID_TO, lit(null).cast("date")).withColumn(IS_CURRENT, lit(true)).withColumn(IS_DELETED, lit(false));
     Column joinKey = null;
     for (String k : spec.key()) {
@@ -115,6 +114,26 @@ public final class HistoryTable {
               default -> col("s.`" + c + "`").as(c);
             }).toArray(Column[]::new));
     return kept.unionByName(closedRows).unionByName(opened);
+  }
+
+  /** The snapshot with the hash of its tracked columns (every column but the key, unless declared). */
+  public static Dataset<Row> hashed(Dataset<Row> snapshot, History spec) {
+    List<String> tracked =
+        spec.tracked().isEmpty() ? Arrays.stream(snapshot.columns()).filter(c -> !spec.key().contains(c)).toList() : spec.tracked();
+    return snapshot.withColumn(ROW_HASH, sha2(to_json(struct(tracked.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))), 256));
+  }
+
+  /**
+   * Whether the history, as of {@code d}, already says what the snapshot says: the same keys with the
+   * same tracked values. Applying the snapshot then changes nothing.
+   */
+  public static boolean agrees(Dataset<Row> history, Dataset<Row> snapshot, History spec, LocalDate d) {
+    Column[] keyAndHash =
+        java.util.stream.Stream.concat(spec.key().stream(), java.util.stream.Stream.of(ROW_HASH))
+            .map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+    Dataset<Row> said = asOf(history, d).select(keyAndHash);
+    Dataset<Row> now = hashed(snapshot, spec).select(keyAndHash);
+    return said.exceptAll(now).isEmpty() && now.exceptAll(said).isEmpty();
   }
 
   /**

@@ -238,6 +238,27 @@ public final class Ledger {
         .map(r -> r.getTimestamp(0).toInstant());
   }
 
+  /** Above this many files, a ledger table is compacted at the end of a run. */
+  static final long COMPACT_ABOVE_FILES = 64;
+
+  /**
+   * Compacts the ledger tables that have gathered many small files (every record is an append of
+   * its own), so that reading the ledger stays as fast on day 365 as on day 1. Compaction rewrites
+   * files without changing data, so it never conflicts with other runs' appends.
+   */
+  public void compact() {
+    for (String table : List.of("runs", "builds", "gate_results", "ingested_files", "backfills")) {
+      if (!DeltaTable.isDeltaTable(spark, path(table))) {
+        continue;
+      }
+      DeltaTable t = DeltaTable.forPath(spark, path(table));
+      long files = t.detail().select("numFiles").head().getLong(0);
+      if (files > COMPACT_ABOVE_FILES) {
+        t.optimize().executeCompaction();
+      }
+    }
+  }
+
   /** The rows of a ledger table, or empty if nothing was recorded yet. */
   public Optional<Dataset<Row>> read(String table) {
     return DeltaTable.isDeltaTable(spark, path(table))

@@ -18,7 +18,7 @@ class DemoCommandTest {
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
     assertThat(outcome.out())
         .contains("== 1. Generate 2 days")
-        .contains("succeeded (exit 0): 14 published")
+        .contains("succeeded (exit 0): 16 published")
         .containsPattern("stg_account +BLOCKED")
         .contains("Broken run: stg_account blocked by its gate, downstream not built (exit 3)")
         .contains("unchanged (same rows, same Delta versions)")

@@ -47,8 +47,9 @@ class PipelineValidatorTest {
     assertThat(p.tablesInOrder().stream().map(TableDefinition::name))
         .containsExactly(
             "customers_raw", "accounts_raw", "stg_customer", "stg_account",
-            "int_account_with_customer", "account_summary", "customer_metrics");
+            "int_account_with_customer", "snap_customer", "account_summary", "customer_metrics");
     assertThat(p.rules("stg_customer").get(0).spec().text()).isEqualTo("RowCount > 0");
+    assertThat(p.table("snap_customer").history().key()).containsExactly("customer_id");
     assertThat(p.downstreamOf("stg_account"))
         .containsExactlyInAnyOrder("int_account_with_customer", "account_summary", "customer_metrics");
   }

@@ -78,7 +78,7 @@ class BankingPipelineTest {
       assertThat(tables.count("gold", "account_summary", day)).isEqualTo(ACCOUNTS);
       assertThat(tables.count("gold", "customer_metrics", day)).isEqualTo(CUSTOMERS);
     }
-    assertThat(firstRun.out()).contains("succeeded (exit 0): 14 published");
+    assertThat(firstRun.out()).contains("succeeded (exit 0): 16 published");
   }
 
   @Test
@@ -126,7 +126,8 @@ class BankingPipelineTest {
     int rules = report.get("rules").size();
     // Per table: its dataset-level rules, plus the quarantine-ratio check where it can quarantine
     // (row-level rules, or landing input that may be malformed).
-    assertThat(rules).isEqualTo(2 * ((2 + 1) + (2 + 1) + (4 + 1) + (4 + 1) + 3 + 6 + 5));
+    // snap_customer: the built-in row count and three history invariants.
+    assertThat(rules).isEqualTo(2 * ((2 + 1) + (2 + 1) + (4 + 1) + (4 + 1) + 3 + 4 + 6 + 5));
     assertThat(summary.get("total").asInt()).isEqualTo(rules);
     assertThat(summary.get("passed").asInt()).isEqualTo(rules);
     assertThat(summary.get("failed").asInt()).isZero();

@@ -112,23 +112,44 @@ class HistoryTest {
     assertThat(version()).isEqualTo(before);
     assertThat(history()).hasSize(4);
 
-    // An earlier snapshot would rewrite what came after it: refused.
-    Cli.Outcome earlier = run(p, "--date", "2024-01-02", "--tables", "h");
-    assertThat(earlier.exit()).isEqualTo(4);
-    assertThat(earlier.out()).contains("it already holds history up to 2024-01-03");
+    // An earlier date again, unchanged: nothing to do either.
+    assertThat(run(p, "--date", "2024-01-01").exit()).isZero();
+    assertThat(version()).isEqualTo(before);
+
+    // A corrected snapshot for an earlier day would recompute the history after it: not alone...
+    land("2024-01-02", "r1,Ann,2024-01-02", "r2,Bobby,2024-01-02", "r3,Cyrus,2024-01-02");
+    Cli.Outcome alone = run(p, "--date", "2024-01-02");
+    assertThat(alone.exit()).as(alone.toString()).isEqualTo(4);
+    assertThat(alone.out())
+        .contains("the snapshot differs from what the history says for that day, and the history goes on to 2024-01-03")
+        .contains("strata backfill <pipeline> --from 2024-01-02 --to 2024-01-03 --tables h+ --force");
+    assertThat(version()).isEqualTo(before);
+    // ... but with every later day, in order: the history is recomputed from that day on.
+    Cli.Outcome backfill =
+        Cli.run("backfill", p.toString(), "--from", "2024-01-02", "--to", "2024-01-03", "--tables", "h+", "--force", "--warehouse", wh().toString());
+    assertThat(backfill.exit()).as(backfill.toString()).isZero();
+    List<String> corrected =
+        List.of(
+            "r1 Ann 2024-01-01 - true false",
+            "r2 Bob 2024-01-01 2024-01-02 false false",
+            "r2 Bobby 2024-01-02 2024-01-03 false true",
+            "r3 Cyrus 2024-01-02 2024-01-03 false false",
+            "r3 Cy 2024-01-03 - true false");
+    assertThat(history()).containsExactlyElementsOf(corrected);
+    assertThat(gold("2024-01-02")).containsExactly("r1 Ann", "r2 Bobby", "r3 Cyrus");
 
     Cli.Outcome refresh = run(p, "--full-refresh");
     assertThat(refresh.exit()).isEqualTo(2);
     assertThat(refresh.err()).contains("[h] keeps history (SCD2)", "Add --force");
     Cli.Outcome forced = run(p, "--full-refresh", "--force");
     assertThat(forced.exit()).as(forced.toString()).isZero();
-    assertThat(history()).hasSize(4).contains("r2 Bobby 2024-01-02 2024-01-03 false true");
+    assertThat(history()).containsExactlyElementsOf(corrected);
 
     // A snapshot with a key twice would leave two current versions: the gate blocks it.
     land("2024-01-04", "r1,Ann,2024-01-04", "r1,Anne,2024-01-04");
     Cli.Outcome dup = run(p, "--date", "2024-01-04");
     assertThat(dup.exit()).isEqualTo(3);
     assertThat(dup.out()).contains("x error rule History: one current version per key failed on h 2024-01-04: observed History.KeysWithSeveralCurrentVersions=1");
-    assertThat(history()).hasSize(4);
+    assertThat(history()).hasSize(5);
   }
 }

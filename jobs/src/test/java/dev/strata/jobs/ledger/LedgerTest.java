@@ -55,8 +55,8 @@ class LedgerTest {
     assertThat(ended.getList(ended.fieldIndex("partitions"))).containsExactly(DAY.toString());
 
     Dataset<Row> builds = ledger().read("builds").orElseThrow();
-    assertThat(builds.count()).isEqualTo(7);
-    assertThat(builds.where("status = 'PUBLISHED' and delta_version = 0 and attempt = 1").count()).isEqualTo(7);
+    assertThat(builds.count()).isEqualTo(8);
+    assertThat(builds.where("status = 'PUBLISHED' and delta_version = 0 and attempt = 1").count()).isEqualTo(8);
     Row stg = builds.where("table = 'stg_account'").head();
     assertThat(stg.<Long>getAs("rows_in")).isEqualTo(BankingGenerator.accountCount(150));
     assertThat(stg.<Long>getAs("rows_published")).isEqualTo(BankingGenerator.accountCount(150));
@@ -97,5 +97,19 @@ class LedgerTest {
     }
     assertThat(new Tables(warehouse).count("gold", "account_summary", DAY)).isEqualTo(BankingGenerator.accountCount(150));
     assertThat(ledger().latestBuild("banking", "account_summary", DAY).orElseThrow().published()).isTrue();
+  }
+
+  @Test
+  void manySmallAppendsAreCompactedWithoutLosingARow() {
+    Ledger ledger = ledger();
+    java.time.Instant at = java.time.Instant.parse("2024-05-01T00:00:00Z");
+    for (int i = 0; i <= Ledger.COMPACT_ABOVE_FILES; i++) {
+      ledger.backfillPlanned("bf-test", "banking", List.of("t@" + DAY.plusDays(i)), at);
+    }
+    io.delta.tables.DeltaTable table = io.delta.tables.DeltaTable.forPath(SparkTestSession.get(), ledger.path("backfills"));
+    assertThat(table.detail().select("numFiles").head().getLong(0)).isGreaterThan(Ledger.COMPACT_ABOVE_FILES);
+    ledger.compact();
+    assertThat(table.detail().select("numFiles").head().getLong(0)).isEqualTo(1);
+    assertThat(ledger.read("backfills").orElseThrow().count()).isEqualTo(Ledger.COMPACT_ABOVE_FILES + 1);
   }
 }
