@@ -1,18 +1,12 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.Errors;
-import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.Backfill;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.RunResult;
 import dev.strata.jobs.engine.Sessions;
-import java.time.Duration;
 import java.time.LocalDate;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,11 +35,7 @@ final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", description = "Last partition, inclusive.")
   String to;
 
-  @Option(names = "--tables", split = ",", paramLabel = "SELECTOR", description = "T, T+ (with downstream) or +T (with upstream); default every table.")
-  List<String> tables = new ArrayList<>();
-
-  @Option(names = "--parallelism", paramLabel = "K", description = "Units built at once (default " + RunRequest.DEFAULT_PARALLELISM + ").")
-  int parallelism = RunRequest.DEFAULT_PARALLELISM;
+  @Mixin BuildOptions build;
 
   @Option(names = "--dry-run", description = "Print the plan and its size; build and store nothing.")
   boolean dryRun;
@@ -53,18 +43,13 @@ final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Build every unit again, even those already published by this backfill.")
   boolean force;
 
-  @Option(names = "--lock-timeout", paramLabel = "DURATION", description = "How long to wait for a run holding a table partition (default 10m).")
-  String lockTimeout = "10m";
-
   @Override
   public Integer call() {
     LocalDate start = Dates.parse("--from", from);
     LocalDate end = Dates.parse("--to", to);
-    Duration wait = Durations.parse(lockTimeout);
-    Errors.check(wait != null, "Cannot backfill %s: --lock-timeout '%s' is not a duration; write e.g. 0s or 10m.", pipeline, lockTimeout);
-    Errors.check(parallelism >= 1 && parallelism <= 64, "Cannot backfill %s: --parallelism %d is out of range; use 1 to 64.", pipeline, parallelism);
+    build.check("Cannot backfill " + pipeline);
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
-    Set<String> selected = tables.isEmpty() ? Set.of() : p.select(tables);
+    Set<String> selected = build.selected(p);
     EngineContext ctx = common.context(Sessions.create("strata backfill " + p.name()), spec.commandLine().getOut());
     Backfill backfill = new Backfill(ctx);
     Backfill.Plan plan = backfill.plan(p, start, end, selected, force);
@@ -74,7 +59,7 @@ final class BackfillCommand implements Callable<Integer> {
       ctx.out().flush();
       return 0;
     }
-    RunResult result = backfill.execute(p, plan, parallelism, wait);
+    RunResult result = backfill.execute(p, plan, build.parallelism, build.lockWait());
     return result == null ? 0 : result.exitCode();
   }
 }

@@ -46,30 +46,13 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--layer", paramLabel = "LAYER", description = "Build only this layer: bronze, silver or gold.")
   String layer;
 
-  @Option(
-      names = "--tables",
-      split = ",",
-      paramLabel = "SELECTOR",
-      description = "Build only these tables: T alone, T+ with its downstream, +T with its upstream; comma-separated. The others are read as published.")
-  List<String> tables = new ArrayList<>();
-
-  @Option(
-      names = "--parallelism",
-      paramLabel = "N",
-      description = "Table partitions built at once, each in its own Spark scheduler pool (default " + RunRequest.DEFAULT_PARALLELISM + ").")
-  int parallelism = RunRequest.DEFAULT_PARALLELISM;
+  @Mixin BuildOptions build;
 
   @Option(
       names = "--resume",
       paramLabel = "RUN_ID",
       description = "Resume a run that did not publish everything: rebuild only its table partitions that are not published.")
   String resume;
-
-  @Option(
-      names = "--lock-timeout",
-      paramLabel = "DURATION",
-      description = "How long to wait when another run is building the same table partition, e.g. 0s, 30s, 10m (default 10m). Then exit 6.")
-  String lockTimeout = "10m";
 
   @Option(
       names = "--wait-for",
@@ -97,26 +80,24 @@ final class RunCommand implements Callable<Integer> {
     java.time.Duration poll = dev.strata.jobs.definition.Durations.parse(pollInterval);
     Errors.check(waitLimit != null, "Cannot run %s: --wait-timeout '%s' is not a duration; write e.g. 30m or 2h.", pipeline, waitTimeout);
     Errors.check(poll != null && !poll.isZero(), "Cannot run %s: --poll-interval '%s' is not a positive duration; write e.g. 10s.", pipeline, pollInterval);
-    java.time.Duration wait = dev.strata.jobs.definition.Durations.parse(lockTimeout);
-    Errors.check(wait != null, "Cannot run %s: --lock-timeout '%s' is not a duration; write e.g. 0s, 30s or 10m.", pipeline, lockTimeout);
-    Errors.check(parallelism >= 1 && parallelism <= 64, "Cannot run %s: --parallelism %d is out of range; use 1 to 64.", pipeline, parallelism);
+    build.check("Cannot run " + pipeline);
     if (resume != null) {
       Errors.check(
-          date == null && from == null && to == null && layer == null && tables.isEmpty(),
+          date == null && from == null && to == null && layer == null && build.tables.isEmpty(),
           "Cannot run %s: --resume %s rebuilds what that run did not publish, over its own partitions and tables;"
               + " drop --date, --from, --to, --layer and --tables.", pipeline, resume);
     }
     RunRequest request = resume == null ? request() : null;
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
-    if (request != null && !tables.isEmpty()) {
-      request = request.withTables(p.select(tables));
+    if (request != null && !build.tables.isEmpty()) {
+      request = request.withTables(build.selected(p));
     }
     EngineContext ctx = common.context(Sessions.create("strata run " + p.name()), spec.commandLine().getOut());
     PipelineRunner runner = new PipelineRunner(ctx);
     if (resume != null) {
-      request = runner.resumeRequest(p, resume, parallelism);
+      request = runner.resumeRequest(p, resume, build.parallelism);
     } else if (incremental()) {
-      request = runner.incrementalRequest(p, request.withParallelism(parallelism), fullRefresh, force);
+      request = runner.incrementalRequest(p, request.withParallelism(build.parallelism), fullRefresh, force);
     }
     if (request == null) {
       return 0;
@@ -126,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
       new dev.strata.jobs.engine.Sensors(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
           .waitFor(waitFor, dates, waitLimit, poll, ctx.out());
     }
-    return runner.run(p, request.withParallelism(parallelism).withLockTimeout(wait)).exitCode();
+    return runner.run(p, request.withParallelism(build.parallelism).withLockTimeout(build.lockWait())).exitCode();
   }
 
   /** Whether the run finds its own partitions: no --date, --from or --to. */
