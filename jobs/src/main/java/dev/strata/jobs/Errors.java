@@ -68,6 +68,15 @@ public final class Errors {
         null);
   }
 
+  /** The first line of a message, for one-line summaries; "" for null. */
+  public static String firstLine(String text) {
+    if (text == null) {
+      return "";
+    }
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+
   public static InvalidException unknownRun(String pipeline, String runId, String warehouse) {
     return new InvalidException(
         String.format(

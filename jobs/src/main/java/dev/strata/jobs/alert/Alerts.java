@@ -120,7 +120,7 @@ public final class Alerts {
           t.append(i == 0 ? "" : "; ").append('`').append(r.spec().text()).append("` observed ").append(r.observedText());
         }
       } else if (!b.message().isEmpty()) {
-        t.append(" — ").append(firstLine(b.message()));
+        t.append(" — ").append(dev.strata.jobs.Errors.firstLine(b.message()));
       }
       t.append('\n');
     }
@@ -167,10 +167,5 @@ public final class Alerts {
     String scrubbed = text.replace(secret, "<webhook URL>");
     URI uri = URI.create(secret);
     return uri.getRawPath() == null || uri.getRawPath().length() < 2 ? scrubbed : scrubbed.replace(uri.getRawPath(), "<path>");
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

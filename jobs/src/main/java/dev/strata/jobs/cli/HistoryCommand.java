@@ -91,7 +91,7 @@ final class HistoryCommand implements Callable<Integer> {
                     Locale.ROOT, b.<String>getAs("status").equals("PUBLISHED") ? "%,d rows" : "%,d staged", b.<Long>getAs("rows_published")),
             b.isNullAt(b.fieldIndex("delta_version")) ? "-" : "v" + b.<Long>getAs("delta_version"),
             b.<Long>getAs("duration_ms") / 1000.0,
-            b.<String>getAs("status").equals("PUBLISHED") ? "" : "  " + StatusCommand.firstLine(b.getAs("message")));
+            b.<String>getAs("status").equals("PUBLISHED") ? "" : "  " + Errors.firstLine(b.getAs("message")));
       }
     }
     out.flush();

@@ -2,6 +2,7 @@ package dev.strata.jobs.cli;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
@@ -75,7 +76,7 @@ final class StatusCommand implements Callable<Integer> {
           lastAttempt.<String>getAs("partition"), lastAttempt.<String>getAs("status"),
           TIME.format(lastAttempt.<Timestamp>getAs("recorded_at").toInstant()),
           ago(lastAttempt.<Timestamp>getAs("recorded_at").toInstant(), now), lastAttempt.<String>getAs("run_id"),
-          lastAttempt.<String>getAs("status").equals("PUBLISHED") ? "" : ": " + firstLine(lastAttempt.getAs("message")));
+          lastAttempt.<String>getAs("status").equals("PUBLISHED") ? "" : ": " + Errors.firstLine(lastAttempt.getAs("message")));
       List<Row> published = rows.stream().filter(r -> !r.isNullAt(r.fieldIndex("last_published_at"))).toList();
       if (published.isEmpty()) {
         out.println("    no partition has ever been published");
@@ -120,13 +121,5 @@ final class StatusCommand implements Callable<Integer> {
       return d.toMinutes() + "m ago";
     }
     return Math.max(0, d.toSeconds()) + "s ago";
-  }
-
-  static String firstLine(String text) {
-    if (text == null) {
-      return "";
-    }
-    int nl = text.indexOf('\n');
-    return nl < 0 ? text : text.substring(0, nl);
   }
 }

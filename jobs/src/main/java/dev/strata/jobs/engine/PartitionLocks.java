@@ -2,13 +2,12 @@ package dev.strata.jobs.engine;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.ledger.Ledger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -174,7 +173,7 @@ public final class PartitionLocks implements AutoCloseable {
   private byte[] content(Instant at) {
     Properties p = new Properties();
     p.setProperty("run_id", runId);
-    p.setProperty("host", host());
+    p.setProperty("host", Ledger.host());
     p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
     p.setProperty("acquired_at", at.toString());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -212,7 +211,7 @@ public final class PartitionLocks implements AutoCloseable {
     if (h.pid() < 0) {
       return false;
     }
-    boolean deadHere = h.host().equals(host()) && ProcessHandle.of(h.pid()).map(ph -> !ph.isAlive()).orElse(true);
+    boolean deadHere = h.host().equals(Ledger.host()) && ProcessHandle.of(h.pid()).map(ph -> !ph.isAlive()).orElse(true);
     return deadHere || h.refreshedAt().plus(EXPIRY).isBefore(clock.instant());
   }
 
@@ -245,14 +244,6 @@ public final class PartitionLocks implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         // The next heartbeat tries again; a lease expires only after several missed ones.
       }
-    }
-  }
-
-  private static String host() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "unknown";
     }
   }
 }

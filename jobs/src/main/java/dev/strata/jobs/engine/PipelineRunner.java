@@ -1,22 +1,21 @@
 package dev.strata.jobs.engine;
 
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.alert.Alerts;
 import dev.strata.jobs.StrataException;
+import dev.strata.jobs.alert.Alerts;
+import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
+import dev.strata.jobs.definition.RetryPolicy;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.report.QualityReport;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import dev.strata.jobs.definition.Durations;
-import org.apache.spark.sql.Row;
-import dev.strata.jobs.definition.RetryPolicy;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -30,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
+import org.apache.spark.sql.Row;
 
 /**
  * Runs a pipeline over a range of partitions: tables in dependency order, each gated before it is
@@ -123,8 +123,10 @@ public final class PipelineRunner {
             : new java.util.HashSet<>(run.<String>getList(run.fieldIndex("tables")));
     Set<String> done = new java.util.HashSet<>();
     ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
-      for (Row b : latest.where("status = 'PUBLISHED' and run_id = '" + runId.replace("'", "") + "'").select("table", "partition").collectAsList()) {
-        done.add(b.getString(0) + "@" + b.getString(1));
+      var publishedByRun =
+          latest.where(org.apache.spark.sql.functions.col("status").equalTo("PUBLISHED").and(org.apache.spark.sql.functions.col("run_id").equalTo(runId)));
+      for (Row b : publishedByRun.select("table", "partition").collectAsList()) {
+        done.add(RunRequest.unit(b.getString(0), LocalDate.parse(b.getString(1))));
       }
     });
     long todo = partitions.stream().mapToLong(d -> tables.stream().filter(t -> !done.contains(RunRequest.unit(t, d))).count()).sum();
@@ -321,11 +323,17 @@ public final class PipelineRunner {
     }
   }
 
+  /** Records a unit's outcome in the ledger and prints it. */
   private TableBuildResult record(Pipeline pipeline, String runId, Ledger ledger, RunPrinter printer, TableBuildResult result) {
-    Retrier.run(Retrier.BOOKKEEPING, "recording " + result.table() + " " + result.partition() + " in the ledger",
-        () -> ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant()));
+    recordAttempt(pipeline, runId, ledger, result);
     printer.build(result);
     return result;
+  }
+
+  /** Records one build attempt in the ledger, retrying the ledger write itself if it fails transiently. */
+  private void recordAttempt(Pipeline pipeline, String runId, Ledger ledger, TableBuildResult result) {
+    Retrier.run(Retrier.BOOKKEEPING, "recording " + result.table() + " " + result.partition() + " in the ledger",
+        () -> ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant()));
   }
 
   /** Builds a unit, again after each transient failure as the table's retry policy allows; every attempt goes in the ledger. */
@@ -335,8 +343,8 @@ public final class PipelineRunner {
     RetryPolicy policy = table.retry();
     RandomGenerator random = RandomGenerator.getDefault();
     ctx.spark().sparkContext().setLocalProperty("spark.scheduler.pool", Thread.currentThread().getName());
+    boolean rebuild = request.rebuildHistory() && partition.equals(request.partitions().get(0));
     for (int attempt = 1; ; attempt++) {
-      boolean rebuild = request.rebuildHistory() && partition.equals(request.partitions().get(0));
       TableBuildResult result = builder.build(table, partition, rebuild).withAttempt(attempt);
       if (result.status() != BuildStatus.FAILED || !result.retryable() || attempt >= policy.maxAttempts()) {
         return result;
@@ -346,8 +354,7 @@ public final class PipelineRunner {
           result.withMessage(
               result.message() + " [transient; attempt " + attempt + " of " + policy.maxAttempts() + ", retrying in "
                   + Durations.format(wait) + "]");
-      Retrier.run(Retrier.BOOKKEEPING, "recording " + table.name() + " " + partition + " in the ledger",
-          () -> ledger.buildFinished(runId, pipeline.name(), failed, ctx.clock().instant()));
+      recordAttempt(pipeline, runId, ledger, failed);
       printer.retrying(failed, policy.maxAttempts(), Durations.format(wait));
       Retrier.sleep(wait);
     }

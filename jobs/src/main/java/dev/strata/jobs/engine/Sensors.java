@@ -3,21 +3,19 @@ package dev.strata.jobs.engine;
 import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.SourceDefinition;
+import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Warehouse;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -32,11 +30,13 @@ public final class Sensors {
   private final Configuration conf;
   private final Warehouse warehouse;
   private final Clock clock;
+  private final Landing landing;
 
   public Sensors(Configuration conf, Warehouse warehouse, Clock clock) {
     this.conf = conf;
     this.warehouse = warehouse;
     this.clock = clock;
+    this.landing = new Landing(warehouse, new HadoopFiles(conf));
   }
 
   /**
@@ -105,38 +105,17 @@ public final class Sensors {
     }
   }
 
-  /** The freshness of a source with a freshness rule. */
+  /**
+   * The freshness of a source with a freshness rule: its newest file among those {@link Landing}
+   * finds in its partition folders (the files the source reads).
+   */
   public Freshness freshness(SourceDefinition source) {
-    String glob = warehouse.resolve(SourceDefinition.DATE_TOKEN.matcher(source.path()).replaceAll("*"));
-    try {
-      Path pattern = new Path(glob);
-      FileSystem fs = pattern.getFileSystem(conf);
-      FileStatus[] folders = fs.globStatus(pattern);
-      FileStatus newest = null;
-      List<FileStatus> files = new ArrayList<>();
-      for (FileStatus folder : folders == null ? new FileStatus[0] : folders) {
-        if (folder.isDirectory()) {
-          var it = fs.listFiles(folder.getPath(), true);
-          while (it.hasNext()) {
-            files.add(it.next());
-          }
-        } else {
-          files.add(folder);
-        }
-      }
-      for (FileStatus f : files) {
-        String name = f.getPath().getName();
-        if (!name.startsWith(".") && !name.startsWith("_") && (newest == null || f.getModificationTime() > newest.getModificationTime())) {
-          newest = f;
-        }
-      }
-      if (newest == null) {
-        return new Freshness(source, Optional.empty(), Duration.ZERO);
-      }
-      Duration age = Duration.between(Instant.ofEpochMilli(newest.getModificationTime()), clock.instant());
-      return new Freshness(source, Optional.of(newest.getPath().toString()), age.isNegative() ? Duration.ZERO : age);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    Optional<HadoopFiles.FileInfo> newest =
+        landing.scan(source).values().stream().flatMap(List::stream).max(java.util.Comparator.comparingLong(HadoopFiles.FileInfo::modifiedAt));
+    if (newest.isEmpty()) {
+      return new Freshness(source, Optional.empty(), Duration.ZERO);
     }
+    Duration age = Duration.between(Instant.ofEpochMilli(newest.get().modifiedAt()), clock.instant());
+    return new Freshness(source, Optional.of(newest.get().path()), age.isNegative() ? Duration.ZERO : age);
   }
 }

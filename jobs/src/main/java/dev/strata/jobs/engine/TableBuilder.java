@@ -76,11 +76,9 @@ final class TableBuilder {
     this.sources = sources;
   }
 
-  TableBuildResult build(TableDefinition table, LocalDate partition) {
-    return build(table, partition, false);
-  }
-
   /**
+   * Builds one table partition.
+   *
    * @param rebuildHistory for a history table: start it again from this partition (a forced full
    *     refresh) instead of applying the partition to what it holds
    */
@@ -106,11 +104,11 @@ final class TableBuilder {
       }
       Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
       List<Dataset<Row>> malformed = new ArrayList<>();
-      // The landing files as they are before they are read: what the manifest records if this publishes.
+      // The landing files as the run listed them before reading any (its preflight): what the
+      // manifest records if this publishes.
       Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
       for (String input : table.inputs()) {
-        pipeline.definition().source(input)
-            .ifPresent(s -> landed.put(input, ctx.files().dataFileInfos(sources.location(s, partition))));
+        pipeline.definition().source(input).ifPresent(s -> landed.put(input, sources.check(s, partition)));
       }
       readInputs(session, table, partition, inputs, malformed);
       Dataset<Row> output = transform(session, table, inputs, partition);

@@ -51,9 +51,15 @@ public final class HistoryTable {
     return lit(Date.valueOf(d));
   }
 
-  /** Versions the snapshot of {@code d} may change: open, closed at d, or opened at d. */
+  /** Versions the snapshot of {@code d} may change: open, or closed or opened at or after d. */
   public static Column tail(LocalDate d) {
-    return col(VALID_TO).isNull().or(col(VALID_TO).geq(date(d))).or(col(VALID_FROM).geq(date(d)));
+    return tail("", d);
+  }
+
+  /** {@link #tail(LocalDate)} on the columns of a dataset alias ({@code "t."}). */
+  private static Column tail(String alias, LocalDate d) {
+    Column validTo = col(alias + VALID_TO);
+    return validTo.isNull().or(validTo.geq(date(d))).or(col(alias + VALID_FROM).geq(date(d)));
   }
 
   /** The latest date the history has an event at (a version opened or closed), if any. */
@@ -174,16 +180,11 @@ public final class HistoryTable {
             .merge(newTail.as("s"), on)
             .whenMatched().updateAll()
             .whenNotMatched().insertAll()
-            .whenNotMatchedBySource(tailCondition("t.", d)).delete()
+            .whenNotMatchedBySource(tail("t.", d)).delete()
             .execute();
       }
       return DeltaTables.version(spark, path);
     });
-  }
-
-  private static String tailCondition(String alias, LocalDate d) {
-    String day = "DATE'" + d + "'";
-    return alias + VALID_TO + " IS NULL OR " + alias + VALID_TO + " >= " + day + " OR " + alias + VALID_FROM + " >= " + day;
   }
 
   /** The history as of {@code d}: the version of each key valid that day, deleted keys excluded. */

@@ -62,21 +62,17 @@ public final class SourceReader {
    * column; reads nothing else. Throws the exit-2 error otherwise. A header with extra columns is
    * not an error here: {@link #read} quarantines that file's lines.
    *
-   * @return the data files
+   * @return the data files as listed (with sizes and modification times) when first checked in this run
    */
-  public List<String> check(SourceDefinition source, LocalDate partition) {
-    return inspect(source, partition).all();
+  public List<HadoopFiles.FileInfo> check(SourceDefinition source, LocalDate partition) {
+    return inspect(source, partition).listed();
   }
 
-  /** The files of a location: those to read, and those whose header has undeclared columns. */
-  private record Inspected(List<String> readable, Map<String, List<String>> extraColumns) {
-    List<String> all() {
-      List<String> files = new ArrayList<>(readable);
-      files.addAll(extraColumns.keySet());
-      files.sort(null);
-      return files;
-    }
-  }
+  /**
+   * The files of a location: as listed, those to read, and those whose header has undeclared
+   * columns.
+   */
+  private record Inspected(List<HadoopFiles.FileInfo> listed, List<String> readable, Map<String, List<String>> extraColumns) {}
 
   private Inspected inspect(SourceDefinition source, LocalDate partition) {
     String location = location(source, partition);
@@ -84,7 +80,8 @@ public final class SourceReader {
     if (known != null) {
       return known;
     }
-    List<String> dataFiles = files.dataFiles(location);
+    List<HadoopFiles.FileInfo> listed = files.dataFileInfos(location);
+    List<String> dataFiles = listed.stream().map(HadoopFiles.FileInfo::path).toList();
     if (dataFiles.isEmpty()) {
       throw Errors.missingSourceData(source.name(), partition, location, source.where());
     }
@@ -106,7 +103,7 @@ public final class SourceReader {
     } else {
       readable.addAll(dataFiles);
     }
-    Inspected inspected = new Inspected(readable, extra);
+    Inspected inspected = new Inspected(listed, readable, extra);
     checked.put(location, inspected);
     return inspected;
   }

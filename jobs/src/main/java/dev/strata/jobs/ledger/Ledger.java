@@ -152,10 +152,9 @@ public final class Ledger {
     return read("builds").map(b -> {
       Dataset<Row> mine = b.where(col("pipeline").equalTo(pipeline).and(col("status").notEqual(NOT_A_BUILD)));
       WindowSpec newestFirst = Window.partitionBy("table", "partition").orderBy(col("recorded_at").desc(), col("attempt").desc());
-      Dataset<Row> latest = mine.withColumn("_n", row_number().over(newestFirst)).where(col("_n").equalTo(1)).drop("_n");
+      Dataset<Row> latest = firstOf(mine, newestFirst);
       Dataset<Row> published =
-          mine.where(col("status").equalTo("PUBLISHED"))
-              .withColumn("_n", row_number().over(newestFirst)).where(col("_n").equalTo(1))
+          firstOf(mine.where(col("status").equalTo("PUBLISHED")), newestFirst)
               .select(
                   col("table").as("_t"), col("partition").as("_p"), col("recorded_at").as("last_published_at"),
                   col("delta_version").as("last_published_version"), col("rows_published").as("last_published_rows"),
@@ -169,8 +168,7 @@ public final class Ledger {
   public Optional<Dataset<Row>> runs(String pipeline) {
     return read("runs").map(r -> {
       WindowSpec latestRow = Window.partitionBy("run_id").orderBy(col("recorded_at").desc(), col("exit_code").desc_nulls_last());
-      return r.where(col("pipeline").equalTo(pipeline))
-          .withColumn("_n", row_number().over(latestRow)).where(col("_n").equalTo(1)).drop("_n")
+      return firstOf(r.where(col("pipeline").equalTo(pipeline)), latestRow)
           .orderBy(col("started_at").desc(), col("run_id").desc());
     });
   }
@@ -206,8 +204,8 @@ public final class Ledger {
     Dataset<Row> mine = all.get().where(col("pipeline").equalTo(pipeline).and(col("source").equalTo(source)));
     WindowSpec newest = Window.partitionBy("partition").orderBy(col("recorded_at").desc());
     Dataset<Row> latestRun =
-        mine.groupBy("partition", "run_id").agg(org.apache.spark.sql.functions.max("recorded_at").as("recorded_at"))
-            .withColumn("_n", row_number().over(newest)).where(col("_n").equalTo(1)).select("partition", "run_id");
+        firstOf(mine.groupBy("partition", "run_id").agg(org.apache.spark.sql.functions.max("recorded_at").as("recorded_at")), newest)
+            .select("partition", "run_id");
     for (Row r : mine.join(latestRun, new String[] {"partition", "run_id"}).collectAsList()) {
       LocalDate partition = LocalDate.parse(r.getAs("partition"));
       var manifest = manifests.computeIfAbsent(partition, p -> new dev.strata.jobs.engine.Landing.Manifest(r.getAs("run_id"), new java.util.HashMap<>()));
@@ -280,12 +278,18 @@ public final class Ledger {
     return JavaConverters.asScalaBufferConverter(values).asScala().toSeq();
   }
 
-  private static String host() {
+  /** This machine's name, as runs and partition leases record who holds them. */
+  public static String host() {
     try {
       return java.net.InetAddress.getLocalHost().getHostName();
     } catch (java.net.UnknownHostException e) {
       return "unknown";
     }
+  }
+
+  /** The first row of each window partition in the window's order: the latest row per key. */
+  private static Dataset<Row> firstOf(Dataset<Row> rows, WindowSpec order) {
+    return rows.withColumn("_n", row_number().over(order)).where(col("_n").equalTo(1)).drop("_n");
   }
 
   private void append(String table, StructType schema, List<Row> rows) {
