@@ -22,6 +22,11 @@ public final class Errors {
     }
   }
 
+  /** An {@link InvalidException} (exit 2) with this message. */
+  public static InvalidException invalid(String message, Object... args) {
+    return new InvalidException(String.format(message, args), null);
+  }
+
   public static InvalidException invalidDefinition(String pipeline, List<Problem> problems) {
     String list =
         problems.stream().map(p -> "  - " + p.toString()).collect(Collectors.joining("\n"));

@@ -1,198 +1,159 @@
 package dev.strata.jobs.bench;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
-import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.RunResult;
 import dev.strata.jobs.engine.Sessions;
-import dev.strata.jobs.engine.TableBuildResult;
-import dev.strata.jobs.generate.BankingGenerator;
-import dev.strata.jobs.generate.Defects;
-import dev.strata.jobs.io.Warehouse;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * The benchmark harness: each scenario runs both of its sides in one JVM, alternating, after a
  * warm-up, and reports medians and their ratio. Run it with {@code scripts/bench}; it writes
- * docs/benchmarks.md and docs/benchmarks.json.
- *
- * <p>Scenario "quarantine cost": the same silver table build (stg_account, typed from accounts_raw)
- * with three row-level quarantine rules, against the same build with none. Both pipelines are
- * written here, so the only difference is the quarantine group.
+ * docs/benchmarks.md and docs/benchmarks.json. A run of some scenarios ({@code --scenarios a,b})
+ * replaces their lines and keeps the others' from the last run.
  */
 public final class Bench {
-  private static final LocalDate DAY = LocalDate.of(2024, 1, 1);
-
-  private static final String PIPELINE =
-      """
-      pipeline: %s
-      sources:
-        accounts:
-          path: landing/accounts/{date}
-          schema:
-            account_id: string
-            customer_id: string
-            balance: decimal(18,2)
-            account_type: string
-            opened_date: date
-            as_of_date: date
-      tables:
-        accounts_raw:
-          layer: bronze
-          inputs: [accounts]
-          sql: accounts_raw.sql
-        stg_account:
-          layer: silver
-          inputs: [accounts_raw]
-          transform: dev.strata.transforms.banking.StageAccount
-          rules:
-            error:
-              - IsPrimaryKey "account_id"
-      %s
-      """;
-  /** The candidate's extra rule group, indented to sit under stg_account's rules. */
-  private static final String QUARANTINE =
-      "      quarantine:\n"
-          + "        - IsComplete \"customer_id\"\n"
-          + "        - ColumnValues \"balance\" >= 0\n"
-          + "        - ColumnValues \"account_type\" in [\"checking\", \"savings\"]\n";
+  private static final List<Scenario> SCENARIOS = List.of(new QuarantineCost(), new IncrementalRefresh());
 
   private Bench() {}
 
   public static void main(String[] args) throws IOException {
-    int customers = intArg(args, "--scale", 1_000_000);
-    int repeats = intArg(args, "--repeats", 3);
+    Scenario.Options options =
+        new Scenario.Options(
+            intArg(args, "--scale", 1_000_000), intArg(args, "--repeats", 3),
+            Arrays.stream(stringArg(args, "--days", "90,365").split(",")).map(String::trim).map(Integer::parseInt).sorted().toList(),
+            intArg(args, "--daily-scale", 2_000));
+    List<String> selected =
+        Arrays.stream(stringArg(args, "--scenarios", String.join(",", SCENARIOS.stream().map(Scenario::name).toList())).split(","))
+            .map(String::trim).toList();
+    for (String s : selected) {
+      if (SCENARIOS.stream().noneMatch(sc -> sc.name().equals(s))) {
+        throw new IllegalArgumentException(
+            "unknown scenario '" + s + "'; the scenarios are " + SCENARIOS.stream().map(Scenario::name).toList());
+      }
+    }
     Path work = Paths.get(stringArg(args, "--work", "target/bench")).toAbsolutePath();
     Path docs = Paths.get(stringArg(args, "--docs", "docs")).toAbsolutePath();
     Files.createDirectories(docs);
 
+    Results results = Results.read(docs.resolve("benchmarks.json"));
     SparkSession spark = Sessions.create("strata bench");
-    PrintWriter quiet = new PrintWriter(new StringWriter());
-    Map<String, Pipeline> pipelines = new LinkedHashMap<>();
-    Map<String, EngineContext> contexts = new LinkedHashMap<>();
-    for (String side : List.of("plain", "quarantine")) {
-      Path folder = work.resolve("conf/" + side);
-      Files.createDirectories(folder);
-      String indented = side.equals("plain") ? "" : QUARANTINE.stripTrailing();
-      Files.writeString(folder.resolve("pipeline.yaml"), String.format(PIPELINE, side, indented));
-      Files.writeString(folder.resolve("accounts_raw.sql"), "SELECT * FROM accounts");
-      pipelines.put(side, PipelineValidator.validateOrThrow(folder.resolve("pipeline.yaml"), side));
-      Warehouse warehouse = Warehouse.at(work.resolve("warehouse-" + side).toString());
-      EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), quiet);
-      contexts.put(side, ctx);
-      // 1% negative balances, so the quarantine really splits rows.
-      new BankingGenerator(ctx.files(), 42).writeDay(warehouse.root() + "/landing", DAY, customers, new Defects(0, 0, 0, 0, 0, 0, 0, 0, 0.01));
-      RunResult bronze = new PipelineRunner(ctx).run(pipelines.get(side), request("accounts_raw"));
-      check(bronze, side + " bronze");
-    }
-    int cores = Runtime.getRuntime().availableProcessors();
-    Map<String, List<Double>> seconds = new LinkedHashMap<>();
-    long rows = -1;
-    for (int i = -1; i < repeats; i++) { // i = -1: warm-up, not counted
-      for (String side : pipelines.keySet()) {
-        long start = System.nanoTime();
-        RunResult run = new PipelineRunner(contexts.get(side)).run(pipelines.get(side), request("stg_account"));
-        double s = (System.nanoTime() - start) / 1e9;
-        check(run, side);
-        TableBuildResult build = run.builds().get(0);
-        rows = build.counts().in();
-        if (i >= 0) {
-          seconds.computeIfAbsent(side, k -> new ArrayList<>()).add(s);
+    try {
+      for (Scenario scenario : SCENARIOS) {
+        if (!selected.contains(scenario.name())) {
+          continue;
         }
-        System.out.printf(Locale.ROOT, "%s run %d: %.2fs (%d rows in, %d quarantined)%n", side, i, s, build.counts().in(), build.counts().quarantined());
+        long start = System.nanoTime();
+        Scenario.Outcome outcome = scenario.run(spark, work.resolve(scenario.name()), options);
+        double minutes = (System.nanoTime() - start) / 60e9;
+        results.put(scenario.name(), outcome, Runtime.getRuntime().availableProcessors(), options.repeats(), minutes);
+        for (Comparison c : outcome.comparisons()) {
+          System.out.printf(Locale.ROOT, "%s: %s (baseline %.2fs, candidate %.2fs)%n", c.name(), c.ratioText(), c.baselineMedian(),
+              c.candidateMedian());
+        }
+        // Written after each scenario: a long bench that dies later keeps what it measured.
+        results.write(docs);
       }
+    } finally {
+      spark.stop();
     }
-    double plain = median(seconds.get("plain"));
-    double quarantine = median(seconds.get("quarantine"));
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("generated_at", Instant.now().toString());
-    result.put("cores", cores);
-    result.put("repeats", repeats);
-    Map<String, Object> scenario = new LinkedHashMap<>();
-    scenario.put("name", "quarantine cost: stg_account build, 3 quarantine rules vs none");
-    scenario.put("rows", rows);
-    scenario.put("baseline_seconds", seconds.get("plain"));
-    scenario.put("candidate_seconds", seconds.get("quarantine"));
-    scenario.put("baseline_median", plain);
-    scenario.put("candidate_median", quarantine);
-    scenario.put("ratio", quarantine / plain);
-    result.put("scenarios", List.of(scenario));
-    Files.writeString(
-        docs.resolve("benchmarks.json"),
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result) + "\n");
-    Files.writeString(docs.resolve("benchmarks.md"), markdown(rows, plain, quarantine, cores, repeats));
-    System.out.printf(Locale.ROOT, "quarantine cost ratio %.2f (plain %.2fs, quarantine %.2fs, %d rows)%n", quarantine / plain, plain, quarantine, rows);
-    spark.stop();
   }
 
-  private static String markdown(long rows, double plain, double quarantine, int cores, int repeats) {
-    return String.format(
-        Locale.ROOT,
-        """
-        # Benchmarks
-
-        Written by `scripts/bench` (%s). Each scenario runs both sides in one JVM, alternating,
-        after a warm-up; times are medians of %d runs, local mode on %d cores. Machines are shared
-        and noisy: read the ratios, not the seconds.
-
-        | scenario | rows | baseline | candidate | ratio | rows/s per core (candidate) |
-        |---|---:|---:|---:|---:|---:|
-        | quarantine cost: `stg_account` build with 3 row-level quarantine rules vs none | %,d | %.2f s | %.2f s | %.2f× | %,.0f |
-
-        ## Where the quarantine's time goes
-
-        When every quarantine rule has a native form — IsComplete, ColumnValues compared with a number
-        or a set of strings, ReferentialIntegrity as a join with the reference's keys — as in this
-        scenario, the rules are evaluated in the projection that stages the transform's output: one scan
-        of the input, one write. What remains is the failed-rules column the staged rows carry, two
-        filtered scans of the staged parquet (counting good and rejected rows, since the engine checks
-        `in = published + quarantined + filtered` on counted rows), one count per rule, and the
-        quarantine's own Delta commit. Nothing is collected to the driver but those counts.
-
-        Rules without a native form (IsUnique, ColumnLength, thresholds, where clauses, `matches`) go
-        through Deequ's `processRows`, which makes a metrics pass of its own before its row-level
-        columns; for those the transform's output is staged first, so that Deequ's pass reads staged
-        rows rather than computing the transform twice. The first version of this harness sent every
-        rule through Deequ and measured 1.88× on the same scenario.
-        """,
-        Instant.now(), repeats, cores, rows, plain, quarantine, quarantine / plain, rows / quarantine / cores);
-  }
-
-  private static RunRequest request(String table) {
-    return new RunRequest(DAY, DAY, Optional.empty(), Set.of(table), "bench");
-  }
-
-  private static void check(RunResult run, String what) {
+  static void check(RunResult run, String what) {
     if (run.exitCode() != 0) {
       throw new IllegalStateException("bench run " + what + " did not publish: " + run.builds());
     }
   }
 
-  static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  /** Every scenario's last results: what docs/benchmarks.json holds, and the markdown made from it. */
+  private static final class Results {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final Map<String, Map<String, Object>> scenarios;
+
+    private Results(Map<String, Map<String, Object>> scenarios) {
+      this.scenarios = scenarios;
+    }
+
+    static Results read(Path file) throws IOException {
+      Map<String, Map<String, Object>> found = new LinkedHashMap<>();
+      if (Files.exists(file)) {
+        Map<String, Object> all = JSON.readValue(file.toFile(), new TypeReference<Map<String, Object>>() {});
+        Object kept = all.get("scenarios");
+        if (kept instanceof Map<?, ?> m && all.get("format") != null) {
+          m.forEach((k, v) -> found.put((String) k, cast(v)));
+        }
+      }
+      return new Results(found);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object v) {
+      return (Map<String, Object>) v;
+    }
+
+    void put(String name, Scenario.Outcome outcome, int cores, int repeats, double minutes) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("measured_at", Instant.now().toString());
+      s.put("cores", cores);
+      s.put("repeats", repeats);
+      s.put("minutes", minutes);
+      s.put("comparisons", outcome.comparisons().stream().map(Comparison::toJson).toList());
+      s.put("notes", outcome.notes());
+      scenarios.put(name, s);
+    }
+
+    void write(Path docs) throws IOException {
+      Map<String, Object> all = new LinkedHashMap<>();
+      all.put("format", 2);
+      all.put("scenarios", scenarios);
+      Files.writeString(docs.resolve("benchmarks.json"), JSON.writeValueAsString(all) + "\n");
+      Files.writeString(docs.resolve("benchmarks.md"), markdown());
+    }
+
+    @SuppressWarnings("unchecked")
+    private String markdown() {
+      StringBuilder md = new StringBuilder();
+      md.append(
+          """
+          # Benchmarks
+
+          Written by `scripts/bench`. Each scenario runs both sides in one JVM, alternating, after a
+          warm-up; times are medians, local mode. Machines are shared and noisy: read the ratios, not
+          the seconds. The raw numbers are in `benchmarks.json`; `scripts/bench --scenarios NAME`
+          measures one scenario again and keeps the others' lines.
+
+          | scenario | rows | baseline | candidate | ratio | rows/s per core (candidate) |
+          |---|---:|---:|---:|---:|---:|
+          """);
+      List<String> sections = new ArrayList<>();
+      scenarios.forEach((name, s) -> {
+        int cores = ((Number) s.get("cores")).intValue();
+        for (Map<String, Object> json : (List<Map<String, Object>>) s.get("comparisons")) {
+          Comparison c = Comparison.fromJson(json);
+          md.append(String.format(Locale.ROOT, "| %s | %,d | %.2f s | %.2f s | %s | %,.0f |%n",
+              c.name(), c.rows(), c.baselineMedian(), c.candidateMedian(), c.ratioText(), c.rows() / c.candidateMedian() / cores));
+        }
+        String took = s.get("minutes") instanceof Number m ? String.format(Locale.ROOT, "; the scenario took %.1f min", m.doubleValue()) : "";
+        sections.add(String.format(Locale.ROOT, "## Scenario `%s`%n%nMeasured %s on %d cores, %d counted runs per side%s.%n%n%s",
+            name, s.get("measured_at"), cores, ((Number) s.get("repeats")).intValue(), took, ((String) s.get("notes")).stripTrailing()));
+      });
+      for (String section : sections) {
+        md.append('\n').append(section).append('\n');
+      }
+      return md.toString();
+    }
   }
 
   private static int intArg(String[] args, String name, int fallback) {

@@ -5,7 +5,6 @@ import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.Backfill;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.Sessions;
 import java.time.LocalDate;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -50,7 +49,7 @@ final class BackfillCommand implements Callable<Integer> {
     build.check("Cannot backfill " + pipeline);
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
     Set<String> selected = build.selected(p);
-    EngineContext ctx = common.context(Sessions.create("strata backfill " + p.name()), spec.commandLine().getOut());
+    EngineContext ctx = common.context(common.session("strata backfill " + p.name()), spec.commandLine().getOut());
     Backfill backfill = new Backfill(ctx);
     Backfill.Plan plan = backfill.plan(p, start, end, selected, force);
     backfill.print(plan);

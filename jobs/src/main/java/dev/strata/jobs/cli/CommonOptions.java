@@ -4,9 +4,12 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.DefinitionLoader;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.Faults;
+import dev.strata.jobs.engine.Sessions;
+import dev.strata.jobs.io.ObjectStore;
 import dev.strata.jobs.io.Warehouse;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +40,46 @@ final class CommonOptions {
       description = "Folder holding pipelines/<name>/pipeline.yaml. Default: $" + CONF_DIR_ENV + ", else " + CONF_DIR_DEFAULT + ".")
   String confDir;
 
+  /** Environment variable for the default environment file. */
+  static final String ENV_FILE_ENV = "STRATA_ENV_FILE";
+
+  @Option(
+      names = "--env-file",
+      paramLabel = "FILE",
+      description = "Environment file (NAME=value lines): STRATA_WAREHOUSE and the object store's STRATA_S3_* settings and keys."
+          + " Variables of the process win over the file. Default: $" + ENV_FILE_ENV + ".")
+  String envFile;
+
+  private Map<String, String> fileVars;
+
   String warehouse() {
-    return firstOf(warehouse, System.getenv(WAREHOUSE_ENV), WAREHOUSE_DEFAULT);
+    return firstOf(warehouse, System.getenv(WAREHOUSE_ENV), envFile().get(WAREHOUSE_ENV), WAREHOUSE_DEFAULT);
+  }
+
+  /** The environment file's variables, or none. */
+  private Map<String, String> envFile() {
+    if (fileVars == null) {
+      String file = firstOf(envFile, System.getenv(ENV_FILE_ENV));
+      fileVars = file == null ? Map.of() : ObjectStore.readEnvFile(Paths.get(file));
+    }
+    return fileVars;
+  }
+
+  /** $SPARK_HOME, or null. */
+  String sparkHome() {
+    return firstOf(System.getenv("SPARK_HOME"));
+  }
+
+  /** A Hadoop configuration with the object store's settings, for commands that need no Spark session. */
+  org.apache.hadoop.conf.Configuration hadoopConfiguration() {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    ObjectStore.sparkSettings(System.getenv(), envFile()).forEach((k, v) -> conf.set(k.substring("spark.hadoop.".length()), v));
+    return conf;
+  }
+
+  /** The command's Spark session, with the object store's settings from the environment. */
+  SparkSession session(String appName) {
+    return Sessions.create(appName, ObjectStore.sparkSettings(System.getenv(), envFile()));
   }
 
   String confDir() {

@@ -9,7 +9,6 @@ import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
@@ -60,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
     Instant started = Instant.now();
     Pipeline banking = PipelineValidator.validateOrThrow(common.pipelineFile("banking"), "banking");
     Warehouse warehouse = Warehouse.at(common.warehouse != null ? common.warehouse : DEMO_WAREHOUSE);
-    SparkSession spark = Sessions.create("strata demo");
+    SparkSession spark = common.session("strata demo");
     EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out);
     String landing = warehouse.root() + "/landing";
     LocalDate first = LocalDate.of(2024, 1, 1);

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -86,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
     Warehouse warehouse = Warehouse.at(common.warehouse());
     String target = out != null ? Warehouse.at(out).root() : warehouse.root() + "/landing";
-    HadoopFiles files = new HadoopFiles(new Configuration());
+    HadoopFiles files = new HadoopFiles(common.hadoopConfiguration());
     var printer = spec.commandLine().getOut();
     List<BankingGenerator.DayCounts> written = write(files, target, first, days, rows, seed, defects, printer);
     Map<String, Object> manifest = new LinkedHashMap<>();

@@ -6,7 +6,6 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.ledger.Ledger;
 import java.io.PrintWriter;
 import java.sql.Timestamp;
@@ -45,7 +44,7 @@ final class HistoryCommand implements Callable<Integer> {
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
     String only = table == null ? null : p.select(List.of(table)).iterator().next();
     PrintWriter out = spec.commandLine().getOut();
-    EngineContext ctx = common.context(Sessions.create("strata history " + p.name()), out);
+    EngineContext ctx = common.context(common.session("strata history " + p.name()), out);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Dataset<Row> builds = ledger.read("builds").map(b -> b.where(col("pipeline").equalTo(p.name()))).orElse(null);
     Dataset<Row> runs = ledger.runs(p.name()).orElse(null);

@@ -13,7 +13,6 @@ import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.engine.RunRequest;
 import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Quarantine;
@@ -80,7 +79,7 @@ final class QuarantineCommand implements Runnable {
       Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
       LocalDate partition = date == null ? null : Dates.parse("--date", date);
       List<TableDefinition> tables = table == null ? p.tablesInOrder() : List.of(table(p, table));
-      SparkSession spark = Sessions.create("strata quarantine list " + p.name());
+      SparkSession spark = common.session("strata quarantine list " + p.name());
       Warehouse warehouse = Warehouse.at(common.warehouse());
       PrintWriter out = spec.commandLine().getOut();
       long total = 0;
@@ -151,7 +150,7 @@ final class QuarantineCommand implements Runnable {
       Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
       TableDefinition t = table(p, table);
       LocalDate partition = Dates.parse("--date", date);
-      SparkSession spark = Sessions.create("strata quarantine replay " + p.name());
+      SparkSession spark = common.session("strata quarantine replay " + p.name());
       Warehouse warehouse = Warehouse.at(common.warehouse());
       PrintWriter out = spec.commandLine().getOut();
 

@@ -7,7 +7,6 @@ import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.engine.RunRequest;
-import dev.strata.jobs.engine.Sessions;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +73,18 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--force", description = "With --full-refresh: rebuild history (SCD2) tables too, from the snapshots still landed.")
   boolean force;
 
+  @Option(
+      names = "--scheduled",
+      paramLabel = "JOB@INSTANT",
+      description = "Record this run as the interval of a scheduled job that closed at INSTANT (set by `strata schedule` and exported DAGs).")
+  String scheduled;
+
+  @Option(
+      names = "--schedule",
+      paramLabel = "NAME",
+      description = "Run the interval of the pipeline's schedule NAME that closed last: its partition and layer, recorded as that job's run (for plain cron).")
+  String schedule;
+
   @Override
   public Integer call() {
     java.time.Duration waitLimit = dev.strata.jobs.definition.Durations.parse(waitTimeout);
@@ -87,12 +98,19 @@ final class RunCommand implements Callable<Integer> {
           "Cannot run %s: --resume %s rebuilds what that run did not publish, over its own partitions and tables;"
               + " drop --date, --from, --to, --layer and --tables.", pipeline, resume);
     }
-    RunRequest request = resume == null ? request() : null;
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    if (schedule != null) {
+      Errors.check(
+          date == null && from == null && to == null && layer == null && resume == null && scheduled == null && !fullRefresh,
+          "Cannot run %s: --schedule %s picks the partition and layer of the interval that closed last; drop --date, --from, --to, --layer,"
+              + " --resume, --scheduled and --full-refresh.", pipeline, schedule);
+      resolveSchedule(p);
+    }
+    RunRequest request = resume == null ? request() : null;
     if (request != null && !build.tables.isEmpty()) {
       request = request.withTables(build.selected(p));
     }
-    EngineContext ctx = common.context(Sessions.create("strata run " + p.name()), spec.commandLine().getOut());
+    EngineContext ctx = common.context(common.session("strata run " + p.name()), spec.commandLine().getOut());
     PipelineRunner runner = new PipelineRunner(ctx);
     if (resume != null) {
       request = runner.resumeRequest(p, resume, build.parallelism);
@@ -102,12 +120,38 @@ final class RunCommand implements Callable<Integer> {
     if (request == null) {
       return 0;
     }
+    if (scheduled != null) {
+      request = request.withScheduled(scheduledAs(scheduled));
+    }
     if (!waitFor.isEmpty()) {
       java.util.List<LocalDate> dates = request.partitions();
       new dev.strata.jobs.engine.Sensors(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
           .waitFor(waitFor, dates, waitLimit, poll, ctx.out());
     }
     return runner.run(p, request.withParallelism(build.parallelism).withLockTimeout(build.lockWait())).exitCode();
+  }
+
+  /** Sets --date, --layer and --scheduled from the interval of the schedule that closed last. */
+  private void resolveSchedule(Pipeline p) {
+    var s = p.definition().schedules().stream().filter(x -> x.name().equals(schedule)).findFirst()
+        .orElseThrow(() -> Errors.invalid("Cannot run %s: it has no schedule '%s'; its schedules are %s (%s).", pipeline, schedule,
+            p.definition().schedules().stream().map(x -> x.name()).toList(), p.definition().file()));
+    var cron = dev.strata.jobs.definition.Cron.of(s.cron(), s.zone());
+    java.time.Instant fire = cron.latestAtOrBefore(java.time.Instant.now())
+        .orElseThrow(() -> Errors.invalid("Cannot run %s: schedule '%s' (%s) has never fired.", pipeline, schedule, cron));
+    date = cron.partitionFor(fire).toString();
+    layer = s.layer().map(dev.strata.jobs.definition.Layer::key).orElse(null);
+    scheduled = p.name() + "." + s.name() + "@" + fire;
+  }
+
+  private RunRequest.Scheduled scheduledAs(String text) {
+    int at = text.lastIndexOf('@');
+    try {
+      Errors.check(at > 0, "--scheduled '%s': expected JOB@INSTANT.", text);
+      return new RunRequest.Scheduled(text.substring(0, at), java.time.Instant.parse(text.substring(at + 1)));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw Errors.invalid("--scheduled '%s': the fire time is not an ISO instant such as 2024-01-02T06:00:00Z.", text);
+    }
   }
 
   /** Whether the run finds its own partitions: no --date, --from or --to. */

@@ -7,7 +7,6 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.ledger.Ledger;
 import java.io.PrintWriter;
 import java.sql.Timestamp;
@@ -51,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
     PrintWriter out = spec.commandLine().getOut();
-    EngineContext ctx = common.context(Sessions.create("strata status " + p.name()), out);
+    EngineContext ctx = common.context(common.session("strata status " + p.name()), out);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Instant now = ctx.clock().instant();
     out.printf("Pipeline %s, warehouse %s, at %s%n", p.name(), ctx.warehouse().root(), TIME.format(now));

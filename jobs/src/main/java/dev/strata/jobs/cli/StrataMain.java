@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       HistoryCommand.class,
       LineageCommand.class,
+      ScheduleCommand.class,
+      ExportCommand.class,
       GenerateCommand.class,
       QuarantineCommand.class,
       DemoCommand.class,
@@ -45,7 +47,7 @@ public final class StrataMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, backfill, status, history, lineage, generate, quarantine, demo");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: choose one of validate, run, backfill, status, history, lineage, schedule, export, generate, quarantine, demo");
   }
 
   public static void main(String[] args) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.types.DataType;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -35,7 +36,7 @@ public final class DefinitionLoader {
   /** The file name of a definition inside its folder. */
   public static final String FILE_NAME = "pipeline.yaml";
 
-  private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts");
+  private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules");
   private static final Set<String> DEFAULT_KEYS = Set.of("partition_column", "retry");
   private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema", "freshness");
   private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "first_delay", "multiplier", "max_delay");
@@ -132,7 +133,72 @@ public final class DefinitionLoader {
       problem(top, "tables", "the pipeline declares no tables; add a 'tables' mapping");
     }
     List<PipelineDefinition.Webhook> webhooks = alerts(keys.get("alerts"));
-    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks), problems);
+    List<PipelineDefinition.Schedule> schedules = schedules(keys.get("schedules"), name);
+    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks, schedules), problems);
+  }
+
+  /** {@code schedules: {job: {cron, timezone, layer, catchup, max_active_runs}}}. */
+  private List<PipelineDefinition.Schedule> schedules(Node node, String pipeline) {
+    List<PipelineDefinition.Schedule> schedules = new ArrayList<>();
+    if (node == null) {
+      return schedules;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, "schedules", "expected a mapping of job name to {cron, timezone, layer, catchup, max_active_runs}");
+      return schedules;
+    }
+    for (NodeTuple t : m.getValue()) {
+      String job = scalar(t.getKeyNode());
+      String path = "schedules." + job;
+      if (!(t.getValueNode() instanceof MappingNode jm)) {
+        problem(t.getValueNode(), path, "expected a mapping with at least 'cron'");
+        continue;
+      }
+      Map<String, Node> k = mapping(jm, path + ".", Set.of("cron", "timezone", "layer", "catchup", "max_active_runs"));
+      String cron = requiredString(k, jm, "cron", path + ".");
+      if (cron != null) {
+        String bad = Cron.problem(cron);
+        if (bad != null) {
+          problem(k.get("cron"), path + ".cron", bad);
+          cron = null;
+        }
+      }
+      java.time.ZoneId zone = java.time.ZoneId.of("UTC");
+      String zoneText = optionalString(k, "timezone", null);
+      if (zoneText != null) {
+        try {
+          zone = java.time.ZoneId.of(zoneText);
+        } catch (java.time.DateTimeException e) {
+          problem(k.get("timezone"), path + ".timezone", "unknown time zone '" + zoneText + "'; use a region id such as Europe/Paris or UTC");
+        }
+      }
+      Optional<Layer> layer = Optional.empty();
+      String layerText = optionalString(k, "layer", null);
+      if (layerText != null) {
+        layer = Optional.ofNullable(Layer.parse(layerText));
+        if (layer.isEmpty()) {
+          problem(k.get("layer"), path + ".layer", "unknown layer '" + layerText + "'; expected bronze, silver or gold");
+        }
+      }
+      String catchup = optionalString(k, "catchup", "false");
+      if (!catchup.equals("true") && !catchup.equals("false")) {
+        problem(k.get("catchup"), path + ".catchup", "expected true or false");
+      }
+      int maxActive = 1;
+      String maxText = optionalString(k, "max_active_runs", "1");
+      try {
+        maxActive = Integer.parseInt(maxText);
+      } catch (NumberFormatException e) {
+        maxActive = 0;
+      }
+      if (maxActive < 1) {
+        problem(k.get("max_active_runs"), path + ".max_active_runs", "expected a whole number of at least 1, found '" + maxText + "'");
+      }
+      if (cron != null) {
+        schedules.add(new PipelineDefinition.Schedule(job, cron, zone, layer, catchup.equals("true"), Math.max(1, maxActive), where(jm)));
+      }
+    }
+    return schedules;
   }
 
   private List<PipelineDefinition.Webhook> alerts(Node node) {

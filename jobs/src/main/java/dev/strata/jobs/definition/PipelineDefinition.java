@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param sources the landing sources, in declaration order
  * @param tables the tables, in declaration order
  * @param webhooks where alerts are posted
+ * @param schedules when a scheduler starts runs of the pipeline or of one of its layers
  */
 public record PipelineDefinition(
     String name,
@@ -20,7 +21,13 @@ public record PipelineDefinition(
     String description,
     List<SourceDefinition> sources,
     List<TableDefinition> tables,
-    List<Webhook> webhooks) {
+    List<Webhook> webhooks,
+    List<Schedule> schedules) {
+
+  public PipelineDefinition(
+      String name, Path file, String description, List<SourceDefinition> sources, List<TableDefinition> tables, List<Webhook> webhooks) {
+    this(name, file, description, sources, tables, webhooks, List.of());
+  }
 
   public Path folder() {
     return file.getParent();
@@ -33,6 +40,23 @@ public record PipelineDefinition(
   public Optional<TableDefinition> table(String name) {
     return tables.stream().filter(t -> t.name().equals(name)).findFirst();
   }
+
+  /**
+   * A scheduled job: the whole pipeline, or one layer of it, run for each interval of a cron
+   * expression. The run of an interval builds the partition of the interval's start, as the time
+   * zone reads it (the run at 06:00 on the 2nd of a daily "0 6 * * *" builds the 1st), as
+   * Airflow's data intervals do.
+   *
+   * @param name the job's name, unique in the pipeline ({@code <pipeline>} or {@code <pipeline>.<layer>} by default)
+   * @param cron a Unix cron expression (5 fields)
+   * @param zone the time zone the expression and the partition dates are read in
+   * @param layer build only this layer (upstream layers are read as published), or every table
+   * @param catchup after downtime, run every missed interval (oldest first), not just the latest
+   * @param maxActiveRuns how many runs of this job may run at once
+   * @param where file:line of the declaration
+   */
+  public record Schedule(
+      String name, String cron, java.time.ZoneId zone, Optional<Layer> layer, boolean catchup, int maxActiveRuns, String where) {}
 
   /**
    * A Slack-compatible webhook that alerts are posted to. Its URL is a secret, so the definition

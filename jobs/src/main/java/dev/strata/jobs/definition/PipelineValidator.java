@@ -84,6 +84,10 @@ public final class PipelineValidator {
       checkPartitionColumn(t);
       checkHistory(t, tables);
     }
+    for (PipelineDefinition.Schedule s : def.schedules()) {
+      s.layer().filter(l -> def.tables().stream().noneMatch(t -> t.layer() == l)).ifPresent(l -> problems.add(
+          new Problem(s.where() + " schedules." + s.name() + ".layer", "the pipeline has no " + l.key() + " table; the job would build nothing")));
+    }
     List<TableDefinition> order = Dag.order(def.tables(), problems);
     if (!problems.isEmpty()) {
       return new Result(null, problems);

@@ -120,7 +120,7 @@ public final class PartitionLocks implements AutoCloseable {
       if (holder.isPresent() && holder.get().runId().equals(runId)) {
         fs.delete(lock, false);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // The lease expires on its own once it is no longer refreshed.
     }
   }

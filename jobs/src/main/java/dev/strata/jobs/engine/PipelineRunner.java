@@ -80,7 +80,8 @@ public final class PipelineRunner {
     printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root());
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     List<String> tableNames = tables.stream().map(TableDefinition::name).toList();
-    ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start);
+    Retrier.run(Retrier.BOOKKEEPING, "record run " + runId + " in the ledger",
+        () -> ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start));
     TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions);
     List<TableBuildResult> builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
     if (builds.stream().noneMatch(b -> b.status() == BuildStatus.BLOCKED)) {
@@ -89,8 +90,10 @@ public final class PipelineRunner {
     Instant end = ctx.clock().instant();
     String reportDir = ctx.warehouse().reportDir(runId);
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json");
-    ctx.files().writeText(partial.reportPath(), QualityReport.json(partial));
-    ledger.runEnded(partial, request, tableNames, ctx.clock().instant());
+    Retrier.run(Retrier.BOOKKEEPING, "write the quality report of run " + runId,
+        () -> ctx.files().writeText(partial.reportPath(), QualityReport.json(partial)));
+    Retrier.run(Retrier.BOOKKEEPING, "record the end of run " + runId + " in the ledger",
+        () -> ledger.runEnded(partial, request, tableNames, ctx.clock().instant()));
     try {
       ledger.compact();
     } catch (RuntimeException e) {
@@ -332,7 +335,7 @@ public final class PipelineRunner {
 
   /** Records one build attempt in the ledger, retrying the ledger write itself if it fails transiently. */
   private void recordAttempt(Pipeline pipeline, String runId, Ledger ledger, TableBuildResult result) {
-    Retrier.run(Retrier.BOOKKEEPING, "recording " + result.table() + " " + result.partition() + " in the ledger",
+    Retrier.run(Retrier.BOOKKEEPING, "record " + result.table() + " " + result.partition() + " in the ledger",
         () -> ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant()));
   }
 

@@ -21,9 +21,19 @@ public final class Retrier {
     for (int attempt = 1; ; attempt++) {
       try {
         return action.get();
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
+        // Exception, not RuntimeException: Scala code (Delta, Spark) throws IOException undeclared.
         if (attempt >= policy.maxAttempts() || !Transience.isTransient(e)) {
-          throw e;
+          if (policy == BOOKKEEPING && Transience.isTransient(e)) {
+            throw new dev.strata.jobs.StrataException.JobFailedException(
+                "Cannot " + what + " after " + attempt + " attempts: " + e.getClass().getSimpleName() + ": "
+                    + dev.strata.jobs.Errors.firstLine(String.valueOf(e.getMessage()))
+                    + ". The warehouse's storage did not answer. Every table partition is either published or as it was"
+                    + " (each write is one atomic commit); when the storage is back, run again or resume the run (strata run --resume RUN_ID).",
+                e);
+          }
+          throw e instanceof RuntimeException re ? re : new java.io.UncheckedIOException(
+              e instanceof java.io.IOException io ? io : new java.io.IOException(e));
         }
         Duration wait = policy.delayBefore(attempt + 1, random);
         LOG.warn("{} failed (attempt {} of {}), retrying in {} ms: {}", what, attempt, policy.maxAttempts(), wait.toMillis(), e.toString());

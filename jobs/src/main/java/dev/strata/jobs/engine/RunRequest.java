@@ -24,10 +24,26 @@ import java.util.TreeSet;
  * @param lockTimeout how long to wait for another run building the same table partition
  * @param rebuildHistory history tables start again from the run's first partition (a forced full
  *     refresh) instead of applying each partition to what they hold
+ * @param scheduled the scheduled job and interval this run is, or null
  */
 public record RunRequest(
     List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
-    String resumes, Duration lockTimeout, boolean rebuildHistory) {
+    String resumes, Duration lockTimeout, boolean rebuildHistory, Scheduled scheduled) {
+
+  /**
+   * A run started by a schedule: which job, and the fire time that closed its interval.
+   *
+   * @param job {@code <pipeline>.<schedule name>}
+   * @param fire when the interval ended, as the cron expression says
+   */
+  public record Scheduled(String job, java.time.Instant fire) {}
+
+  public RunRequest(
+      List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
+      String resumes, Duration lockTimeout, boolean rebuildHistory) {
+    this(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, null);
+  }
+
   /** Table partitions built at once unless a run says otherwise. */
   public static final int DEFAULT_PARALLELISM = 4;
   /** How long a run waits for another run building the same table partition, unless told otherwise. */
@@ -65,19 +81,23 @@ public record RunRequest(
   }
 
   public RunRequest withParallelism(int n) {
-    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout, rebuildHistory);
+    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout, rebuildHistory, scheduled);
   }
 
   public RunRequest withLockTimeout(Duration wait) {
-    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait, rebuildHistory);
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait, rebuildHistory, scheduled);
   }
 
   public RunRequest withTables(Set<String> selected) {
-    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory);
+    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
   }
 
   public RunRequest withTrigger(String by) {
-    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout, rebuildHistory);
+    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withScheduled(Scheduled by) {
+    return new RunRequest(partitions, layer, tables, "schedule", parallelism, skip, resumes, lockTimeout, rebuildHistory, by);
   }
 
   /** The key of a unit in {@link #skip}. */

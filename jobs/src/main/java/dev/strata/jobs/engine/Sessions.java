@@ -14,8 +14,17 @@ public final class Sessions {
   private Sessions() {}
 
   public static SparkSession create(String appName) {
+    return create(appName, java.util.Map.of());
+  }
+
+  /**
+   * A session with these settings too (the object store's, from the environment), each unless the
+   * Spark configuration already has it: {@code spark-submit --conf} wins.
+   */
+  public static SparkSession create(String appName, java.util.Map<String, String> settings) {
     SparkConf conf = new SparkConf(true);
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    settings.forEach((k, v) -> builder.config(k, conf.get(k, v)));
     if (!conf.contains("spark.master")) {
       int cores = Runtime.getRuntime().availableProcessors();
       builder
@@ -38,6 +47,14 @@ public final class Sessions {
     }
     builder.config("spark.sql.extensions", extensions);
     builder.config("spark.sql.catalog.spark_catalog", conf.get("spark.sql.catalog.spark_catalog", DELTA_CATALOG));
-    return builder.getOrCreate();
+    SparkSession session = builder.getOrCreate();
+    // A session that already existed (a notebook's, a test's) ignores the builder's spark.hadoop.*
+    // settings: give them to its Hadoop configuration, which its file systems read.
+    settings.forEach((k, v) -> {
+      if (k.startsWith("spark.hadoop.") && !conf.contains(k)) {
+        session.sparkContext().hadoopConfiguration().set(k.substring("spark.hadoop.".length()), v);
+      }
+    });
+    return session;
   }
 }

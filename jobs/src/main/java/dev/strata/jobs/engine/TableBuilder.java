@@ -162,7 +162,7 @@ final class TableBuilder {
       long version = split.good().commit(ctx.warehouse().tablePath(table.layer(), table.name()));
       ctx.files().delete(staging);
       for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : landed.entrySet()) {
-        Retrier.run(Retrier.BOOKKEEPING, "recording the files of " + e.getKey() + " " + partition,
+        Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
             () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant()));
       }
       return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");

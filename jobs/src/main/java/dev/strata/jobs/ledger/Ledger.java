@@ -38,7 +38,7 @@ public final class Ledger {
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, trigger STRING, partitions ARRAY<STRING>, status STRING,"
               + " exit_code INT, started_at TIMESTAMP, recorded_at TIMESTAMP, user STRING, host STRING,"
-              + " layer STRING, tables ARRAY<STRING>, resumes STRING");
+              + " layer STRING, tables ARRAY<STRING>, resumes STRING, schedule STRING, scheduled_for TIMESTAMP");
   static final StructType BUILDS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, table STRING, layer STRING, partition STRING, attempt INT,"
@@ -174,6 +174,22 @@ public final class Ledger {
   }
 
   /**
+   * The intervals of each scheduled job of the pipeline that a run finished (whatever its outcome),
+   * by job: what a restarted scheduler does not run again. A run that never recorded its end (its
+   * process died) does not count: its interval runs again, as idempotent as any run.
+   */
+  public java.util.Map<String, java.util.SortedSet<Instant>> finishedIntervals(String pipeline) {
+    java.util.Map<String, java.util.SortedSet<Instant>> done = new java.util.HashMap<>();
+    runs(pipeline).filter(r -> java.util.Arrays.asList(r.columns()).contains("schedule")).ifPresent(r -> {
+      for (Row row : r.where(col("schedule").isNotNull().and(col("status").notEqual("RUNNING")))
+          .select("schedule", "scheduled_for").collectAsList()) {
+        done.computeIfAbsent(row.getString(0), k -> new java.util.TreeSet<>()).add(row.getTimestamp(1).toInstant());
+      }
+    });
+    return done;
+  }
+
+  /**
    * Records the landing files a published bronze build read, after its commit. If the process dies
    * between the two, the partition has no manifest and is simply ingested again, with the same
    * idempotent replace: never twice in the table.
@@ -271,7 +287,9 @@ public final class Ledger {
     return RowFactory.create(
         runId, pipeline, request.trigger(), seq(dates), status, exitCode,
         Timestamp.from(started), Timestamp.from(at), System.getProperty("user.name"), host(),
-        request.layer().map(l -> l.key()).orElse(null), seq(tables), request.resumes());
+        request.layer().map(l -> l.key()).orElse(null), seq(tables), request.resumes(),
+        request.scheduled() == null ? null : request.scheduled().job(),
+        request.scheduled() == null ? null : Timestamp.from(request.scheduled().fire()));
   }
 
   private static scala.collection.Seq<String> seq(List<String> values) {

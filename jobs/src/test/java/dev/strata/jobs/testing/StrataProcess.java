@@ -37,6 +37,11 @@ public final class StrataProcess {
    * @param logs folder for its stdout and stderr
    */
   public static StrataProcess start(Path logs, String name, String faults, String... args) {
+    return start(logs, name, faults, List.of(), args);
+  }
+
+  /** As {@link #start(Path, String, String, String...)}, with more JVM flags (e.g. -Dspark.hadoop.fs.s3a.retry.limit=1). */
+  public static StrataProcess start(Path logs, String name, String faults, List<String> jvmFlags, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -46,6 +51,7 @@ public final class StrataProcess {
       }
     }
     cmd.add("-Xmx1g");
+    cmd.addAll(jvmFlags);
     cmd.add("-Dlog4j2.configurationFile=" + Cli.CONF.resolve("log4j2.properties"));
     if (faults != null) {
       cmd.add("-Dstrata.faults=" + faults);
@@ -116,6 +122,11 @@ public final class StrataProcess {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
+  }
+
+  /** SIGTERM: what a service manager or Kubernetes sends first; the shutdown hooks run. */
+  public void terminate() {
+    process.destroy();
   }
 
   /** SIGKILL: no shutdown hook, no finally block, no flush. */

@@ -1,0 +1,74 @@
+package dev.strata.jobs.definition;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.Optional;
+
+/**
+ * A Unix cron expression in a time zone (cron-utils does the calendar arithmetic, DST included).
+ * Each fire time closes an interval that began at the previous one; a run for that interval
+ * builds the partition of the interval's start.
+ */
+public final class Cron {
+  private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+  private final String expression;
+  private final ZoneId zone;
+  private final ExecutionTime times;
+
+  private Cron(String expression, ZoneId zone) {
+    this.expression = expression;
+    this.zone = zone;
+    this.times = ExecutionTime.forCron(PARSER.parse(expression));
+  }
+
+  public static Cron of(String expression, ZoneId zone) {
+    return new Cron(expression, zone);
+  }
+
+  /** Why an expression is not a Unix cron expression, or null if it is one. */
+  public static String problem(String expression) {
+    try {
+      PARSER.parse(expression).validate();
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "'" + expression + "' is not a Unix cron expression (minute hour day-of-month month day-of-week, e.g. \"0 6 * * *\"): "
+          + e.getMessage();
+    }
+  }
+
+  /** The first fire time strictly after {@code t}. */
+  public Optional<Instant> next(Instant t) {
+    return times.nextExecution(ZonedDateTime.ofInstant(t, zone)).map(ZonedDateTime::toInstant);
+  }
+
+  /** The last fire time at or before {@code t}. */
+  public Optional<Instant> latestAtOrBefore(Instant t) {
+    ZonedDateTime at = ZonedDateTime.ofInstant(t, zone);
+    if (times.isMatch(at) && at.getSecond() == 0 && at.getNano() == 0) {
+      return Optional.of(t);
+    }
+    return times.lastExecution(at).map(ZonedDateTime::toInstant);
+  }
+
+  /** The partition the interval closed by {@code fire} builds: the date of the interval's start, in the zone. */
+  public LocalDate partitionFor(Instant fire) {
+    Instant start = times.lastExecution(ZonedDateTime.ofInstant(fire, zone)).map(ZonedDateTime::toInstant).orElse(fire);
+    return ZonedDateTime.ofInstant(start, zone).toLocalDate();
+  }
+
+  public ZoneId zone() {
+    return zone;
+  }
+
+  @Override
+  public String toString() {
+    return expression + " (" + zone + ")";
+  }
+}
