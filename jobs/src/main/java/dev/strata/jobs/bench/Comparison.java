@@ -17,7 +17,7 @@ import java.util.Map;
  * @param candidate seconds of each counted run of the candidate side
  * @param kind how the ratio reads: a cost (candidate / baseline, lower is better) or a speed-up
  *     (baseline / candidate, higher is better)
- * @param target the ratio the scenario must meet
+ * @param target the ratio the scenario must meet, or NaN for a line shown for context only
  */
 public record Comparison(
     String scenario, String name, long rows, List<Double> baseline, List<Double> candidate, Kind kind, double target) {
@@ -41,11 +41,16 @@ public record Comparison(
   }
 
   public boolean met() {
-    return kind == Kind.COST ? ratio() <= target : ratio() >= target;
+    return Double.isNaN(target) || (kind == Kind.COST ? ratio() <= target : ratio() >= target);
   }
 
   /** The ratio and its target, as the table shows them: "1.25× (≤ 1.30×)" or "64× faster (≥ 50×)". */
   public String ratioText() {
+    if (Double.isNaN(target)) {
+      return kind == Kind.COST
+          ? String.format(Locale.ROOT, "%.2f× (no target)", ratio())
+          : String.format(Locale.ROOT, "%.1f× faster (no target)", ratio());
+    }
     return kind == Kind.COST
         ? String.format(Locale.ROOT, "%.2f× (target ≤ %.2f×)%s", ratio(), target, met() ? "" : " **missed**")
         : String.format(Locale.ROOT, "%.1f× faster (target ≥ %.0f×)%s", ratio(), target, met() ? "" : " **missed**");
@@ -57,7 +62,7 @@ public record Comparison(
     m.put("name", name);
     m.put("rows", rows);
     m.put("kind", kind.name().toLowerCase(Locale.ROOT));
-    m.put("target", target);
+    m.put("target", Double.isNaN(target) ? null : target);
     m.put("baseline_seconds", baseline);
     m.put("candidate_seconds", candidate);
     m.put("baseline_median", baselineMedian());
@@ -72,7 +77,8 @@ public record Comparison(
     return new Comparison(
         (String) m.get("scenario"), (String) m.get("name"), ((Number) m.get("rows")).longValue(),
         doubles((List<Object>) m.get("baseline_seconds")), doubles((List<Object>) m.get("candidate_seconds")),
-        Kind.valueOf(((String) m.get("kind")).toUpperCase(Locale.ROOT)), ((Number) m.get("target")).doubleValue());
+        Kind.valueOf(((String) m.get("kind")).toUpperCase(Locale.ROOT)),
+        m.get("target") instanceof Number t ? t.doubleValue() : Double.NaN);
   }
 
   private static List<Double> doubles(List<Object> values) {

