@@ -124,6 +124,14 @@ class ClusterIT {
       assertThat(first.get(table)).as(table).isNotEmpty();
     }
     long version = version(wh + "/silver/stg_account");
+    // The same landing files (same generator, seed and defects) as the local run of the first test:
+    // the same rows for that day. (History differs: the local one has seen the next day too.)
+    Path localWh = STATE.resolve("local-wh");
+    for (String table : TABLES) {
+      if (!table.equals("silver/snap_customer")) {
+        assertThat(dayRows(wh + "/" + table, D1)).as(table + " on S3 vs local").isEqualTo(dayRows(localWh.toUri() + "/" + table, D1));
+      }
+    }
 
     Submitted again = submit("run", "banking", "--date", D1, "--env-file", envFile.toString());
     assertThat(again.exit()).as(again.output()).isZero();
@@ -176,6 +184,14 @@ class ClusterIT {
     String wh = s3.get("STRATA_WAREHOUSE");
     long before = rows(wh + "/silver/stg_account").size();
     long version = version(wh + "/silver/stg_account");
+    // The same landing files (same generator, seed and defects) as the local run of the first test:
+    // the same rows for that day. (History differs: the local one has seen the next day too.)
+    Path localWh = STATE.resolve("local-wh");
+    for (String table : TABLES) {
+      if (!table.equals("silver/snap_customer")) {
+        assertThat(dayRows(wh + "/" + table, D1)).as(table + " on S3 vs local").isEqualTo(dayRows(localWh.toUri() + "/" + table, D1));
+      }
+    }
     Path logs = STATE.resolve("lasting");
     StrataProcess run =
         StrataProcess.start(logs, "lasting", "pause:stg_account:commit:240000", fastFailingS3(),
@@ -248,7 +264,10 @@ class ClusterIT {
 
   /** A table's rows as sorted text, without when they were ingested, and with the landing file relative to the warehouse. */
   private static List<String> rows(String path) {
-    Dataset<Row> rows = SparkTestSession.get().read().format("delta").load(path);
+    return rows(SparkTestSession.get().read().format("delta").load(path));
+  }
+
+  private static List<String> rows(Dataset<Row> rows) {
     List<String> columns = Arrays.asList(rows.columns());
     if (columns.contains("_ingested_at")) {
       rows = rows.drop("_ingested_at");
@@ -257,6 +276,11 @@ class ClusterIT {
       rows = rows.withColumn("_source_file", functions.regexp_extract(functions.col("_source_file"), "landing/.*$", 0));
     }
     return SparkTestSession.sortedRows(rows);
+  }
+
+  private static List<String> dayRows(String path, String day) {
+    Dataset<Row> rows = SparkTestSession.get().read().format("delta").load(path).where("as_of_date = DATE'" + day + "'");
+    return rows(rows);
   }
 
   private static long version(String path) {
