@@ -73,7 +73,7 @@ final class CommonOptions {
   /** A Hadoop configuration with the object store's settings, for commands that need no Spark session. */
   org.apache.hadoop.conf.Configuration hadoopConfiguration() {
     org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
-    ObjectStore.sparkSettings(System.getenv(), envFile()).forEach((k, v) -> conf.set(k.substring("spark.hadoop.".length()), v));
+    ObjectStore.hadoopSettings(System.getenv(), envFile()).forEach(conf::set);
     return conf;
   }
 

@@ -85,6 +85,9 @@ final class RunCommand implements Callable<Integer> {
       description = "Run the interval of the pipeline's schedule NAME that closed last: its partition and layer, recorded as that job's run (for plain cron).")
   String schedule;
 
+  /** The scheduled interval this run is: from --schedule, or parsed from --scheduled. */
+  private RunRequest.Scheduled scheduledRun;
+
   @Override
   public Integer call() {
     java.time.Duration waitLimit = dev.strata.jobs.definition.Durations.parse(waitTimeout);
@@ -121,7 +124,10 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     }
     if (scheduled != null) {
-      request = request.withScheduled(scheduledAs(scheduled));
+      scheduledRun = scheduledAs(scheduled);
+    }
+    if (scheduledRun != null) {
+      request = request.withScheduled(scheduledRun);
     }
     if (!waitFor.isEmpty()) {
       java.util.List<LocalDate> dates = request.partitions();
@@ -141,7 +147,7 @@ final class RunCommand implements Callable<Integer> {
         .orElseThrow(() -> Errors.invalid("Cannot run %s: schedule '%s' (%s) has never fired.", pipeline, schedule, cron));
     date = cron.partitionFor(fire).toString();
     layer = s.layer().map(dev.strata.jobs.definition.Layer::key).orElse(null);
-    scheduled = p.name() + "." + s.name() + "@" + fire;
+    scheduledRun = new RunRequest.Scheduled(p.name() + "." + s.name(), fire);
   }
 
   private RunRequest.Scheduled scheduledAs(String text) {

@@ -57,10 +57,14 @@ public final class Cron {
     return times.lastExecution(at).map(ZonedDateTime::toInstant);
   }
 
+  /** The last fire time strictly before {@code t}: where the interval closed by {@code t} began. */
+  public Optional<Instant> previous(Instant t) {
+    return times.lastExecution(ZonedDateTime.ofInstant(t, zone)).map(ZonedDateTime::toInstant);
+  }
+
   /** The partition the interval closed by {@code fire} builds: the date of the interval's start, in the zone. */
   public LocalDate partitionFor(Instant fire) {
-    Instant start = times.lastExecution(ZonedDateTime.ofInstant(fire, zone)).map(ZonedDateTime::toInstant).orElse(fire);
-    return ZonedDateTime.ofInstant(start, zone).toLocalDate();
+    return ZonedDateTime.ofInstant(previous(fire).orElse(fire), zone).toLocalDate();
   }
 
   public ZoneId zone() {

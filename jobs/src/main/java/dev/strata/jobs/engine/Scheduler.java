@@ -98,7 +98,7 @@ public final class Scheduler {
         last.put(job.id(), done.last());
       } else {
         // Never ran: start with the interval that closed most recently (a new job does not run its whole past).
-        job.cron().latestAtOrBefore(now).flatMap(f -> previousFire(job, f)).ifPresent(p -> last.put(job.id(), p));
+        job.cron().latestAtOrBefore(now).flatMap(f -> job.cron().previous(f)).ifPresent(p -> last.put(job.id(), p));
       }
       waiting.put(job.id(), new TreeSet<>());
       active.put(job.id(), new HashSet<>());
@@ -247,10 +247,6 @@ public final class Scheduler {
     } finally {
       stopped.countDown();
     }
-  }
-
-  private static Optional<Instant> previousFire(Job job, Instant fire) {
-    return job.cron().latestAtOrBefore(fire.minusSeconds(1));
   }
 
   /** A sleeper on the system clock: waits on the scheduler's monitor, which a run's end notifies. */

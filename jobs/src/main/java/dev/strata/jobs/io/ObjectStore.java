@@ -32,7 +32,8 @@ public final class ObjectStore {
   public static final String REGION = "STRATA_S3_REGION";
   public static final String PATH_STYLE = "STRATA_S3_PATH_STYLE";
   public static final String CREDENTIALS_PROVIDER = "STRATA_S3_CREDENTIALS_PROVIDER";
-  private static final String S3A = "spark.hadoop.fs.s3a.";
+  private static final String SPARK_HADOOP = "spark.hadoop.";
+  private static final String S3A = SPARK_HADOOP + "fs.s3a.";
   /** Variables an environment file may set besides the above. */
   private static final List<String> KNOWN =
       List.of("STRATA_WAREHOUSE", ENDPOINT, REGION, PATH_STYLE, CREDENTIALS_PROVIDER, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
@@ -111,6 +112,13 @@ public final class ObjectStore {
         settings.putIfAbsent(S3A + "aws.credentials.provider", "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider");
       }
     }
+    return settings;
+  }
+
+  /** The same settings as Hadoop configuration keys ({@code fs.s3a.*}), for a client without a Spark session. */
+  public static Map<String, String> hadoopSettings(Map<String, String> process, Map<String, String> file) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    sparkSettings(process, file).forEach((k, v) -> settings.put(k.substring(SPARK_HADOOP.length()), v));
     return settings;
   }
 

@@ -72,7 +72,7 @@ class ClusterIT {
     Files.write(envFile, s3.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     // The test's own session reads what the runs wrote to S3.
     var hadoop = SparkTestSession.get().sparkContext().hadoopConfiguration();
-    dev.strata.jobs.io.ObjectStore.sparkSettings(Map.of(), s3).forEach((k, v) -> hadoop.set(k.substring("spark.hadoop.".length()), v));
+    dev.strata.jobs.io.ObjectStore.hadoopSettings(Map.of(), s3).forEach(hadoop::set);
     // Two days of landing files on S3, as for the local runs.
     Cli.Outcome generated = Cli.run("generate", "--env-file", envFile.toString(), "--days", "2", "--rows", "300", "--seed", "7",
         "--null-name-rate", "0.01", "--orphan-rate", "0.01");
