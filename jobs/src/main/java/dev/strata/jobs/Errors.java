@@ -110,23 +110,6 @@ public final class Errors {
         null);
   }
 
-  public static InvalidException headerMismatch(
-      String source,
-      String file,
-      List<String> header,
-      List<String> declared,
-      String declaredAt) {
-    List<String> missing = declared.stream().filter(c -> !header.contains(c)).toList();
-    List<String> unexpected = header.stream().filter(c -> !declared.contains(c)).toList();
-    return new InvalidException(
-        String.format(
-            "Cannot read source '%s': file %s has header %s, but the schema declared at %s is %s"
-                + " (missing: %s; unexpected: %s). Fix the file, or the source's schema if the"
-                + " format changed on purpose.",
-            source, file, header, declaredAt, declared, missing, unexpected),
-        null);
-  }
-
   public static UpstreamNotReadyException upstreamNeverPublished(
       String table, String upstream, LocalDate partition, String path) {
     return new UpstreamNotReadyException(

@@ -65,10 +65,11 @@ public final class Alerts {
    */
   public int send(RunResult run, String warehouse) {
     List<TableBuildResult> bad = run.builds().stream().filter(b -> ALERTING.contains(b.status())).toList();
-    if (bad.isEmpty() || pipeline.webhooks().isEmpty()) {
+    List<TableBuildResult> notices = run.builds().stream().filter(b -> !ALERTING.contains(b.status()) && !contractWarnings(b).isEmpty()).toList();
+    if ((bad.isEmpty() && notices.isEmpty()) || pipeline.webhooks().isEmpty()) {
       return 0;
     }
-    String text = text(run, bad, warehouse);
+    String text = text(run, bad, notices, warehouse);
     int delivered = 0;
     for (int i = 0; i < pipeline.webhooks().size(); i++) {
       Webhook hook = pipeline.webhooks().get(i);
@@ -104,12 +105,33 @@ public final class Alerts {
     return delivered;
   }
 
+  /**
+   * The data-contract warnings of a build that published: schema drift it accepted, a volume
+   * anomaly or stale data at warn level. A published build with these still alerts.
+   */
+  static List<RuleResult> contractWarnings(TableBuildResult b) {
+    return b.gate().results().stream()
+        .filter(r -> r.warns() && (r.spec().text().startsWith("SchemaDrift ") || r.spec().text().startsWith("Volume ")
+            || r.spec().text().startsWith("Freshness ")))
+        .toList();
+  }
+
   /** The message: what did not publish and why, the failing rules with observed values, where to look. */
   static String text(RunResult run, List<TableBuildResult> bad, String warehouse) {
+    return text(run, bad, List.of(), warehouse);
+  }
+
+  static String text(RunResult run, List<TableBuildResult> bad, List<TableBuildResult> notices, String warehouse) {
     StringBuilder t = new StringBuilder();
-    t.append(String.format(
-        ":rotating_light: *Strata: pipeline %s, run %s* left %d table partition%s unpublished (exit %d).%n",
-        run.pipeline(), run.runId(), bad.size(), bad.size() == 1 ? "" : "s", run.exitCode()));
+    if (bad.isEmpty()) {
+      t.append(String.format(
+          ":warning: *Strata: pipeline %s, run %s* published with %d data-contract warning%s (exit %d).%n",
+          run.pipeline(), run.runId(), notices.size(), notices.size() == 1 ? "" : "s", run.exitCode()));
+    } else {
+      t.append(String.format(
+          ":rotating_light: *Strata: pipeline %s, run %s* left %d table partition%s unpublished (exit %d).%n",
+          run.pipeline(), run.runId(), bad.size(), bad.size() == 1 ? "" : "s", run.exitCode()));
+    }
     for (TableBuildResult b : bad.subList(0, Math.min(MAX_LISTED, bad.size()))) {
       t.append(String.format("• *%s* %s: %s", b.table(), b.partition(), b.status()));
       List<RuleResult> failing = b.gate().blocking();
@@ -118,9 +140,20 @@ public final class Alerts {
         for (int i = 0; i < failing.size(); i++) {
           RuleResult r = failing.get(i);
           t.append(i == 0 ? "" : "; ").append('`').append(r.spec().text()).append("` observed ").append(r.observedText());
+          if (r.spec().text().startsWith("SchemaDrift ")) {
+            t.append(" (").append(r.message()).append(')');
+          }
         }
       } else if (!b.message().isEmpty()) {
         t.append(" — ").append(dev.strata.jobs.Errors.firstLine(b.message()));
+      }
+      t.append('\n');
+    }
+    for (TableBuildResult b : notices.subList(0, Math.min(MAX_LISTED, notices.size()))) {
+      t.append(String.format("• *%s* %s: %s with warnings — ", b.table(), b.partition(), b.status()));
+      List<RuleResult> warnings = contractWarnings(b);
+      for (int i = 0; i < warnings.size(); i++) {
+        t.append(i == 0 ? "" : "; ").append('`').append(warnings.get(i).spec().text()).append("`: ").append(warnings.get(i).message());
       }
       t.append('\n');
     }

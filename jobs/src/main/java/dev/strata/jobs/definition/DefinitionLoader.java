@@ -38,13 +38,15 @@ public final class DefinitionLoader {
 
   private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules");
   private static final Set<String> DEFAULT_KEYS = Set.of("partition_column", "retry");
-  private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema", "freshness");
+  private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema", "freshness", "drift");
   private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "first_delay", "multiplier", "max_delay");
-  private static final Set<String> FRESHNESS_KEYS = Set.of("warn_after", "error_after");
+  private static final Set<String> FRESHNESS_KEYS = Set.of("column", "warn_after", "error_after");
+  private static final Set<String> VOLUME_KEYS = Set.of("max_change", "baseline", "min_history", "same_weekday", "level");
   private static final Set<String> TABLE_KEYS =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
-          "max_quarantine_ratio", "rows_from", "removes", "description", "retry", "history");
+          "max_quarantine_ratio", "rows_from", "removes", "description", "retry", "history", "key", "volume",
+          "freshness");
   private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
 
   private final Path file;
@@ -258,6 +260,109 @@ public final class DefinitionLoader {
     return new TableDefinition.History(key, tracked, !deletes.equals("ignore"));
   }
 
+  /** {@code freshness: {column, warn_after, error_after}} of a source or a table. */
+  private Freshness freshness(Node node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof MappingNode f)) {
+      problem(node, path, "expected a mapping with warn_after and/or error_after (and optionally column)");
+      return null;
+    }
+    Map<String, Node> fk = mapping(f, path + ".", FRESHNESS_KEYS);
+    Freshness freshness =
+        new Freshness(
+            optionalString(fk, "column", null), duration(fk, "warn_after", path, null), duration(fk, "error_after", path, null),
+            where(f) + " " + path);
+    if (freshness.warnAfter() == null && freshness.errorAfter() == null) {
+      problem(f, path, "give warn_after, error_after or both, e.g. warn_after: 24h");
+    }
+    if (freshness.warnAfter() != null && freshness.errorAfter() != null && freshness.warnAfter().compareTo(freshness.errorAfter()) > 0) {
+      problem(f, path, "warn_after (" + Durations.format(freshness.warnAfter()) + ") is above error_after ("
+          + Durations.format(freshness.errorAfter()) + "): the warning would never come first");
+    }
+    return freshness;
+  }
+
+  /** {@code drift: {added: accept|quarantine|block, approved_removals: [col, a.b]}} of a source. */
+  private DriftPolicy drift(Node node, String path, String sourceWhere) {
+    if (node == null) {
+      return DriftPolicy.defaults(sourceWhere);
+    }
+    if (!(node instanceof MappingNode d)) {
+      problem(node, path, "expected a mapping with added and approved_removals");
+      return DriftPolicy.defaults(sourceWhere);
+    }
+    Map<String, Node> dk = mapping(d, path + ".", Set.of("added", "approved_removals"));
+    String added = optionalString(dk, "added", "accept");
+    DriftPolicy.Added policy;
+    try {
+      policy = DriftPolicy.Added.valueOf(added.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      problem(dk.get("added"), path + ".added",
+          "expected accept (carry new columns into bronze and report them), quarantine (reject the lines of files that have them)"
+              + " or block, found '" + added + "'");
+      policy = DriftPolicy.Added.ACCEPT;
+    }
+    return new DriftPolicy(policy, names(dk.get("approved_removals"), path + ".approved_removals"), where(d) + " " + path);
+  }
+
+  /** {@code volume: {max_change: 30%, baseline: 4, min_history: 1, same_weekday: true, level: warn}} of a table. */
+  private VolumeRule volume(Node node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof MappingNode v)) {
+      problem(node, path, "expected a mapping with max_change, baseline, min_history, same_weekday and level");
+      return null;
+    }
+    Map<String, Node> vk = mapping(v, path + ".", VOLUME_KEYS);
+    double maxChange = 0.3;
+    if (vk.containsKey("max_change")) {
+      String text = scalar(vk.get("max_change")).strip();
+      try {
+        maxChange = text.endsWith("%") ? Double.parseDouble(text.substring(0, text.length() - 1)) / 100 : Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        maxChange = Double.NaN;
+      }
+      if (!(maxChange > 0 && maxChange <= 10)) {
+        problem(vk.get("max_change"), path + ".max_change", "expected a share such as 30% or 0.3, found '" + text + "'");
+        maxChange = 0.3;
+      }
+    }
+    int baseline = wholeNumber(vk, "baseline", path, 4, 1, 365);
+    int minHistory = wholeNumber(vk, "min_history", path, Math.min(2, baseline), 1, baseline);
+    String sameWeekday = optionalString(vk, "same_weekday", "true");
+    if (!sameWeekday.equals("true") && !sameWeekday.equals("false")) {
+      problem(vk.get("same_weekday"), path + ".same_weekday", "expected true or false, found '" + sameWeekday + "'");
+    }
+    String level = optionalString(vk, "level", "warn");
+    if (!level.equals("warn") && !level.equals("error")) {
+      problem(vk.get("level"), path + ".level", "expected warn (report it) or error (block the table), found '" + level + "'");
+    }
+    return new VolumeRule(
+        maxChange, baseline, minHistory, !sameWeekday.equals("false"), level.equals("error") ? RuleGroup.ERROR : RuleGroup.WARN,
+        where(v) + " " + path);
+  }
+
+  private int wholeNumber(Map<String, Node> keys, String key, String path, int fallback, int min, int max) {
+    if (!keys.containsKey(key)) {
+      return fallback;
+    }
+    String v = scalar(keys.get(key)).strip();
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      n = min - 1;
+    }
+    if (n < min || n > max) {
+      problem(keys.get(key), path + "." + key, "expected a whole number from " + min + " to " + max + ", found '" + v + "'");
+      return fallback;
+    }
+    return n;
+  }
+
   private List<String> names(Node node, String path) {
     List<String> names = new ArrayList<>();
     if (node instanceof SequenceNode seq) {
@@ -369,19 +474,9 @@ public final class DefinitionLoader {
           path + ".schema",
           "a source must declare its schema: a mapping of column name to Spark SQL type, in file order");
     }
-    SourceDefinition.Freshness freshness = null;
-    if (keys.get("freshness") instanceof MappingNode f) {
-      Map<String, Node> fk = mapping(f, path + ".freshness.", FRESHNESS_KEYS);
-      freshness =
-          new SourceDefinition.Freshness(
-              duration(fk, "warn_after", path + ".freshness", null), duration(fk, "error_after", path + ".freshness", null));
-      if (freshness.warnAfter() == null && freshness.errorAfter() == null) {
-        problem(f, path + ".freshness", "give warn_after, error_after or both, e.g. warn_after: 24h");
-      }
-    } else if (keys.containsKey("freshness")) {
-      problem(keys.get("freshness"), path + ".freshness", "expected a mapping with warn_after and/or error_after");
-    }
-    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, where(m));
+    Freshness freshness = freshness(keys.get("freshness"), path + ".freshness");
+    DriftPolicy drift = drift(keys.get("drift"), path + ".drift", where(m));
+    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, where(m));
   }
 
   private TableDefinition table(String name, Node node, String defaultPartition, RetryPolicy defaultRetry) {
@@ -480,7 +575,9 @@ public final class DefinitionLoader {
     Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
     return new TableDefinition(
         name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio,
-        retry(keys.get("retry"), path + ".retry", defaultRetry), history, where(m));
+        retry(keys.get("retry"), path + ".retry", defaultRetry), history,
+        keys.containsKey("key") ? names(keys.get("key"), path + ".key") : history != null ? history.key() : List.of(),
+        volume(keys.get("volume"), path + ".volume"), freshness(keys.get("freshness"), path + ".freshness"), where(m));
   }
 
   // ---- node helpers ----

@@ -135,6 +135,21 @@ public final class PipelineValidator {
         problems.add(new Problem(at + ".schema." + c.name(), "the column is declared twice"));
       }
     }
+    if (s.freshness() != null && s.freshness().column() != null && !s.columnNames().contains(s.freshness().column())) {
+      problems.add(new Problem(s.freshness().where() + ".column",
+          "'" + s.freshness().column() + "' is not a declared column of the source; use one of " + s.columnNames()));
+    }
+    for (String removed : s.drift().approvedRemovals()) {
+      if (!s.columnNames().contains(removed.split("\\.")[0])) {
+        problems.add(new Problem(s.drift().where() + ".approved_removals",
+            "'" + removed + "' is not a declared column (or nested field, as column.field) of the source; declared: " + s.columnNames()));
+      }
+    }
+    if (s.drift().added() == DriftPolicy.Added.QUARANTINE && !s.format().equals("csv")) {
+      problems.add(new Problem(s.drift().where() + ".added",
+          "added: quarantine rejects the lines of CSV files whose header has new columns; a " + s.format()
+              + " source can accept or block them"));
+    }
   }
 
   private void checkInputs(TableDefinition t, Map<String, TableDefinition> tables) {

@@ -1,6 +1,5 @@
 package dev.strata.jobs.definition;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -14,7 +13,9 @@ import java.util.regex.Pattern;
  * @param format csv, json or parquet
  * @param options Spark reader options
  * @param schema the declared columns, in file order; the contract with the producer
- * @param freshness how old its newest landing file may be before a run warns or refuses, or null
+ * @param freshness how old its newest data (event time or landing file) may be before the builds
+ *     reading it warn or refuse, or null
+ * @param drift what arriving files may differ from the declared schema
  * @param where file:line of the declaration
  */
 public record SourceDefinition(
@@ -24,6 +25,7 @@ public record SourceDefinition(
     Map<String, String> options,
     List<ColumnSpec> schema,
     Freshness freshness,
+    DriftPolicy drift,
     String where) {
 
   /** {@code {date}} or {@code {date:PATTERN}} in a source path: the partition being built. */
@@ -45,12 +47,4 @@ public record SourceDefinition(
     return schema.stream().map(ColumnSpec::name).toList();
   }
 
-  /**
-   * A source's freshness rule: the age of its newest landing file, at the start of a run, above
-   * which the run warns, and above which the tables reading the source refuse to build.
-   *
-   * @param warnAfter warn above this age, or null
-   * @param errorAfter refuse above this age, or null
-   */
-  public record Freshness(Duration warnAfter, Duration errorAfter) {}
 }

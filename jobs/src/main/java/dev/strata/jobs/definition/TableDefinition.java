@@ -22,6 +22,10 @@ import java.util.List;
  *     flood of bad rows is an incident, not routine
  * @param retry how transient failures of its builds are retried
  * @param history set for an SCD2 history table over its one input, else null
+ * @param key the columns that identify a row (the history key if not declared), whose duplicates
+ *     every build counts; empty if none
+ * @param volume the volume anomaly rule, or null
+ * @param freshness how old its newest data may be before the builds reading it warn or refuse, or null
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -37,6 +41,9 @@ public record TableDefinition(
     double maxQuarantineRatio,
     RetryPolicy retry,
     History history,
+    List<String> key,
+    VolumeRule volume,
+    Freshness freshness,
     String where) {
   /** The share of rows a table may quarantine unless it sets max_quarantine_ratio. */
   public static final double MAX_QUARANTINE_RATIO_DEFAULT = 0.05;

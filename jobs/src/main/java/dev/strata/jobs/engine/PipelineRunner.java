@@ -370,7 +370,7 @@ public final class PipelineRunner {
     for (TableDefinition t : tables) {
       for (String input : t.inputs()) {
         pipeline.definition().source(input).filter(s -> s.freshness() != null)
-            .ifPresent(s -> found.computeIfAbsent(input, i -> sensors.freshness(s)));
+            .ifPresent(s -> found.computeIfAbsent(input, i -> sensors.freshness(ctx.spark(), s)));
       }
     }
     return found;

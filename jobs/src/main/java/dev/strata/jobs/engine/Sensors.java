@@ -18,6 +18,9 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * What a run waits for or checks before it builds anything: marker files ({@code --wait-for}) and
@@ -94,28 +97,116 @@ public final class Sensors {
   }
 
   /**
-   * How fresh a source is: the age, now, of the newest file under any of its partition folders.
+   * How fresh a source or table is, now: the age of its newest data.
    *
-   * @param newestFile the newest landing file, if there is any
-   * @param age how old it is
+   * @param name the source or table
+   * @param table whether it is a table
+   * @param rule its freshness rule
+   * @param newest what the age was measured on (a file, or the newest event time and where), if
+   *     there is any data at all
+   * @param age how old the newest data is (zero if there is none)
    */
-  public record Freshness(SourceDefinition source, Optional<String> newestFile, Duration age) {
+  public record Freshness(String name, boolean table, dev.strata.jobs.definition.Freshness rule, Optional<String> newest, Duration age) {
     public boolean tooOld(Duration limit) {
-      return limit != null && (newestFile.isEmpty() || age.compareTo(limit) > 0);
+      return limit != null && (newest.isEmpty() || age.compareTo(limit) > 0);
+    }
+
+    /** The metric the rule is decided on, e.g. {@code Source.customers.AgeHours}. */
+    public String metric() {
+      return (table ? "Table." : "Source.") + name + ".AgeHours";
+    }
+
+    /** The rule's text, e.g. {@code Freshness "customers" <= 48h}. */
+    public String ruleText(Duration limit) {
+      return "Freshness \"" + name + "\"" + (rule.column() == null ? "" : " on " + rule.column()) + " <= " + Durations.format(limit);
+    }
+
+    /** Why the data is too old for {@code limit}, named {@code limitName} (warn_after or error_after). */
+    public String staleness(String limitName, Duration limit) {
+      String what = (table ? "table '" : "source '") + name + "'";
+      if (newest.isEmpty()) {
+        return what + (table ? " has never published a partition" : " has no landing file at all") + " (" + rule.where() + ")";
+      }
+      double hours = age.toMillis() / 3_600_000.0;
+      String measured =
+          rule.column() != null
+              ? String.format(java.util.Locale.ROOT, "its newest %s, %s, is %.1f h old", rule.column(), newest.get(), hours)
+              : table
+                  ? String.format(java.util.Locale.ROOT, "it last published %.1f h ago (%s)", hours, newest.get())
+                  : String.format(java.util.Locale.ROOT, "its newest file %s landed %.1f h ago", newest.get(), hours);
+      return String.format("%s is stale: %s, above %s %s (%s)", what, measured, limitName, Durations.format(limit), rule.where());
+    }
+
+    /** ERROR, WARN or OK for the age now. */
+    public String level() {
+      return tooOld(rule.errorAfter()) ? "ERROR" : tooOld(rule.warnAfter()) ? "WARN" : "OK";
     }
   }
 
   /**
-   * The freshness of a source with a freshness rule: its newest file among those {@link Landing}
-   * finds in its partition folders (the files the source reads).
+   * The freshness of a source: the newest event time in its newest landed partition if the rule
+   * names a column, else the modification time of its newest landing file among those {@link
+   * Landing} finds in its partition folders (the files the source reads).
    */
-  public Freshness freshness(SourceDefinition source) {
-    Optional<HadoopFiles.FileInfo> newest =
-        landing.scan(source).values().stream().flatMap(List::stream).max(java.util.Comparator.comparingLong(HadoopFiles.FileInfo::modifiedAt));
-    if (newest.isEmpty()) {
-      return new Freshness(source, Optional.empty(), Duration.ZERO);
+  public Freshness freshness(SparkSession spark, SourceDefinition source) {
+    java.util.Map<LocalDate, List<HadoopFiles.FileInfo>> landed = landing.scan(source);
+    if (source.freshness().column() != null) {
+      java.util.Map.Entry<LocalDate, List<HadoopFiles.FileInfo>> newestDay =
+          landed.entrySet().stream().filter(e -> !e.getValue().isEmpty()).max(java.util.Map.Entry.comparingByKey()).orElse(null);
+      if (newestDay == null) {
+        return new Freshness(source.name(), false, source.freshness(), Optional.empty(), Duration.ZERO);
+      }
+      // The files as the producer wrote them (a CSV header names the columns), the event time parsed
+      // as Spark casts text to a timestamp.
+      Dataset<Row> rows =
+          spark.read().format(source.format()).options(source.options())
+              .load(newestDay.getValue().stream().map(HadoopFiles.FileInfo::path).toArray(String[]::new));
+      return eventTime(source.name(), false, source.freshness(), rows, "landed partition " + newestDay.getKey());
     }
-    Duration age = Duration.between(Instant.ofEpochMilli(newest.get().modifiedAt()), clock.instant());
-    return new Freshness(source, Optional.of(newest.get().path()), age.isNegative() ? Duration.ZERO : age);
+    Optional<HadoopFiles.FileInfo> newest =
+        landed.values().stream().flatMap(List::stream).max(java.util.Comparator.comparingLong(HadoopFiles.FileInfo::modifiedAt));
+    if (newest.isEmpty()) {
+      return new Freshness(source.name(), false, source.freshness(), Optional.empty(), Duration.ZERO);
+    }
+    return new Freshness(source.name(), false, source.freshness(), Optional.of(newest.get().path()), age(Instant.ofEpochMilli(newest.get().modifiedAt())));
+  }
+
+  /**
+   * The freshness of a table: the newest event time in its newest published partition if the rule
+   * names a column, else how long ago it last published, as the ledger says.
+   */
+  public Freshness freshness(SparkSession spark, String pipeline, dev.strata.jobs.definition.TableDefinition table, dev.strata.jobs.ledger.Ledger ledger) {
+    Optional<dev.strata.jobs.ledger.Ledger.LastPublish> last = ledger.lastPublish(pipeline, table.name());
+    if (last.isEmpty()) {
+      return new Freshness(table.name(), true, table.freshness(), Optional.empty(), Duration.ZERO);
+    }
+    if (table.freshness().column() == null) {
+      return new Freshness(table.name(), true, table.freshness(), Optional.of("partition " + last.get().newestPartition() + ", run "
+          + last.get().runId()), age(last.get().at()));
+    }
+    Optional<Dataset<Row>> rows = dev.strata.jobs.io.DeltaTables.partition(spark, warehouse, table, last.get().newestPartition());
+    if (rows.isEmpty()) {
+      return new Freshness(table.name(), true, table.freshness(), Optional.empty(), Duration.ZERO);
+    }
+    return eventTime(table.name(), true, table.freshness(), rows.get(), "partition " + last.get().newestPartition());
+  }
+
+  private Freshness eventTime(String name, boolean table, dev.strata.jobs.definition.Freshness rule, Dataset<Row> rows, String where) {
+    if (!java.util.Arrays.asList(rows.columns()).contains(rule.column())) {
+      throw new StrataException.InvalidException(String.format(
+          "Cannot check the freshness of %s '%s': it has no column '%s' (%s). Its columns: %s. Fix freshness.column.",
+          table ? "table" : "source", name, rule.column(), rule.where(), java.util.Arrays.toString(rows.columns())), null);
+    }
+    Row max = rows.agg(org.apache.spark.sql.functions.max(org.apache.spark.sql.functions.col("`" + rule.column() + "`").cast("timestamp"))).head();
+    if (max.isNullAt(0)) {
+      return new Freshness(name, table, rule, Optional.empty(), Duration.ZERO);
+    }
+    Instant newest = max.getTimestamp(0).toInstant();
+    return new Freshness(name, table, rule, Optional.of(newest + " in " + where), age(newest));
+  }
+
+  private Duration age(Instant newest) {
+    Duration age = Duration.between(newest, clock.instant());
+    return age.isNegative() ? Duration.ZERO : age;
   }
 }

@@ -20,6 +20,7 @@ import java.time.LocalDate;
  * @param attempt which attempt this was, from 1
  * @param errorClass the class of the exception that failed the build, or null
  * @param retryable whether the failure was transient, so that another attempt may succeed
+ * @param metrics null and duplicate counts, files and bytes written, or {@link BuildMetrics#NONE}
  */
 public record TableBuildResult(
     String table,
@@ -33,7 +34,15 @@ public record TableBuildResult(
     String message,
     int attempt,
     String errorClass,
-    boolean retryable) {
+    boolean retryable,
+    BuildMetrics metrics) {
+
+  /** A result without metrics: the build did not get as far as measuring its rows. */
+  public TableBuildResult(
+      String table, Layer layer, LocalDate partition, BuildStatus status, RowCounts counts, long deltaVersion, Duration duration,
+      GateResult gate, String message, int attempt, String errorClass, boolean retryable) {
+    this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, BuildMetrics.NONE);
+  }
 
   /** A build that was not attempted because an upstream build of this run did not publish. */
   static TableBuildResult skipped(String table, Layer layer, LocalDate partition, String message) {
@@ -43,11 +52,11 @@ public record TableBuildResult(
   }
 
   TableBuildResult withMessage(String text) {
-    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, text, attempt, errorClass, retryable);
+    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, text, attempt, errorClass, retryable, metrics);
   }
 
   TableBuildResult withAttempt(int n) {
-    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, message, n, errorClass, retryable);
+    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, message, n, errorClass, retryable, metrics);
   }
 
   /** Rows that passed every row-level rule (published, if the gate passed), or -1. */

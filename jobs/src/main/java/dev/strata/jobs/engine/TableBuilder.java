@@ -92,7 +92,7 @@ final class TableBuilder {
     session.sparkContext().setJobGroup(runId, table.name() + " " + partition, false);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
     try {
-      GateResult fresh = freshnessRules(table);
+      GateResult fresh = freshnessRules(session, table);
       if (!fresh.passed()) {
         RuleResult stale = fresh.blocking().get(0);
         return result(table, partition, BuildStatus.NOT_READY, RowCounts.NONE, -1, start, fresh,
@@ -101,6 +101,15 @@ final class TableBuilder {
       }
       if (table.isHistory()) {
         return buildHistory(session, table, partition, start, staging, rebuildHistory);
+      }
+      GateResult drift = driftRules(table, partition);
+      if (!drift.results().isEmpty()) {
+        fresh = new GateResult(concat(fresh.results(), drift.results()));
+      }
+      if (!drift.passed()) {
+        RuleResult breaking = drift.blocking().get(0);
+        return result(table, partition, BuildStatus.BLOCKED, RowCounts.NONE, -1, start, fresh,
+            "Cannot build '" + table.name() + "' for " + partition + ": " + breaking.message());
       }
       Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
       List<Dataset<Row>> malformed = new ArrayList<>();
@@ -132,6 +141,7 @@ final class TableBuilder {
         split = withMalformed(table, partition, split, malformed);
       }
       RowCounts counts = account(table, partition, inputs, split);
+      BuildMetrics metrics = measure(split.good().rows(), table);
       GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
       if (!fresh.results().isEmpty()) {
         List<RuleResult> all = new ArrayList<>(fresh.results());
@@ -141,10 +151,13 @@ final class TableBuilder {
       if (quarantines) {
         gate = withQuarantineRatio(table, gate, counts);
       }
+      if (table.volume() != null) {
+        gate = with(gate, volume(table, partition, counts.published()));
+      }
       if (!gate.passed()) {
         // The staged rows stay for inspection; the table and its quarantine are untouched.
         return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
-            "gate blocked publication; the rows it checked are at " + staging);
+            "gate blocked publication; the rows it checked are at " + staging, metrics);
       }
       if (quarantines) {
         // Quarantine first: if the table's commit then failed, a rejected row would be in both
@@ -159,13 +172,16 @@ final class TableBuilder {
             split.good().dateTyped(), partition, bad, counts.quarantined(), runId, ctx.clock().instant());
       }
       ctx.faults().at("commit", table.name());
-      long version = split.good().commit(ctx.warehouse().tablePath(table.layer(), table.name()));
+      String path = ctx.warehouse().tablePath(table.layer(), table.name());
+      // Bronze carries the columns a source added (its drift policy accepted them): its schema grows.
+      long version = split.good().commit(path, table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
+      metrics = withWrites(session, path, version, metrics);
       ctx.files().delete(staging);
       for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : landed.entrySet()) {
         Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
             () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant()));
       }
-      return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
+      return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "", metrics);
     } catch (StrataException e) {
       BuildStatus status =
           switch (e.exitCode()) {
@@ -277,12 +293,14 @@ final class TableBuilder {
     Dataset<Row> history = rebuild ? null : DeltaTables.read(session, path, null, null).orElse(null);
     long in = snapshot.count();
     RowCounts counts = new RowCounts(in, in, 0, 0, Map.of(), null);
+    BuildMetrics metrics = measure(snapshot, table);
     if (history != null && HistoryTable.agrees(history, snapshot, table.history(), partition)) {
       // A re-run, or a day without changes: the history already says this. No commit.
       GateResult gate = historyGate(table, upstream, history, snapshot, partition);
       return result(table, partition, gate.passed() ? BuildStatus.PUBLISHED : BuildStatus.BLOCKED, counts,
           gate.passed() ? DeltaTables.version(session, path) : -1, start, gate,
-          gate.passed() ? "unchanged: the history already holds this snapshot, no new commit" : "gate blocked: the history breaks its invariants");
+          gate.passed() ? "unchanged: the history already holds this snapshot, no new commit" : "gate blocked: the history breaks its invariants",
+          gate.passed() ? metrics.withWrites(0, 0) : metrics);
     }
     if (history != null) {
       Optional<LocalDate> last = HistoryTable.lastEvent(history);
@@ -299,12 +317,12 @@ final class TableBuilder {
     GateResult gate = historyGate(table, upstream, full, snapshot, partition);
     if (!gate.passed()) {
       return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
-          "gate blocked publication; the new history tail it checked is at " + staging + "/tail");
+          "gate blocked publication; the new history tail it checked is at " + staging + "/tail", metrics);
     }
     ctx.faults().at("commit", table.name());
     long version = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
     ctx.files().delete(staging);
-    return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "");
+    return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "", withWrites(session, path, version, metrics));
   }
 
   /** The invariants of a whole history, and the table's own rules on its view as of the partition. */
@@ -324,41 +342,39 @@ final class TableBuilder {
   }
 
   /**
-   * The freshness rules of the sources this table reads, decided on the age of each source's
-   * newest landing file when the run started.
+   * The freshness rules of what this table reads: each source's as the run found it when it
+   * started, each upstream table's as it is now (after this run published it, if it did).
    */
-  private GateResult freshnessRules(TableDefinition table) {
+  private GateResult freshnessRules(SparkSession session, TableDefinition table) {
     List<RuleResult> results = new ArrayList<>();
     for (String input : table.inputs()) {
       Sensors.Freshness f = freshness.get(input);
-      if (f == null) {
-        continue;
+      if (f == null && pipeline.definition().source(input).isEmpty() && pipeline.table(input).freshness() != null) {
+        f = new Sensors(session.sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
+            .freshness(session, pipeline.name(), pipeline.table(input), ledger);
       }
-      var rule = f.source().freshness();
-      String where = f.source().where() + " sources." + input + ".freshness";
-      double hours = f.age().toMillis() / 3_600_000.0;
-      Map<String, Double> observed = f.newestFile().isPresent() ? Map.of("Source." + input + ".AgeHours", hours) : Map.of();
-      for (var limit : List.of(Map.entry(RuleGroup.ERROR, java.util.Optional.ofNullable(rule.errorAfter())),
-          Map.entry(RuleGroup.WARN, java.util.Optional.ofNullable(rule.warnAfter())))) {
-        if (limit.getValue().isEmpty()) {
-          continue;
-        }
-        java.time.Duration max = limit.getValue().get();
-        String text = "Freshness \"" + input + "\" <= " + dev.strata.jobs.definition.Durations.format(max);
-        boolean passed = !f.tooOld(max);
-        String message =
-            passed
-                ? ""
-                : f.newestFile().isEmpty()
-                    ? "source '" + input + "' has no landing file at all (" + where + ")"
-                    : String.format(
-                        Locale.ROOT, "source '%s' is stale: its newest file %s landed %.1f h ago, above %s %s (%s)",
-                        input, f.newestFile().get(), hours, limit.getKey() == RuleGroup.ERROR ? "error_after" : "warn_after",
-                        dev.strata.jobs.definition.Durations.format(max), where);
-        results.add(new RuleResult(new RuleSpec(text, limit.getKey(), where), passed, false, message, observed));
+      if (f != null) {
+        results.addAll(freshnessResults(f));
       }
     }
     return new GateResult(results);
+  }
+
+  /** A freshness rule's results: one per limit it sets, error first. */
+  static List<RuleResult> freshnessResults(Sensors.Freshness f) {
+    List<RuleResult> results = new ArrayList<>();
+    Map<String, Double> observed = f.newest().isPresent() ? Map.of(f.metric(), f.age().toMillis() / 3_600_000.0) : Map.of();
+    for (var limit : List.of(Map.entry(RuleGroup.ERROR, Optional.ofNullable(f.rule().errorAfter())),
+        Map.entry(RuleGroup.WARN, Optional.ofNullable(f.rule().warnAfter())))) {
+      if (limit.getValue().isEmpty()) {
+        continue;
+      }
+      Duration max = limit.getValue().get();
+      boolean passed = !f.tooOld(max);
+      String message = passed ? "" : f.staleness(limit.getKey() == RuleGroup.ERROR ? "error_after" : "warn_after", max);
+      results.add(new RuleResult(new RuleSpec(f.ruleText(max), limit.getKey(), f.rule().where()), passed, false, message, observed));
+    }
+    return results;
   }
 
   /** A flood of rejected rows is an incident: above the table's ratio, the gate fails. */
@@ -453,16 +469,134 @@ final class TableBuilder {
   }
 
   private TableBuildResult result(
-      TableDefinition table,
-      LocalDate partition,
-      BuildStatus status,
-      RowCounts counts,
-      long version,
-      Instant start,
-      GateResult gate,
+      TableDefinition table, LocalDate partition, BuildStatus status, RowCounts counts, long version, Instant start, GateResult gate,
       String message) {
+    return result(table, partition, status, counts, version, start, gate, message, BuildMetrics.NONE);
+  }
+
+  private TableBuildResult result(
+      TableDefinition table, LocalDate partition, BuildStatus status, RowCounts counts, long version, Instant start, GateResult gate,
+      String message, BuildMetrics metrics) {
     Duration duration = Duration.between(start, ctx.clock().instant());
-    return new TableBuildResult(table.name(), table.layer(), partition, status, counts, version, duration, gate, message, 1, null, false);
+    return new TableBuildResult(
+        table.name(), table.layer(), partition, status, counts, version, duration, gate, message, 1, null, false, metrics);
+  }
+
+  /**
+   * Null counts per column and duplicates on the key, in one aggregate over the rows the gate
+   * checks (staged, so the pass reads Parquet, not the transform again).
+   */
+  static BuildMetrics measure(Dataset<Row> rows, TableDefinition table) {
+    List<String> columns = java.util.Arrays.stream(rows.columns()).toList();
+    boolean keyed = !table.key().isEmpty() && columns.containsAll(table.key());
+    List<Column> aggregates = new ArrayList<>();
+    for (String c : columns) {
+      aggregates.add(org.apache.spark.sql.functions.count_if(col("`" + c + "`").isNull()));
+    }
+    if (keyed) {
+      aggregates.add(org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)));
+      aggregates.add(org.apache.spark.sql.functions.count_distinct(
+          org.apache.spark.sql.functions.struct(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new))));
+    }
+    if (aggregates.isEmpty()) {
+      return new BuildMetrics(Map.of(), table.key(), -1, -1, -1);
+    }
+    Row r = rows.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new)).head();
+    Map<String, Long> nulls = new LinkedHashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      nulls.put(columns.get(i), r.getLong(i));
+    }
+    long duplicates = keyed ? r.getLong(columns.size()) - r.getLong(columns.size() + 1) : -1;
+    return new BuildMetrics(nulls, keyed ? table.key() : List.of(), duplicates, -1, -1);
+  }
+
+  /** The metrics with the files and bytes the commit at {@code version} added. */
+  private static BuildMetrics withWrites(SparkSession session, String path, long version, BuildMetrics metrics) {
+    long[] written = DeltaTables.written(session, path, version);
+    return metrics.withWrites(written[0], written[1]);
+  }
+
+  /**
+   * The volume anomaly rule: the published row count against the median of the table's earlier
+   * accepted partitions (the same weekday, if it says so), as the ledger keeps them: one value
+   * per partition, from its latest build that passed its gate.
+   */
+  private RuleResult volume(TableDefinition table, LocalDate partition, long rows) {
+    var rule = table.volume();
+    java.util.SortedMap<LocalDate, Long> accepted = ledger.acceptedRowCounts(pipeline.name(), table.name(), partition);
+    List<Long> baseline = new ArrayList<>();
+    for (LocalDate d : accepted.keySet().stream().sorted(java.util.Comparator.reverseOrder()).toList()) {
+      if (baseline.size() < rule.baseline() && (!rule.sameWeekday() || d.getDayOfWeek() == partition.getDayOfWeek())) {
+        baseline.add(accepted.get(d));
+      }
+    }
+    String day = partition.getDayOfWeek().getDisplayName(java.time.format.TextStyle.FULL, Locale.ROOT);
+    String basis = "the last " + rule.baseline() + " accepted " + (rule.sameWeekday() ? day + "s" : "partitions");
+    RuleSpec spec = new RuleSpec(dev.strata.quality.VolumeAnomaly.text(rule.maxChange(), basis), rule.group(), rule.where());
+    return dev.strata.quality.VolumeAnomaly.evaluate(rows, baseline, rule.maxChange(), rule.minHistory(), spec, basis);
+  }
+
+  /**
+   * The schema contract of each source this table ingests: a breaking change (a declared column
+   * missing without approval, a type that cannot be cast safely, an added column the policy
+   * blocks) fails an error rule; any difference at all fails a warn rule, so that accepted drift is
+   * reported too. Both carry the diff; neither appears when the files are as declared.
+   */
+  private GateResult driftRules(TableDefinition table, LocalDate partition) {
+    List<RuleResult> results = new ArrayList<>();
+    for (String input : table.inputs()) {
+      var source = pipeline.definition().source(input);
+      if (source.isEmpty()) {
+        continue;
+      }
+      var policy = source.get().drift();
+      dev.strata.jobs.io.SchemaDrift diff = sources.drift(source.get(), partition);
+      if (!diff.any()) {
+        // Files as declared: nothing to report (the rules appear only when there is a difference).
+        continue;
+      }
+      List<String> unapproved = diff.unapprovedRemovals(policy);
+      boolean addedBlocked = policy.added() == dev.strata.jobs.definition.DriftPolicy.Added.BLOCK && !diff.added().isEmpty();
+      boolean breaking = !unapproved.isEmpty() || !diff.unsafe().isEmpty() || addedBlocked;
+      Map<String, Double> observed = new TreeMap<>();
+      observed.put("Schema." + input + ".AddedColumns", (double) diff.added().size());
+      observed.put("Schema." + input + ".RemovedColumns", (double) diff.removed().size());
+      observed.put("Schema." + input + ".TypeChanges", (double) diff.changed().size());
+      String where = policy.where();
+      String described = "source '" + input + "' for " + partition + " drifted from its declared schema: " + diff.describe(policy);
+      List<String> fixes = new ArrayList<>();
+      if (!unapproved.isEmpty()) {
+        fixes.add("approve the removal under drift.approved_removals (" + where + ")");
+      }
+      if (!diff.unsafe().isEmpty()) {
+        fixes.add("change the declared type if the new one is intended");
+      }
+      if (addedBlocked) {
+        fixes.add("declare the new column(s), or set drift.added: accept");
+      }
+      results.add(new RuleResult(
+          new RuleSpec("SchemaDrift \"" + input + "\" no breaking change", RuleGroup.ERROR, where), !breaking, false,
+          breaking ? described + ". Fix the producer, or " + String.join(", or ", fixes) + "; the table keeps its published rows" : "",
+          observed));
+      results.add(new RuleResult(
+          new RuleSpec("SchemaDrift \"" + input + "\" no change", RuleGroup.WARN, where), !diff.any(), false,
+          diff.any() ? described + (policy.added() == dev.strata.jobs.definition.DriftPolicy.Added.ACCEPT && !diff.added().isEmpty()
+              ? " (added columns are carried into bronze)" : "") : "",
+          observed));
+    }
+    return new GateResult(results);
+  }
+
+  private static List<RuleResult> concat(List<RuleResult> a, List<RuleResult> b) {
+    List<RuleResult> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  private static GateResult with(GateResult gate, RuleResult extra) {
+    List<RuleResult> all = new ArrayList<>(gate.results());
+    all.add(extra);
+    return new GateResult(all);
   }
 
   private TableBuildResult failed(

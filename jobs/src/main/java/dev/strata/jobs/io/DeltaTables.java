@@ -54,6 +54,31 @@ public final class DeltaTables {
     }
   }
 
+  /**
+   * The data files and bytes the commit at {@code version} added, from its operation metrics
+   * (a partition overwrite's {@code numFiles}/{@code numOutputBytes}, a MERGE's {@code
+   * numTargetFilesAdded}/{@code numTargetBytesAdded}); {-1, -1} if the log no longer has it.
+   */
+  public static long[] written(SparkSession spark, String path, long version) {
+    java.util.List<Row> rows =
+        DeltaTable.forPath(spark, path).history(20).where(org.apache.spark.sql.functions.col("version").equalTo(version))
+            .select("operationMetrics").collectAsList();
+    if (rows.isEmpty() || rows.get(0).isNullAt(0)) {
+      return new long[] {-1, -1};
+    }
+    java.util.Map<String, String> m = rows.get(0).getJavaMap(0);
+    return new long[] {metric(m, "numFiles", "numTargetFilesAdded"), metric(m, "numOutputBytes", "numTargetBytesAdded")};
+  }
+
+  private static long metric(java.util.Map<String, String> metrics, String... names) {
+    for (String n : names) {
+      if (metrics.containsKey(n)) {
+        return Long.parseLong(metrics.get(n));
+      }
+    }
+    return -1;
+  }
+
   /** The table's latest Delta version. */
   public static long version(SparkSession spark, String path) {
     return DeltaTable.forPath(spark, path).history(1).select("version").head().getLong(0);

@@ -104,6 +104,19 @@ public final class HadoopFiles {
     return new FileInfo(s.getPath().toString(), s.getLen(), s.getModificationTime());
   }
 
+  /**
+   * The schema a Parquet file's footer declares, as Spark reads it (the footer alone is read).
+   */
+  public org.apache.spark.sql.types.StructType parquetSchema(String file) {
+    try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file), conf))) {
+      return new org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter(conf)
+          .convert(reader.getFooter().getFileMetaData().getSchema());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot read the Parquet footer of " + file, e);
+    }
+  }
+
   /** The first line of a text file, or null if it is empty. */
   public String firstLine(String file) {
     try (BufferedReader r =

@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.ColumnSpec;
+import dev.strata.jobs.definition.DriftPolicy;
 import dev.strata.jobs.definition.SourceDefinition;
 import java.sql.Timestamp;
 import java.time.LocalDate;
@@ -58,9 +59,9 @@ public final class SourceReader {
   }
 
   /**
-   * Checks that the source has files for the partition and that no CSV header lacks a declared
-   * column; reads nothing else. Throws the exit-2 error otherwise. A header with extra columns is
-   * not an error here: {@link #read} quarantines that file's lines.
+   * Checks that the source has files for the partition; reads nothing but CSV headers and Parquet
+   * footers. Throws the exit-2 error if there is no data file. How the files' columns differ from
+   * the declared schema is not an error here: {@link #drift} reports it to the build.
    *
    * @return the data files as listed (with sizes and modification times) when first checked in this run
    */
@@ -68,11 +69,21 @@ public final class SourceReader {
     return inspect(source, partition).listed();
   }
 
+  /** How the partition's files differ from the declared schema ({@link SchemaDrift#NONE} for JSON sources). */
+  public SchemaDrift drift(SourceDefinition source, LocalDate partition) {
+    return inspect(source, partition).drift();
+  }
+
+  /** Files with the same columns, read together; {@code arrived} is their schema (CSV: header names, all text). */
+  private record FileGroup(StructType arrived, List<String> files) {}
+
   /**
-   * The files of a location: as listed, those to read, and those whose header has undeclared
-   * columns.
+   * The files of a location: as listed, grouped by the columns they hold, the CSV files whose lines
+   * are rejected for undeclared columns (policy {@code added: quarantine}) with those columns, and
+   * the schema drift of the rest.
    */
-  private record Inspected(List<HadoopFiles.FileInfo> listed, List<String> readable, Map<String, List<String>> extraColumns) {}
+  private record Inspected(
+      List<HadoopFiles.FileInfo> listed, List<FileGroup> groups, Map<String, List<String>> extraColumns, SchemaDrift drift) {}
 
   private Inspected inspect(SourceDefinition source, LocalDate partition) {
     String location = location(source, partition);
@@ -85,27 +96,54 @@ public final class SourceReader {
     if (dataFiles.isEmpty()) {
       throw Errors.missingSourceData(source.name(), partition, location, source.where());
     }
-    List<String> readable = new ArrayList<>();
+    Map<StructType, List<String>> byColumns = new LinkedHashMap<>();
     Map<String, List<String>> extra = new LinkedHashMap<>();
-    if (source.format().equals("csv") && "true".equalsIgnoreCase(source.options().get("header"))) {
-      for (String file : dataFiles) {
+    List<SchemaDrift> diffs = new ArrayList<>();
+    StructType declared = declared(source);
+    boolean csvHeader = source.format().equals("csv") && "true".equalsIgnoreCase(source.options().get("header"));
+    for (String file : dataFiles) {
+      StructType arrived;
+      if (csvHeader) {
         String line = files.firstLine(file);
-        List<String> header = line == null ? List.of() : splitHeader(line, separator(source));
-        if (header.equals(source.columnNames())) {
-          readable.add(file);
-        } else if (header.containsAll(source.columnNames())
-            && header.stream().filter(source.columnNames()::contains).toList().equals(source.columnNames())) {
-          extra.put(file, header.stream().filter(c -> !source.columnNames().contains(c)).toList());
-        } else {
-          throw Errors.headerMismatch(source.name(), file, header, source.columnNames(), source.where());
+        arrived = new StructType();
+        for (String name : line == null ? List.<String>of() : splitHeader(line, separator(source))) {
+          arrived = arrived.add(name, DataTypes.StringType, true);
         }
+        List<String> undeclared = java.util.Arrays.stream(arrived.fieldNames()).filter(c -> !source.columnNames().contains(c)).toList();
+        if (!undeclared.isEmpty() && source.drift().added() == DriftPolicy.Added.QUARANTINE) {
+          extra.put(file, undeclared);
+          continue;
+        }
+        // A CSV column is text until silver casts it: only names can drift.
+        diffs.add(SchemaDrift.compare(textual(declared), arrived, file));
+      } else if (source.format().equals("parquet")) {
+        arrived = files.parquetSchema(file);
+        diffs.add(SchemaDrift.compare(declared, arrived, file));
+      } else {
+        arrived = declared;
       }
-    } else {
-      readable.addAll(dataFiles);
+      byColumns.computeIfAbsent(arrived, a -> new ArrayList<>()).add(file);
     }
-    Inspected inspected = new Inspected(listed, readable, extra);
+    List<FileGroup> groups = byColumns.entrySet().stream().map(e -> new FileGroup(e.getKey(), List.copyOf(e.getValue()))).toList();
+    Inspected inspected = new Inspected(listed, groups, extra, SchemaDrift.merge(diffs));
     checked.put(location, inspected);
     return inspected;
+  }
+
+  private static StructType declared(SourceDefinition source) {
+    StructType schema = new StructType();
+    for (ColumnSpec c : source.schema()) {
+      schema = schema.add(c.name(), c.type(), true);
+    }
+    return schema;
+  }
+
+  private static StructType textual(StructType schema) {
+    StructType out = new StructType();
+    for (var f : schema.fields()) {
+      out = out.add(f.name(), DataTypes.StringType, true);
+    }
+    return out;
   }
 
   /**
@@ -119,6 +157,7 @@ public final class SourceReader {
     private final List<String> declared;
     private final Timestamp ingestedAt;
 
+    /** @param declared the columns bronze gets: the declared ones, then accepted added ones */
     SourceRows(Dataset<Row> all, List<String> declared, Timestamp ingestedAt) {
       this.all = all;
       this.declared = declared;
@@ -157,52 +196,90 @@ public final class SourceReader {
   /**
    * Reads a source for a partition, as ingested, marking what cannot be used: a line that does not
    * parse or has the wrong number of fields, a value that does not cast to its declared type, a
-   * file whose header has columns the source does not declare.
+   * file whose header has columns the source does not declare (policy {@code added: quarantine}).
+   * Files are read by the columns they hold: a declared column a file lacks (an approved removal)
+   * is null, an undeclared one (policy {@code added: accept}) is carried as it arrived, and a
+   * safely widened Parquet type is cast to the declared one.
    */
   public SourceRows read(SparkSession spark, SourceDefinition source, LocalDate partition, Timestamp ingestedAt) {
     Inspected inspected = inspect(source, partition);
-    List<Column> declared = source.columnNames().stream().map(n -> col("`" + n + "`")).toList();
+    boolean carry = source.drift().added() == DriftPolicy.Added.ACCEPT;
+    List<String> added = carry ? List.copyOf(inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList()) : List.of();
+    List<String> output = new ArrayList<>(source.columnNames());
+    output.addAll(added);
     if (source.format().equals("parquet")) {
-      StructType schema = new StructType();
-      for (ColumnSpec c : source.schema()) {
-        schema = schema.add(c.name(), c.type(), true);
+      StructType target = declared(source);
+      if (carry) {
+        for (FileGroup g : inspected.groups()) {
+          target = SchemaDrift.withAdded(target, g.arrived());
+        }
       }
-      Dataset<Row> all =
-          spark.read().format("parquet").options(source.options()).schema(schema)
-              .load(inspected.readable().toArray(String[]::new))
-              .select(col("*"), col("_metadata.file_path").as(SOURCE_FILE))
-              .withColumn(Quarantine.RAW_LINE, lit(null).cast(DataTypes.StringType))
-              .withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
-      return new SourceRows(all, source.columnNames(), ingestedAt);
+      Dataset<Row> all = null;
+      for (FileGroup g : inspected.groups()) {
+        Dataset<Row> read = spark.read().format("parquet").options(source.options()).load(g.files().toArray(String[]::new));
+        List<Column> columns = new ArrayList<>();
+        for (var t : target.fields()) {
+          var a = java.util.Arrays.stream(g.arrived().fields()).filter(f -> f.name().equals(t.name())).findFirst();
+          columns.add((a.isPresent() ? SchemaDrift.conform(col("`" + t.name() + "`"), a.get().dataType(), t.dataType())
+              : lit(null).cast(t.dataType())).as(t.name()));
+        }
+        columns.add(col("_metadata.file_path").as(SOURCE_FILE));
+        Dataset<Row> rows = read.select(columns.toArray(Column[]::new));
+        all = all == null ? rows : all.unionByName(rows);
+      }
+      all = all.withColumn(Quarantine.RAW_LINE, lit(null).cast(DataTypes.StringType))
+          .withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
+      return new SourceRows(all, output, ingestedAt);
     }
+    Dataset<Row> all = null;
+    for (FileGroup g : inspected.groups()) {
+      Dataset<Row> rows = readText(spark, source, g, added);
+      all = all == null ? rows : all.unionByName(rows, true);
+    }
+    if (all == null) {
+      all = readText(spark, source, new FileGroup(textual(declared(source)), List.of()), List.of());
+    }
+    for (var e : inspected.extraColumns().entrySet()) {
+      all = all.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
+    }
+    return new SourceRows(all, output, ingestedAt);
+  }
+
+  /** CSV or JSON files with the same columns, as text, with the reasons each row cannot be used. */
+  private Dataset<Row> readText(SparkSession spark, SourceDefinition source, FileGroup group, List<String> added) {
+    List<String> present = java.util.Arrays.asList(group.arrived().fieldNames());
     StructType schema = new StructType();
-    for (ColumnSpec c : source.schema()) {
-      schema = schema.add(c.name(), DataTypes.StringType, true);
+    for (String name : present) {
+      schema = schema.add(name, DataTypes.StringType, true);
     }
     schema = schema.add(CORRUPT, DataTypes.StringType, true);
+    List<Column> declared = new ArrayList<>();
+    for (ColumnSpec c : source.schema()) {
+      declared.add(present.contains(c.name()) ? col("`" + c.name() + "`") : lit(null).cast(DataTypes.StringType).as(c.name()));
+    }
     List<Column> reasons = new ArrayList<>();
     reasons.add(
         when(col(CORRUPT).isNotNull(),
             lit(source.format().equals("csv")
-                ? "malformed: the line does not split into the " + source.schema().size() + " declared fields"
+                ? "malformed: the line does not split into the " + present.size() + " declared fields"
                 : "malformed: the line is not a JSON object of the declared fields")));
     for (ColumnSpec c : source.schema()) {
-      if (c.type().equals(DataTypes.StringType)) {
+      if (c.type().equals(DataTypes.StringType) || !present.contains(c.name())) {
         continue;
       }
-      Column raw = trim(col(c.name()));
+      Column raw = trim(col("`" + c.name() + "`"));
       reasons.add(
           when(col(CORRUPT).isNull().and(raw.notEqual(lit(""))).and(raw.cast(c.type()).isNull()),
               lit("malformed: " + c.name() + " is not a " + c.type().simpleString())));
     }
     Column reasonList = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
+    List<Column> inFileOrder = present.stream().map(n -> col("`" + n + "`")).toList();
     Column rawLine =
         source.format().equals("csv")
-            ? coalesce(col(CORRUPT), concat_ws(separator(source), declared.toArray(Column[]::new)))
+            ? coalesce(col(CORRUPT), concat_ws(separator(source), inFileOrder.toArray(Column[]::new)))
             : coalesce(col(CORRUPT), to_json(struct(declared.toArray(Column[]::new))));
-
     Dataset<Row> parsed =
-        inspected.readable().isEmpty()
+        group.files().isEmpty()
             ? spark.createDataFrame(List.of(), schema).withColumn(SOURCE_FILE, lit(null).cast(DataTypes.StringType))
             : spark.read()
                 .format(source.format())
@@ -210,18 +287,17 @@ public final class SourceReader {
                 .option("mode", "PERMISSIVE")
                 .option("columnNameOfCorruptRecord", CORRUPT)
                 .schema(schema)
-                .load(inspected.readable().toArray(String[]::new))
+                .load(group.files().toArray(String[]::new))
                 .select(col("*"), col("_metadata.file_path").as(SOURCE_FILE));
     List<Column> columns = new ArrayList<>(declared);
+    for (String a : added) {
+      columns.add(present.contains(a) ? col("`" + a + "`") : lit(null).cast(DataTypes.StringType).as(a));
+    }
     columns.add(col(SOURCE_FILE));
     // Only rows with a reason keep their raw line: good rows need not carry it.
     columns.add(when(size(reasonList).gt(0), rawLine).as(Quarantine.RAW_LINE));
     columns.add(reasonList.as(Quarantine.FAILED_RULES));
-    Dataset<Row> all = parsed.select(columns.toArray(Column[]::new));
-    for (var e : inspected.extraColumns().entrySet()) {
-      all = all.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
-    }
-    return new SourceRows(all, source.columnNames(), ingestedAt);
+    return parsed.select(columns.toArray(Column[]::new));
   }
 
   /** Every data line of a file whose header has undeclared columns, as malformed. */

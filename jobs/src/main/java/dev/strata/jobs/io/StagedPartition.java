@@ -116,10 +116,19 @@ public final class StagedPartition {
    * @return the Delta version that holds the new rows
    */
   public long commit(String tablePath) {
+    return commit(tablePath, false);
+  }
+
+  /**
+   * {@link #commit(String)}, adding the staged rows' new columns to the table's schema if {@code
+   * mergeSchema} (a bronze table ingesting a source whose files gained a column).
+   */
+  public long commit(String tablePath, boolean mergeSchema) {
     return DeltaTables.write(spark, tablePath, () -> {
       rows.write()
           .format("delta")
           .mode("overwrite")
+          .option("mergeSchema", String.valueOf(mergeSchema))
           .option("replaceWhere", predicate())
           .partitionBy(partitionColumn)
           .save(tablePath);

@@ -44,7 +44,8 @@ public final class Ledger {
           "run_id STRING, pipeline STRING, table STRING, layer STRING, partition STRING, attempt INT,"
               + " status STRING, rows_in BIGINT, rows_published BIGINT, rows_quarantined BIGINT,"
               + " rows_filtered BIGINT, duration_ms BIGINT, delta_version BIGINT, message STRING,"
-              + " recorded_at TIMESTAMP, error_class STRING");
+              + " recorded_at TIMESTAMP, error_class STRING, null_counts MAP<STRING, BIGINT>, key_columns ARRAY<STRING>,"
+              + " duplicate_keys BIGINT, files_written BIGINT, bytes_written BIGINT");
   static final StructType GATE_RESULTS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, table STRING, partition STRING, rule STRING, rule_group STRING,"
@@ -107,7 +108,12 @@ public final class Ledger {
                 b.deltaVersion() < 0 ? null : b.deltaVersion(),
                 b.message(),
                 now,
-                b.errorClass())));
+                b.errorClass(),
+                b.metrics().known() ? JavaConverters.mapAsScalaMapConverter(b.metrics().nullCounts()).asScala() : null,
+                b.metrics().known() ? seq(b.metrics().keyColumns()) : null,
+                b.metrics().duplicateKeys() < 0 ? null : b.metrics().duplicateKeys(),
+                b.metrics().filesWritten() < 0 ? null : b.metrics().filesWritten(),
+                b.metrics().bytesWritten() < 0 ? null : b.metrics().bytesWritten())));
     List<Row> gate = new ArrayList<>();
     for (RuleResult r : b.gate().results()) {
       gate.add(
@@ -242,6 +248,49 @@ public final class Ledger {
       rows.add(RowFactory.create(id, pipeline, parts[0], parts[1], when));
     }
     append("backfills", BACKFILLS, rows);
+  }
+
+  /**
+   * The row counts of a table's accepted partitions before {@code before}: for each partition, the
+   * rows its latest published build published (a build whose gate passed). A re-run replaces its
+   * partition's value; a blocked or failed build never counts.
+   */
+  public java.util.SortedMap<LocalDate, Long> acceptedRowCounts(String pipeline, String table, LocalDate before) {
+    java.util.SortedMap<LocalDate, Long> counts = new java.util.TreeMap<>();
+    read("builds").ifPresent(b -> {
+      Dataset<Row> mine =
+          b.where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo("PUBLISHED"))
+              .and(col("partition").lt(before.toString())).and(col("rows_published").isNotNull()));
+      for (Row r : mine.groupBy("partition")
+          .agg(org.apache.spark.sql.functions.max_by(col("rows_published"), col("recorded_at")))
+          .collectAsList()) {
+        counts.put(LocalDate.parse(r.getString(0)), r.getLong(1));
+      }
+    });
+    return counts;
+  }
+
+  /**
+   * A table's newest published partition and when it last published anything.
+   *
+   * @param newestPartition the newest partition whose latest published build is on record
+   * @param at when its latest publish (of any partition) was recorded
+   * @param runId the run of that publish
+   */
+  public record LastPublish(LocalDate newestPartition, Instant at, String runId) {}
+
+  /** The table's {@link LastPublish}, or empty if it never published. */
+  public Optional<LastPublish> lastPublish(String pipeline, String table) {
+    return read("builds").flatMap(b -> {
+      Row r =
+          b.where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo("PUBLISHED")))
+              .agg(org.apache.spark.sql.functions.max("partition"), org.apache.spark.sql.functions.max("recorded_at"),
+                  org.apache.spark.sql.functions.max_by(col("run_id"), col("recorded_at")))
+              .head();
+      return r.isNullAt(0)
+          ? Optional.empty()
+          : Optional.of(new LastPublish(LocalDate.parse(r.getString(0)), r.getTimestamp(1).toInstant(), r.getString(2)));
+    });
   }
 
   /** When a backfill was first planned, if it was. */

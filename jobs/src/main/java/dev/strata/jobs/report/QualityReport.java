@@ -60,6 +60,20 @@ public final class QualityReport {
       if (b.deltaVersion() >= 0) {
         t.put("delta_version", b.deltaVersion());
       }
+      if (b.metrics().known()) {
+        ObjectNode metrics = t.putObject("metrics");
+        ObjectNode nulls = metrics.putObject("null_counts");
+        b.metrics().nullCounts().forEach(nulls::put);
+        if (b.metrics().duplicateKeys() >= 0) {
+          ArrayNode key = metrics.putArray("key");
+          b.metrics().keyColumns().forEach(key::add);
+          metrics.put("duplicate_keys", b.metrics().duplicateKeys());
+        }
+        if (b.metrics().filesWritten() >= 0) {
+          metrics.put("files_written", b.metrics().filesWritten());
+          metrics.put("bytes_written", b.metrics().bytesWritten());
+        }
+      }
       t.put("duration_ms", b.duration().toMillis());
       t.put("message", b.message());
       for (RuleResult r : b.gate().results()) {

@@ -90,18 +90,24 @@ class ExitCodesTest {
   }
 
   @Test
-  void aCsvHeaderThatDoesNotMatchTheSchemaExits2AndWritesNothing() throws IOException {
+  void aRenamedCsvColumnIsBreakingSchemaDriftThatBlocksItsTableAndEverythingDownstream() throws IOException {
     land(50);
     Path file = dir.resolve("wh/landing/accounts/2024-01-01/accounts.csv");
     String text = Files.readString(file).replaceFirst("balance,account_type", "amount,account_type");
     Files.writeString(file, text);
     Cli.Outcome outcome = Cli.run("run", "banking", "--date", "2024-01-01", "--warehouse", warehouse());
-    assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(2);
-    assertThat(outcome.err())
-        .contains("Cannot read source 'accounts': file")
-        .contains("accounts.csv has header [account_id, customer_id, amount,")
-        .contains("missing: [balance]; unexpected: [amount]");
-    assertNothingPublished();
+    assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(3);
+    assertThat(outcome.out())
+        .containsPattern("accounts_raw +BLOCKED")
+        .containsPattern("account_summary +SKIPPED")
+        .contains("x error rule SchemaDrift \"accounts\" no breaking change failed on accounts_raw 2024-01-01")
+        .contains("source 'accounts' for 2024-01-01 drifted from its declared schema: added: amount (string);"
+            + " removed: balance (not approved) in accounts.csv")
+        .contains("approve the removal under drift.approved_removals");
+    // The other source's bronze table is not affected; nothing of accounts was published.
+    assertThat(dir.resolve("wh/bronze/customers_raw")).exists();
+    assertThat(dir.resolve("wh/bronze/accounts_raw")).doesNotExist();
+    assertThat(dir.resolve("wh/gold")).doesNotExist();
   }
 
   @Test

@@ -99,7 +99,7 @@ class MalformedInputTest {
   }
 
   @Test
-  void aFileWithAnExtraColumnIsQuarantinedWhileTheOtherFilesFlowOn() throws IOException {
+  void aFileWithAnExtraColumnIsAcceptedAndCarriedIntoBronzeWithAWarning() throws IOException {
     land(Defects.NONE);
     Files.writeString(
         customersDir().resolve("v2.csv"),
@@ -108,12 +108,12 @@ class MalformedInputTest {
             + "C80000002,New Format,N,m@x.com,2024-03-01 01:00:00,2024-03-01,private\n");
     Cli.Outcome outcome = runBronze();
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
-    assertThat(delta("bronze/customers_raw").count()).isEqualTo(200);
-    Dataset<Row> quarantined = delta("_quarantine/customers_raw");
-    assertThat(quarantined.count()).isEqualTo(2);
-    Row first = quarantined.orderBy("_strata_raw_line").head();
-    assertThat(first.<String>getAs("_strata_raw_line")).isEqualTo("C80000001,New Format,Y,n@x.com,2024-03-01 01:00:00,2024-03-01,retail");
-    assertThat(first.getList(first.fieldIndex("_strata_failed_rules")))
-        .containsExactly("malformed: the file's header has column(s) [segment] that the source does not declare");
+    assertThat(outcome.out())
+        .contains("! warn rule SchemaDrift \"customers\" no change failed on customers_raw " + DAY)
+        .contains("drifted from its declared schema: added: segment (string) (added columns are carried into bronze)");
+    Dataset<Row> bronze = delta("bronze/customers_raw");
+    assertThat(bronze.count()).isEqualTo(202);
+    assertThat(bronze.where("segment is not null").orderBy("segment").select("customer_id", "segment").collectAsList())
+        .map(Row::toString).containsExactly("[C80000002,private]", "[C80000001,retail]");
   }
 }
