@@ -7,6 +7,7 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
+import dev.strata.jobs.engine.Sensors;
 import dev.strata.jobs.ledger.Ledger;
 import java.io.PrintWriter;
 import java.sql.Timestamp;
@@ -32,7 +33,10 @@ import picocli.CommandLine.Spec;
 
 @Command(
     name = "status",
-    description = "Per table: the last successful publish of each partition, the last attempt and its outcome, and how old the newest published partition is.")
+    description = {
+      "Per table: the last successful publish of each partition, the last attempt and its outcome, and how old the newest"
+          + " published partition is; the freshness of every source and table that declares a rule (exit 5 if one is past its error_after)."
+    })
 final class StatusCommand implements Callable<Integer> {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
@@ -58,6 +62,7 @@ final class StatusCommand implements Callable<Integer> {
         l -> out.printf("Last run: %s %s, started %s (%s)%n", l.get(0).<String>getAs("run_id"), l.get(0).<String>getAs("status"),
             TIME.format(l.get(0).<Timestamp>getAs("started_at").toInstant()), ago(l.get(0).<Timestamp>getAs("started_at").toInstant(), now)),
         () -> out.println("No run of this pipeline is in the ledger yet."));
+    int exit = freshness(p, ctx, ledger, out);
     Map<String, List<Row>> byTable =
         ledger.latestBuilds(p.name()).map(b -> b.orderBy(col("partition").desc()).collectAsList()).orElse(List.of()).stream()
             .collect(Collectors.groupingBy(r -> r.<String>getAs("table")));
@@ -105,7 +110,40 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     out.flush();
-    return 0;
+    return exit;
+  }
+
+  /**
+   * The freshness of every source and table that declares a rule, as a run would judge it now.
+   *
+   * @return 5 if any is older than its error_after, else 0
+   */
+  private static int freshness(Pipeline p, EngineContext ctx, Ledger ledger, PrintWriter out) {
+    Sensors sensors = new Sensors(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock());
+    List<Sensors.Freshness> checks = new ArrayList<>();
+    p.definition().sources().stream().filter(s -> s.freshness() != null).forEach(s -> checks.add(sensors.freshness(ctx.spark(), s)));
+    p.tablesInOrder().stream().filter(t -> t.freshness() != null).forEach(t -> checks.add(sensors.freshness(ctx.spark(), p.name(), t, ledger)));
+    if (checks.isEmpty()) {
+      return 0;
+    }
+    out.println("Freshness:");
+    int exit = 0;
+    for (Sensors.Freshness f : checks) {
+      String level = f.level();
+      String what = (f.table() ? "table " : "source ") + f.name();
+      String detail =
+          switch (level) {
+            case "ERROR" -> f.staleness("error_after", f.rule().errorAfter());
+            case "WARN" -> f.staleness("warn_after", f.rule().warnAfter());
+            default -> String.format(Locale.ROOT, "%s %.1f h old (%s)", f.rule().measure(f.table()), f.age().toMillis() / 3_600_000.0,
+                f.newest().orElse("no data"));
+          };
+      out.printf("    %-5s %s: %s%n", level, what, detail);
+      if (level.equals("ERROR")) {
+        exit = dev.strata.jobs.ExitCode.UPSTREAM_NOT_READY;
+      }
+    }
+    return exit;
   }
 
   static String ago(Instant then, Instant now) {

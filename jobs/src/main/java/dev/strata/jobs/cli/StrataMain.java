@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       HistoryCommand.class,
       LineageCommand.class,
+      ReportCommand.class,
+      ChecksCommand.class,
       ScheduleCommand.class,
       ExportCommand.class,
       GenerateCommand.class,

@@ -110,10 +110,27 @@ public final class HadoopFiles {
   public org.apache.spark.sql.types.StructType parquetSchema(String file) {
     try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
         org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file), conf))) {
-      return new org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter(conf)
+      // Spark's defaults: binary is not assumed text, INT96 is a timestamp, names are case-insensitive,
+      // no TIMESTAMP_NTZ inference, nanosecond timestamps are not read as longs.
+      return new org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter(false, true, false, false, false)
           .convert(reader.getFooter().getFileMetaData().getSchema());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("Cannot read the Parquet footer of " + file, e);
+    }
+  }
+
+  /** A whole text file, or empty if there is no such file. */
+  public java.util.Optional<String> readText(String file) {
+    try {
+      Path path = new Path(file);
+      if (!fs(file).exists(path)) {
+        return java.util.Optional.empty();
+      }
+      try (var in = fs(file).open(path)) {
+        return java.util.Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,0 +1,334 @@
+package dev.strata.jobs.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A run's report as one self-contained HTML page (inline CSS and SVG, no network): the pipeline
+ * graph with each table coloured by its outcome, then per table its partitions' counts, metrics,
+ * rules and their results, quarantine reasons with sample rows, durations, and the trend of its row
+ * counts over recent partitions.
+ *
+ * <p>It is rendered from the JSON report (what the run decided) plus what only the warehouse
+ * knows afterwards (the trend from the ledger, the quarantined rows); the JSON report stays the
+ * machine-readable form.
+ */
+public final class HtmlReport {
+  /** Outcome colours; an outcome the page does not know is grey. */
+  private static final Map<String, String> COLOURS =
+      Map.of(
+          "PUBLISHED", "#2e7d32", "BLOCKED", "#c62828", "FAILED", "#8e0000", "NOT_READY", "#ef6c00", "SKIPPED", "#9e9e9e",
+          "LOCKED", "#6a1b9a", "INVALID", "#8e0000");
+  /** Worst first: a table built for several partitions takes the colour of its worst outcome. */
+  private static final List<String> SEVERITY = List.of("FAILED", "INVALID", "BLOCKED", "NOT_READY", "LOCKED", "SKIPPED", "PUBLISHED");
+  private static final int NODE_W = 180;
+  private static final int NODE_H = 40;
+  private static final int COL_W = 225;
+  private static final int ROW_H = 62;
+
+  /**
+   * A node of the graph and what it reads.
+   *
+   * @param name table or source name
+   * @param kind source, bronze, silver or gold
+   * @param inputs what it reads
+   */
+  public record Node(String name, String kind, List<String> inputs) {}
+
+  /**
+   * A quarantined row.
+   *
+   * @param reasons the rules it failed
+   * @param row the row (its raw line if it could not be parsed)
+   */
+  public record Sample(List<String> reasons, String row) {}
+
+  private HtmlReport() {}
+
+  /**
+   * The page.
+   *
+   * @param report the run's JSON report
+   * @param graph the pipeline's sources and tables (empty: the graph shows the run's tables only)
+   * @param trend per table, published row counts of its recent accepted partitions
+   * @param samples per {@code "table partition"}, some quarantined rows
+   */
+  public static String render(JsonNode report, List<Node> graph, Map<String, SortedMap<LocalDate, Long>> trend, Map<String, List<Sample>> samples) {
+    Map<String, List<JsonNode>> builds = new LinkedHashMap<>();
+    report.path("tables").forEach(t -> builds.computeIfAbsent(t.path("table").asText(), k -> new ArrayList<>()).add(t));
+    Map<String, List<JsonNode>> rules = new HashMap<>();
+    report.path("rules").forEach(r -> rules.computeIfAbsent(r.path("table").asText() + " " + r.path("partition").asText(), k -> new ArrayList<>()).add(r));
+    List<Node> nodes = graph.isEmpty() ? builds.keySet().stream().map(n -> new Node(n, builds.get(n).get(0).path("layer").asText(), List.of())).toList() : graph;
+
+    StringBuilder h = new StringBuilder();
+    String title = "Strata run " + report.path("run_id").asText() + " — " + report.path("pipeline").asText();
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
+        .append("body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px 32px;color:#212121;background:#fafafa}")
+        .append("h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}")
+        .append("h3{font-size:15px;margin:16px 0 6px}.muted{color:#757575}.pill{display:inline-block;border-radius:10px;padding:1px 9px;color:#fff;font-size:12px;font-weight:600}")
+        .append("table{border-collapse:collapse;margin:6px 0 12px;background:#fff}td,th{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}")
+        .append("th{background:#f0f0f0;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}")
+        .append("tr.FAILED td,tr.ERROR td{background:#ffebee}tr.WARNED td{background:#fff8e1}.section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:8px 16px;margin:12px 0}")
+        .append("code{background:#f5f5f5;padding:0 3px;border-radius:3px}.legend span{margin-right:14px}svg text{font:13px system-ui,sans-serif}")
+        .append("</style></head><body>\n");
+    String status = report.path("status").asText();
+    h.append("<h1>").append(esc(title)).append("</h1>\n<p class=\"muted\">")
+        .append(esc(status)).append(" (exit ").append(report.path("exit_code").asInt()).append(") · partitions ")
+        .append(esc(join(report.path("partitions")))).append(" · started ").append(esc(report.path("started_at").asText()))
+        .append(" · ended ").append(esc(report.path("ended_at").asText())).append("</p>\n");
+    JsonNode summary = report.path("summary");
+    h.append("<p>Rules: ").append(summary.path("total").asInt()).append(" evaluated, ").append(summary.path("passed").asInt())
+        .append(" passed, <b>").append(summary.path("failed").asInt()).append(" failed</b>, ").append(summary.path("warned").asInt())
+        .append(" warned (pass rate ").append(summary.path("pass_rate").asText()).append("%).</p>\n");
+
+    h.append("<h2>Pipeline</h2>\n<div style=\"overflow-x:auto\">").append(graph(nodes, builds)).append("</div>\n");
+    h.append("<p class=\"legend\">");
+    for (String s : SEVERITY) {
+      h.append("<span><span class=\"pill\" style=\"background:").append(COLOURS.get(s)).append("\">").append(s).append("</span></span>");
+    }
+    h.append("<span><span class=\"pill\" style=\"background:#cfd8dc;color:#37474f\">not in this run</span></span></p>\n");
+
+    for (Map.Entry<String, List<JsonNode>> e : builds.entrySet()) {
+      String table = e.getKey();
+      h.append("<div class=\"section\" id=\"table-").append(esc(table)).append("\"><h2>").append(esc(table)).append(" <span class=\"muted\">")
+          .append(esc(e.getValue().get(0).path("layer").asText())).append("</span></h2>\n");
+      h.append("<table><tr><th>partition</th><th>status</th><th>in</th><th>published</th><th>quarantined</th><th>filtered</th>")
+          .append("<th>duplicate keys</th><th>files / bytes written</th><th>duration</th><th>version</th><th>message</th></tr>\n");
+      for (JsonNode b : e.getValue()) {
+        JsonNode c = b.path("counts");
+        JsonNode m = b.path("metrics");
+        h.append("<tr><td>").append(esc(b.path("partition").asText())).append("</td><td>").append(pill(b.path("status").asText()))
+            .append("</td>").append(num(c.path("in"))).append(num(c.path("published"))).append(num(c.path("quarantined")))
+            .append(num(c.path("filtered"))).append(num(m.path("duplicate_keys")))
+            .append("<td class=\"num\">").append(m.has("files_written") ? m.path("files_written").asLong() + " / " + bytes(m.path("bytes_written").asLong()) : "")
+            .append("</td><td class=\"num\">").append(String.format(Locale.ROOT, "%.1f s", b.path("duration_ms").asLong() / 1000.0))
+            .append("</td>").append(num(b.path("delta_version"))).append("<td>").append(esc(b.path("message").asText())).append("</td></tr>\n");
+      }
+      h.append("</table>\n");
+      for (JsonNode b : e.getValue()) {
+        String partition = b.path("partition").asText();
+        List<JsonNode> rs = rules.getOrDefault(table + " " + partition, List.of());
+        if (!rs.isEmpty()) {
+          h.append("<h3>Rules, ").append(esc(partition)).append("</h3>\n<table class=\"rules\"><tr><th>rule</th><th>group</th><th>outcome</th><th>observed</th><th>message</th><th>declared at</th></tr>\n");
+          for (JsonNode r : rs) {
+            String outcome = r.path("outcome").asText();
+            String row = outcome.equals("FAILED") && r.path("group").asText().equals("warn") ? "WARNED" : outcome;
+            h.append("<tr class=\"").append(row).append("\"><td><code>").append(esc(r.path("rule").asText())).append("</code></td><td>")
+                .append(esc(r.path("group").asText())).append("</td><td>").append(esc(row)).append("</td><td>").append(esc(observed(r.path("observed"))))
+                .append("</td><td>").append(esc(r.path("message").asText())).append("</td><td class=\"muted\">").append(esc(r.path("declared_at").asText()))
+                .append("</td></tr>\n");
+          }
+          h.append("</table>\n");
+        }
+        JsonNode byRule = b.path("counts").path("quarantined_by_rule");
+        if (byRule.size() > 0) {
+          h.append("<h3>Quarantined, ").append(esc(partition)).append("</h3>\n<table><tr><th>reason</th><th>rows</th></tr>\n");
+          byRule.fields().forEachRemaining(r -> h.append("<tr><td>").append(esc(r.getKey())).append("</td>").append(num(r.getValue())).append("</tr>\n"));
+          h.append("</table>\n");
+          List<Sample> rows = samples.getOrDefault(table + " " + partition, List.of());
+          if (!rows.isEmpty()) {
+            h.append("<table class=\"samples\"><tr><th>sample row</th><th>failed rules</th></tr>\n");
+            for (Sample s : rows) {
+              h.append("<tr><td><code>").append(esc(s.row())).append("</code></td><td>").append(esc(String.join("; ", s.reasons()))).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+          }
+        }
+        JsonNode nulls = b.path("metrics").path("null_counts");
+        List<String> withNulls = new ArrayList<>();
+        nulls.fields().forEachRemaining(n -> {
+          if (n.getValue().asLong() > 0) {
+            withNulls.add(n.getKey() + " " + n.getValue().asLong());
+          }
+        });
+        if (!withNulls.isEmpty()) {
+          h.append("<p class=\"muted\">Nulls, ").append(esc(partition)).append(": ").append(esc(String.join(", ", withNulls))).append("</p>\n");
+        }
+      }
+      SortedMap<LocalDate, Long> t = trend.getOrDefault(table, new TreeMap<>());
+      if (!t.isEmpty()) {
+        h.append("<h3>Rows published, recent partitions</h3>\n").append(sparkline(table, t)).append('\n');
+      }
+      h.append("</div>\n");
+    }
+    // Written by the browser: how many graph nodes and failed rules it rendered (a check for tests
+    // and a one-line summary for readers).
+    h.append("<p id=\"rendered\" class=\"muted\"></p>\n<script>(function(){var n=document.querySelectorAll('svg#graph g.node').length;")
+        .append("var f=document.querySelectorAll('table.rules tr.FAILED, table.rules tr.ERROR').length;")
+        .append("document.getElementById('rendered').textContent='Rendered: '+n+' graph nodes, '+f+' failed rules.';})();</script>\n");
+    h.append("</body></html>\n");
+    return h.toString();
+  }
+
+  /** The graph as SVG: a column per depth (sources first), edges from each input to its reader. */
+  private static String graph(List<Node> nodes, Map<String, List<JsonNode>> builds) {
+    Map<String, Node> byName = new LinkedHashMap<>();
+    nodes.forEach(n -> byName.put(n.name(), n));
+    Map<String, Integer> depth = new HashMap<>();
+    for (Node n : nodes) {
+      depth(n.name(), byName, depth);
+    }
+    Map<Integer, List<String>> columns = new TreeMap<>();
+    nodes.forEach(n -> columns.computeIfAbsent(depth.get(n.name()), d -> new ArrayList<>()).add(n.name()));
+    Map<String, int[]> at = new HashMap<>();
+    int rows = columns.values().stream().mapToInt(List::size).max().orElse(1);
+    for (Map.Entry<Integer, List<String>> c : columns.entrySet()) {
+      int offset = (rows - c.getValue().size()) * ROW_H / 2;
+      for (int i = 0; i < c.getValue().size(); i++) {
+        at.put(c.getValue().get(i), new int[] {20 + c.getKey() * COL_W, 20 + offset + i * ROW_H});
+      }
+    }
+    int width = 40 + columns.size() * COL_W;
+    int height = 40 + rows * ROW_H;
+    StringBuilder s = new StringBuilder();
+    s.append("<svg id=\"graph\" width=\"").append(width).append("\" height=\"").append(height)
+        .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\" role=\"img\" aria-label=\"pipeline graph\">")
+        .append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">")
+        .append("<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#78909c\"/></marker></defs>");
+    for (Node n : nodes) {
+      int[] to = at.get(n.name());
+      for (String input : n.inputs()) {
+        int[] from = at.get(input);
+        if (from == null) {
+          continue;
+        }
+        int x1 = from[0] + NODE_W;
+        int y1 = from[1] + NODE_H / 2;
+        int x2 = to[0];
+        int y2 = to[1] + NODE_H / 2;
+        int mid = (x1 + x2) / 2;
+        s.append("<path class=\"edge\" d=\"M").append(x1).append(',').append(y1).append(" C").append(mid).append(',').append(y1).append(' ')
+            .append(mid).append(',').append(y2).append(' ').append(x2).append(',').append(y2)
+            .append("\" fill=\"none\" stroke=\"#90a4ae\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>");
+      }
+    }
+    for (Node n : nodes) {
+      int[] p = at.get(n.name());
+      List<JsonNode> bs = builds.getOrDefault(n.name(), List.of());
+      String outcome = worst(bs);
+      boolean source = n.kind().equals("source");
+      String fill = source ? "#eceff1" : outcome == null ? "#cfd8dc" : COLOURS.getOrDefault(outcome, "#9e9e9e");
+      String text = source || outcome == null ? "#37474f" : "#ffffff";
+      long published = bs.stream().filter(b -> b.path("status").asText().equals("PUBLISHED")).count();
+      String detail = source ? "source" : outcome == null ? n.kind() + " · not in this run" : n.kind() + " · " + (bs.size() == 1 ? outcome : published + "/" + bs.size() + " published");
+      s.append("<g class=\"node\" data-table=\"").append(esc(n.name())).append("\" data-outcome=\"").append(outcome == null ? (source ? "SOURCE" : "NONE") : outcome)
+          .append("\">").append(source ? "" : "<a href=\"#table-" + esc(n.name()) + "\">")
+          .append("<title>").append(esc(n.name() + ": " + detail)).append("</title>")
+          .append("<rect x=\"").append(p[0]).append("\" y=\"").append(p[1]).append("\" width=\"").append(NODE_W).append("\" height=\"").append(NODE_H)
+          .append("\" rx=\"7\" fill=\"").append(fill).append("\" stroke=\"#546e7a\" stroke-width=\"").append(source ? "1\" stroke-dasharray=\"4 3" : "1")
+          .append("\"/><text x=\"").append(p[0] + 10).append("\" y=\"").append(p[1] + 17).append("\" fill=\"").append(text).append("\" font-weight=\"600\">")
+          .append(esc(n.name())).append("</text><text x=\"").append(p[0] + 10).append("\" y=\"").append(p[1] + 33).append("\" fill=\"").append(text)
+          .append("\" font-size=\"11\">").append(esc(detail)).append("</text>").append(source ? "" : "</a>").append("</g>");
+    }
+    return s.append("</svg>").toString();
+  }
+
+  private static int depth(String name, Map<String, Node> nodes, Map<String, Integer> depth) {
+    Integer known = depth.get(name);
+    if (known != null) {
+      return known;
+    }
+    depth.put(name, 0);
+    Node n = nodes.get(name);
+    int d = 0;
+    if (n != null) {
+      for (String input : n.inputs()) {
+        if (nodes.containsKey(input)) {
+          d = Math.max(d, depth(input, nodes, depth) + 1);
+        }
+      }
+    }
+    depth.put(name, d);
+    return d;
+  }
+
+  private static String worst(List<JsonNode> builds) {
+    String worst = null;
+    for (JsonNode b : builds) {
+      String s = b.path("status").asText();
+      if (worst == null || SEVERITY.indexOf(s) >= 0 && SEVERITY.indexOf(s) < SEVERITY.indexOf(worst)) {
+        worst = s;
+      }
+    }
+    return worst;
+  }
+
+  /** Row counts as a small bar chart, one bar per partition, newest right, labelled at both ends. */
+  private static String sparkline(String table, SortedMap<LocalDate, Long> trend) {
+    int bar = 16;
+    int gap = 4;
+    int chartH = 70;
+    long max = Math.max(1, trend.values().stream().mapToLong(Long::longValue).max().orElse(1));
+    int width = 60 + trend.size() * (bar + gap);
+    StringBuilder s = new StringBuilder();
+    s.append("<svg class=\"trend\" data-table=\"").append(esc(table)).append("\" width=\"").append(width)
+        .append("\" height=\"").append(chartH + 34).append("\">");
+    int i = 0;
+    for (Map.Entry<LocalDate, Long> e : trend.entrySet()) {
+      int h = (int) Math.max(1, Math.round((double) e.getValue() / max * chartH));
+      int x = 50 + i++ * (bar + gap);
+      s.append("<rect x=\"").append(x).append("\" y=\"").append(8 + chartH - h).append("\" width=\"").append(bar).append("\" height=\"").append(h)
+          .append("\" fill=\"#5c6bc0\"><title>").append(e.getKey()).append(": ").append(String.format(Locale.ROOT, "%,d", e.getValue()))
+          .append(" rows</title></rect>");
+    }
+    s.append("<text x=\"0\" y=\"16\" font-size=\"11\" fill=\"#757575\">").append(String.format(Locale.ROOT, "%,d", max)).append("</text>")
+        .append("<text x=\"50\" y=\"").append(chartH + 26).append("\" font-size=\"11\" fill=\"#757575\">").append(trend.firstKey()).append("</text>")
+        .append("<text x=\"").append(width - 70).append("\" y=\"").append(chartH + 26).append("\" font-size=\"11\" fill=\"#757575\">")
+        .append(trend.lastKey()).append("</text></svg>");
+    return s.toString();
+  }
+
+  private static String pill(String status) {
+    return "<span class=\"pill\" style=\"background:" + COLOURS.getOrDefault(status, "#9e9e9e") + "\">" + esc(status) + "</span>";
+  }
+
+  private static String num(JsonNode n) {
+    return "<td class=\"num\">" + (n.isMissingNode() || n.isNull() ? "" : String.format(Locale.ROOT, "%,d", n.asLong())) + "</td>";
+  }
+
+  private static String bytes(long b) {
+    return b < 1024 ? b + " B" : b < 1 << 20 ? String.format(Locale.ROOT, "%.1f KiB", b / 1024.0) : String.format(Locale.ROOT, "%.1f MiB", b / 1048576.0);
+  }
+
+  private static String observed(JsonNode o) {
+    List<String> parts = new ArrayList<>();
+    o.fields().forEachRemaining(e -> {
+      double v = e.getValue().asDouble();
+      parts.add(e.getKey() + "=" + (v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v)));
+    });
+    return String.join(", ", parts);
+  }
+
+  private static String join(JsonNode array) {
+    List<String> parts = new ArrayList<>();
+    array.forEach(a -> parts.add(a.asText()));
+    return parts.size() > 3 ? parts.get(0) + " … " + parts.get(parts.size() - 1) + " (" + parts.size() + ")" : String.join(", ", parts);
+  }
+
+  /** HTML-escapes text: everything on the page from data goes through here. */
+  static String esc(String text) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '&' -> b.append("&amp;");
+        case '"' -> b.append("&quot;");
+        case '\'' -> b.append("&#39;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}
