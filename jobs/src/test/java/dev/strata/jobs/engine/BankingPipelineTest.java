@@ -126,8 +126,8 @@ class BankingPipelineTest {
     int rules = report.get("rules").size();
     // Per table: its dataset-level rules, plus the quarantine-ratio check where it can quarantine
     // (row-level rules, or landing input that may be malformed).
-    // snap_customer: the built-in row count and three history invariants.
-    assertThat(rules).isEqualTo(2 * ((2 + 1) + (2 + 1) + (4 + 1) + (4 + 1) + 3 + 4 + 6 + 5));
+    // accounts_raw: also its volume rule. snap_customer: the built-in row count and three history invariants.
+    assertThat(rules).isEqualTo(2 * ((2 + 1) + (2 + 1 + 1) + (4 + 1) + (4 + 1) + 3 + 4 + 6 + 5));
     assertThat(summary.get("total").asInt()).isEqualTo(rules);
     assertThat(summary.get("passed").asInt()).isEqualTo(rules);
     assertThat(summary.get("failed").asInt()).isZero();
