@@ -135,7 +135,7 @@ final class StatusCommand implements Callable<Integer> {
           switch (level) {
             case "ERROR" -> f.staleness("error_after", f.rule().errorAfter());
             case "WARN" -> f.staleness("warn_after", f.rule().warnAfter());
-            default -> String.format(Locale.ROOT, "%s %.1f h old (%s)", f.rule().measure(f.table()), f.age().toMillis() / 3_600_000.0,
+            default -> String.format(Locale.ROOT, "%s %.1f h old (%s)", f.rule().measure(f.table()), f.ageHours(),
                 f.newest().orElse("no data"));
           };
       out.printf("    %-5s %s: %s%n", level, what, detail);

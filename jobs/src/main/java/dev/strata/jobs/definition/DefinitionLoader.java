@@ -330,8 +330,8 @@ public final class DefinitionLoader {
         maxChange = 0.3;
       }
     }
-    int baseline = wholeNumber(vk, "baseline", path, 4, 1, 365);
-    int minHistory = wholeNumber(vk, "min_history", path, Math.min(2, baseline), 1, baseline);
+    int baseline = wholeNumber(vk, "baseline", path, 4, 1, 365, null);
+    int minHistory = wholeNumber(vk, "min_history", path, Math.min(2, baseline), 1, baseline, null);
     String sameWeekday = optionalString(vk, "same_weekday", "true");
     if (!sameWeekday.equals("true") && !sameWeekday.equals("false")) {
       problem(vk.get("same_weekday"), path + ".same_weekday", "expected true or false, found '" + sameWeekday + "'");
@@ -345,19 +345,26 @@ public final class DefinitionLoader {
         where(v) + " " + path);
   }
 
-  private int wholeNumber(Map<String, Node> keys, String key, String path, int fallback, int min, int max) {
+  /**
+   * A whole number from {@code min} to {@code max}, or {@code fallback} if the key is absent (or,
+   * after recording the problem, invalid).
+   *
+   * @param range how the message names the range, or null for "from min to max"
+   */
+  private int wholeNumber(Map<String, Node> keys, String key, String path, int fallback, int min, int max, String range) {
     if (!keys.containsKey(key)) {
       return fallback;
     }
-    String v = scalar(keys.get(key)).strip();
+    String v = scalar(keys.get(key));
     int n;
     try {
-      n = Integer.parseInt(v);
+      n = Integer.parseInt(v.strip());
     } catch (NumberFormatException e) {
       n = min - 1;
     }
     if (n < min || n > max) {
-      problem(keys.get(key), path + "." + key, "expected a whole number from " + min + " to " + max + ", found '" + v + "'");
+      problem(keys.get(key), path + "." + key,
+          "expected a whole number " + (range != null ? range : "from " + min + " to " + max) + ", found '" + v + "'");
       return fallback;
     }
     return n;
@@ -384,19 +391,7 @@ public final class DefinitionLoader {
       return fallback;
     }
     Map<String, Node> keys = mapping(m, path + ".", RETRY_KEYS);
-    int attempts = fallback.maxAttempts();
-    if (keys.containsKey("max_attempts")) {
-      String v = scalar(keys.get("max_attempts"));
-      try {
-        attempts = Integer.parseInt(v.strip());
-      } catch (NumberFormatException e) {
-        attempts = 0;
-      }
-      if (attempts < 1 || attempts > 100) {
-        problem(keys.get("max_attempts"), path + ".max_attempts", "expected a whole number from 1 (no retries) to 100, found '" + v + "'");
-        attempts = fallback.maxAttempts();
-      }
-    }
+    int attempts = wholeNumber(keys, "max_attempts", path, fallback.maxAttempts(), 1, 100, "from 1 (no retries) to 100");
     double multiplier = fallback.multiplier();
     if (keys.containsKey("multiplier")) {
       String v = scalar(keys.get("multiplier"));

@@ -111,6 +111,11 @@ public final class Sensors {
       return limit != null && (newest.isEmpty() || age.compareTo(limit) > 0);
     }
 
+    /** The age in hours, as rules observe it ({@link #metric()}) and messages print it. */
+    public double ageHours() {
+      return age.toMillis() / 3_600_000.0;
+    }
+
     /** The metric the rule is decided on, e.g. {@code Source.customers.AgeHours}. */
     public String metric() {
       return (table ? "Table." : "Source.") + name + ".AgeHours";
@@ -127,7 +132,7 @@ public final class Sensors {
       if (newest.isEmpty()) {
         return what + (table ? " has never published a partition" : " has no landing file at all") + " (" + rule.where() + ")";
       }
-      double hours = age.toMillis() / 3_600_000.0;
+      double hours = ageHours();
       String measured =
           rule.column() != null
               ? String.format(java.util.Locale.ROOT, "its newest %s, %s, is %.1f h old", rule.column(), newest.get(), hours)

@@ -144,9 +144,7 @@ final class TableBuilder {
       BuildMetrics metrics = measure(split.good().rows(), table);
       GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
       if (!fresh.results().isEmpty()) {
-        List<RuleResult> all = new ArrayList<>(fresh.results());
-        all.addAll(gate.results());
-        gate = new GateResult(all);
+        gate = new GateResult(concat(fresh.results(), gate.results()));
       }
       if (quarantines) {
         gate = withQuarantineRatio(table, gate, counts);
@@ -361,9 +359,9 @@ final class TableBuilder {
   }
 
   /** A freshness rule's results: one per limit it sets, error first. */
-  static List<RuleResult> freshnessResults(Sensors.Freshness f) {
+  private static List<RuleResult> freshnessResults(Sensors.Freshness f) {
     List<RuleResult> results = new ArrayList<>();
-    Map<String, Double> observed = f.newest().isPresent() ? Map.of(f.metric(), f.age().toMillis() / 3_600_000.0) : Map.of();
+    Map<String, Double> observed = f.newest().isPresent() ? Map.of(f.metric(), f.ageHours()) : Map.of();
     for (var limit : List.of(Map.entry(RuleGroup.ERROR, Optional.ofNullable(f.rule().errorAfter())),
         Map.entry(RuleGroup.WARN, Optional.ofNullable(f.rule().warnAfter())))) {
       if (limit.getValue().isEmpty()) {
@@ -396,9 +394,7 @@ final class TableBuilder {
     Map<String, Double> observed = new TreeMap<>();
     observed.put("Table.QuarantinedRows", (double) counts.quarantined());
     observed.put("Table.QuarantineRatio", ratio);
-    List<RuleResult> results = new ArrayList<>(gate.results());
-    results.add(new RuleResult(spec, passed, false, message, observed));
-    return new GateResult(results);
+    return with(gate, new RuleResult(spec, passed, false, message, observed));
   }
 
   private List<CompiledRule> rules(TableDefinition table, boolean rowLevel) {
@@ -594,9 +590,7 @@ final class TableBuilder {
   }
 
   private static GateResult with(GateResult gate, RuleResult extra) {
-    List<RuleResult> all = new ArrayList<>(gate.results());
-    all.add(extra);
-    return new GateResult(all);
+    return new GateResult(concat(gate.results(), List.of(extra)));
   }
 
   private TableBuildResult failed(

@@ -204,7 +204,7 @@ public final class SourceReader {
   public SourceRows read(SparkSession spark, SourceDefinition source, LocalDate partition, Timestamp ingestedAt) {
     Inspected inspected = inspect(source, partition);
     boolean carry = source.drift().added() == DriftPolicy.Added.ACCEPT;
-    List<String> added = carry ? List.copyOf(inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList()) : List.of();
+    List<String> added = carry ? inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList() : List.of();
     List<String> output = new ArrayList<>(source.columnNames());
     output.addAll(added);
     if (source.format().equals("parquet")) {

@@ -113,15 +113,9 @@ public final class StagedPartition {
    * Replaces the partition of the Delta table at {@code tablePath} with the staged rows, in one
    * atomic commit; creates the table, partitioned by the partition column, on first publish.
    *
+   * @param mergeSchema add the staged rows' new columns to the table's schema (a bronze table
+   *     ingesting a source whose files gained a column); otherwise a schema change fails the commit
    * @return the Delta version that holds the new rows
-   */
-  public long commit(String tablePath) {
-    return commit(tablePath, false);
-  }
-
-  /**
-   * {@link #commit(String)}, adding the staged rows' new columns to the table's schema if {@code
-   * mergeSchema} (a bronze table ingesting a source whose files gained a column).
    */
   public long commit(String tablePath, boolean mergeSchema) {
     return DeltaTables.write(spark, tablePath, () -> {
