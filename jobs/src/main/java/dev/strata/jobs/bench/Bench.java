@@ -25,7 +25,7 @@ import org.apache.spark.sql.SparkSession;
  * replaces their lines and keeps the others' from the last run.
  */
 public final class Bench {
-  private static final List<Scenario> SCENARIOS = List.of(new QuarantineCost(), new IncrementalRefresh());
+  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(), new IncrementalRefresh());
 
   private Bench() {}
 
@@ -33,8 +33,9 @@ public final class Bench {
     Scenario.Options options =
         new Scenario.Options(
             intArg(args, "--scale", 1_000_000), intArg(args, "--repeats", 3),
-            Arrays.stream(stringArg(args, "--days", "90,365").split(",")).map(String::trim).map(Integer::parseInt).sorted().toList(),
-            intArg(args, "--daily-scale", 2_000));
+            ints(stringArg(args, "--days", "90,365")),
+            intArg(args, "--daily-scale", 2_000), Paths.get(stringArg(args, "--conf", "conf")).toAbsolutePath(),
+            ints(stringArg(args, "--scaling", "62500,250000,1000000")), intArg(args, "--scaling-repeats", 2));
     List<String> selected =
         Arrays.stream(stringArg(args, "--scenarios", String.join(",", SCENARIOS.stream().map(Scenario::name).toList())).split(","))
             .map(String::trim).toList();
@@ -115,6 +116,7 @@ public final class Bench {
       s.put("repeats", repeats);
       s.put("minutes", minutes);
       s.put("comparisons", outcome.comparisons().stream().map(Comparison::toJson).toList());
+      s.put("figures", outcome.figures().stream().map(Figure::toJson).toList());
       s.put("notes", outcome.notes());
       scenarios.put(name, s);
     }
@@ -125,6 +127,21 @@ public final class Bench {
       all.put("scenarios", scenarios);
       Files.writeString(docs.resolve("benchmarks.json"), JSON.writeValueAsString(all) + "\n");
       Files.writeString(docs.resolve("benchmarks.md"), markdown());
+      BenchChart.write(comparisons(), docs.resolve("benchmarks.png"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Comparison> comparisons() {
+      List<Comparison> all = new ArrayList<>();
+      scenarios.values().forEach(s -> ((List<Map<String, Object>>) s.get("comparisons")).forEach(c -> all.add(Comparison.fromJson(c))));
+      return all;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Figure> figures() {
+      List<Figure> all = new ArrayList<>();
+      scenarios.values().forEach(s -> ((List<Map<String, Object>>) s.getOrDefault("figures", List.of())).forEach(f -> all.add(Figure.fromJson(f))));
+      return all;
     }
 
     @SuppressWarnings("unchecked")
@@ -136,8 +153,10 @@ public final class Bench {
 
           Written by `scripts/bench`. Each scenario runs both sides in one JVM, alternating, after a
           warm-up; times are medians, local mode. Machines are shared and noisy: read the ratios, not
-          the seconds. The raw numbers are in `benchmarks.json`; `scripts/bench --scenarios NAME`
-          measures one scenario again and keeps the others' lines.
+          the seconds. The raw numbers are in `benchmarks.json`, the chart in `benchmarks.png`;
+          `scripts/bench --scenarios NAME` measures one scenario again and keeps the others' lines.
+
+          ![costs, speed-ups and scaling](benchmarks.png)
 
           | scenario | rows | baseline | candidate | ratio | rows/s per core (candidate) |
           |---|---:|---:|---:|---:|---:|
@@ -154,6 +173,11 @@ public final class Bench {
         sections.add(String.format(Locale.ROOT, "## Scenario `%s`%n%nMeasured %s on %d cores, %d counted runs per side%s.%n%n%s",
             name, s.get("measured_at"), cores, ((Number) s.get("repeats")).intValue(), took, ((String) s.get("notes")).stripTrailing()));
       });
+      List<Figure> figures = figures();
+      if (!figures.isEmpty()) {
+        md.append("\n| measured | value |\n|---|---:|\n");
+        figures.forEach(f -> md.append(String.format(Locale.ROOT, "| %s | %s |%n", f.name(), f.valueText())));
+      }
       for (String section : sections) {
         md.append('\n').append(section).append('\n');
       }
@@ -161,17 +185,23 @@ public final class Bench {
     }
   }
 
+  private static List<Integer> ints(String list) {
+    return Arrays.stream(list.split(",")).map(String::trim).map(Integer::parseInt).sorted().toList();
+  }
+
   private static int intArg(String[] args, String name, int fallback) {
     String v = stringArg(args, name, null);
     return v == null ? fallback : Integer.parseInt(v);
   }
 
+  /** The value of the last {@code name} option (scripts/bench passes defaults first, the user's options after). */
   private static String stringArg(String[] args, String name, String fallback) {
+    String value = fallback;
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals(name)) {
-        return args[i + 1];
+        value = args[i + 1];
       }
     }
-    return fallback;
+    return value;
   }
 }

@@ -15,10 +15,15 @@ interface Scenario {
   /**
    * What a scenario measured.
    *
-   * @param comparisons its lines in the table
+   * @param comparisons its lines in the table of ratios
+   * @param figures its lines in the table of other measured values
    * @param notes markdown under its own heading: what was measured, and where the time goes
    */
-  record Outcome(List<Comparison> comparisons, String notes) {}
+  record Outcome(List<Comparison> comparisons, List<Figure> figures, String notes) {
+    Outcome(List<Comparison> comparisons, String notes) {
+      this(comparisons, List.of(), notes);
+    }
+  }
 
   /**
    * The harness's options.
@@ -27,6 +32,10 @@ interface Scenario {
    * @param repeats counted runs of each side (after a warm-up)
    * @param days history sizes of the incremental scenario, ascending
    * @param dailyCustomers generated customers per day of the incremental scenario
+   * @param conf the project's conf folder (the banking pipeline)
+   * @param scaling customers of each size of the scaling scenario, ascending
+   * @param scalingRepeats counted runs at each size of the scaling scenario
    */
-  record Options(int customers, int repeats, List<Integer> days, int dailyCustomers) {}
+  record Options(
+      int customers, int repeats, List<Integer> days, int dailyCustomers, Path conf, List<Integer> scaling, int scalingRepeats) {}
 }

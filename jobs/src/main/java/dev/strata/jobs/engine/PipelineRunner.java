@@ -320,7 +320,10 @@ public final class PipelineRunner {
               new dev.strata.quality.GateResult(List.of()), e.getMessage(), 1, null, false));
     }
     try {
-      return record(pipeline, runId, ledger, printer, buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer));
+      TableBuildResult built =
+          record(pipeline, runId, ledger, printer, buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer));
+      builder.recorded(built);
+      return built;
     } finally {
       locks.release(table.name(), partition);
     }

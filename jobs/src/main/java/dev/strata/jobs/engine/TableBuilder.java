@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -62,6 +63,8 @@ final class TableBuilder {
 
   private final Map<String, Sensors.Freshness> freshness;
   private final List<LocalDate> runPartitions;
+  /** Table partitions this run published (as {@link RunRequest#unit}): the ledger already says so. */
+  private final Set<String> publishedInRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   TableBuilder(
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
@@ -88,8 +91,14 @@ final class TableBuilder {
     // With column pruning, Spark's CSV parser checks only the columns a query needs, so whether a
     // line counts as malformed would depend on the query; every count must see the same rows.
     session.conf().set("spark.sql.csv.parser.columnPruning.enabled", "false");
+    // A build's replaceWhere is always its partition's predicate: take Delta's metadata-only path
+    // (remove the partition's files, check every new file is in it) rather than the general one,
+    // which runs a DELETE and with it a full reconstruction of the table's state on every commit.
+    session.conf().set("spark.databricks.delta.replaceWhere.dataColumns.enabled", "false");
     SparkSession.setActiveSession(session);
     session.sparkContext().setJobGroup(runId, table.name() + " " + partition, false);
+    // Every commit this build makes says so in the table's history (and lets it find its commit again).
+    session.conf().set(DeltaTables.COMMIT_USER_METADATA, "strata run " + runId + ": " + table.name() + " " + partition);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
     try {
       GateResult fresh = freshnessRules(session, table);
@@ -126,7 +135,11 @@ final class TableBuilder {
       boolean quarantines = !rowRules.isEmpty() || !malformed.isEmpty();
       Split split;
       if (rowRules.isEmpty()) {
-        split = Split.none(StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output"));
+        List<String> columns = List.of(output.columns());
+        StagedPartition staged =
+            StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output",
+                metricAggregates(columns, table, null));
+        split = Split.none(staged, metrics(staged.aggregates(), 0, columns, table));
       } else if (RowLevelRules.singlePass(rowRules)) {
         // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
         split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs), staging);
@@ -141,7 +154,7 @@ final class TableBuilder {
         split = withMalformed(table, partition, split, malformed);
       }
       RowCounts counts = account(table, partition, inputs, split);
-      BuildMetrics metrics = measure(split.good().rows(), table);
+      BuildMetrics metrics = split.metrics();
       GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
       if (!fresh.results().isEmpty()) {
         gate = new GateResult(concat(fresh.results(), gate.results()));
@@ -172,14 +185,14 @@ final class TableBuilder {
       ctx.faults().at("commit", table.name());
       String path = ctx.warehouse().tablePath(table.layer(), table.name());
       // Bronze carries the columns a source added (its drift policy accepted them): its schema grows.
-      long version = split.good().commit(path, table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
-      metrics = withWrites(session, path, version, metrics);
+      DeltaTables.Commit commit = split.good().commit(path, table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
+      metrics = metrics.withWrites(commit.files(), commit.bytes());
       ctx.files().delete(staging);
       for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : landed.entrySet()) {
         Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
             () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant()));
       }
-      return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "", metrics);
+      return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, "", metrics);
     } catch (StrataException e) {
       BuildStatus status =
           switch (e.exitCode()) {
@@ -206,24 +219,31 @@ final class TableBuilder {
    * @param malformed rows of the input that could not be read (bronze), all rejected
    */
   private record Split(
-      StagedPartition good, Dataset<Row> bad, long output, long published, long quarantined, long malformed, Map<String, Long> byRule) {
-    static Split none(StagedPartition staged) {
+      StagedPartition good, Dataset<Row> bad, long output, long published, long quarantined, long malformed, Map<String, Long> byRule,
+      BuildMetrics metrics) {
+    static Split none(StagedPartition staged, BuildMetrics metrics) {
       long out = staged.rowCount();
-      return new Split(staged, null, out, out, 0, 0, Map.of());
+      return new Split(staged, null, out, out, 0, 0, Map.of(), metrics);
     }
   }
 
   /**
    * Stages rows with their failed row-level rules (one write) and splits them by whether they
-   * failed any. Nothing is collected but one count per rule.
+   * failed any. The pass that counts the staged rows also counts the good ones and measures them;
+   * the rejected rows are read again only if there are any, for one count per rule.
    */
   private Split split(SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging) {
-    StagedPartition all =
-        StagedPartition.stage(session, table.name(), evaluated, table.partitionColumn(), partition, staging + "/evaluated");
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
+    List<String> columns = java.util.Arrays.stream(evaluated.columns()).filter(c -> !c.equals(RowLevelRules.FAILED_RULES)).toList();
+    List<Column> aggregates = new ArrayList<>(List.of(org.apache.spark.sql.functions.count_if(not(failed))));
+    aggregates.addAll(metricAggregates(columns, table, not(failed)));
+    StagedPartition all =
+        StagedPartition.stage(session, table.name(), evaluated, table.partitionColumn(), partition, staging + "/evaluated", aggregates);
+    long good = all.aggregates().getLong(0);
+    long rejected = all.rowCount() - good;
     Dataset<Row> bad = all.rows().where(failed);
-    StagedPartition good = all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES));
-    return new Split(good, bad, all.rowCount(), good.rows().count(), bad.count(), 0, countByRule(bad, Map.of()));
+    return new Split(all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
+        rejected == 0 ? Map.of() : countByRule(bad, Map.of()), metrics(all.aggregates(), 1, columns, table));
   }
 
   /** Adds input that could not be read (bronze, already staged with the source) to the rejected rows. */
@@ -239,7 +259,8 @@ final class TableBuilder {
       return split;
     }
     Dataset<Row> bad = split.bad() == null ? all : split.bad().unionByName(all, true);
-    return new Split(split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, countByRule(all, split.byRule()));
+    return new Split(
+        split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, countByRule(all, split.byRule()), split.metrics());
   }
 
   /** Rejected rows per failed rule, added to {@code counted}; one small aggregate is all that reaches the driver. */
@@ -318,9 +339,9 @@ final class TableBuilder {
           "gate blocked publication; the new history tail it checked is at " + staging + "/tail", metrics);
     }
     ctx.faults().at("commit", table.name());
-    long version = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
+    DeltaTables.Commit commit = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
     ctx.files().delete(staging);
-    return result(table, partition, BuildStatus.PUBLISHED, counts, version, start, gate, "", withWrites(session, path, version, metrics));
+    return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, "", metrics.withWrites(commit.files(), commit.bytes()));
   }
 
   /** The invariants of a whole history, and the table's own rules on its view as of the partition. */
@@ -431,11 +452,15 @@ final class TableBuilder {
 
   private Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, LocalDate partition) {
     String path = ctx.warehouse().tablePath(upstream.layer(), upstream.name());
+    // A history table is read as of the partition: each key's version valid that day.
+    Optional<Dataset<Row>> rows = DeltaTables.partition(session, ctx.warehouse(), upstream, partition);
+    if (publishedInRun.contains(RunRequest.unit(upstream.name(), partition)) && rows.isPresent()) {
+      // This run published it and recorded that in the ledger before this build started.
+      return rows.get();
+    }
     // The ledger decides, not the table's existence: a table can hold an old partition while its
     // latest build of this one was blocked or failed.
     Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
-    // A history table is read as of the partition: each key's version valid that day.
-    Optional<Dataset<Row>> rows = DeltaTables.partition(session, ctx.warehouse(), upstream, partition);
     if (latest.isEmpty() || rows.isEmpty()) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }
@@ -443,6 +468,13 @@ final class TableBuilder {
       throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get());
     }
     return rows.get();
+  }
+
+  /** Notes a build of this run that published, once the ledger has it: builds reading it need not ask the ledger again. */
+  void recorded(TableBuildResult result) {
+    if (result.status() == BuildStatus.PUBLISHED) {
+      publishedInRun.add(RunRequest.unit(result.table(), result.partition()));
+    }
   }
 
   private Dataset<Row> transform(
@@ -484,32 +516,45 @@ final class TableBuilder {
    */
   static BuildMetrics measure(Dataset<Row> rows, TableDefinition table) {
     List<String> columns = java.util.Arrays.stream(rows.columns()).toList();
-    boolean keyed = !table.key().isEmpty() && columns.containsAll(table.key());
+    List<Column> aggregates = metricAggregates(columns, table, null);
+    Row r = rows.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new)).head();
+    return metrics(r, 0, columns, table);
+  }
+
+  /**
+   * The aggregates behind {@link BuildMetrics}: per column, its nulls; for a table with a key
+   * among the columns, the rows and their distinct keys. Over the rows {@code measured} selects,
+   * or all rows if it is null.
+   */
+  static List<Column> metricAggregates(List<String> columns, TableDefinition table, Column measured) {
     List<Column> aggregates = new ArrayList<>();
     for (String c : columns) {
-      aggregates.add(org.apache.spark.sql.functions.count_if(col("`" + c + "`").isNull()));
+      Column isNull = col("`" + c + "`").isNull();
+      aggregates.add(org.apache.spark.sql.functions.count_if(measured == null ? isNull : isNull.and(measured)));
     }
-    if (keyed) {
-      aggregates.add(org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)));
-      aggregates.add(org.apache.spark.sql.functions.count_distinct(
-          org.apache.spark.sql.functions.struct(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new))));
+    if (keyed(columns, table)) {
+      Column key = org.apache.spark.sql.functions.struct(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new));
+      aggregates.add(measured == null ? org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1))
+          : org.apache.spark.sql.functions.count_if(measured));
+      // A struct is never null, so only the rows not measured are left out of the distinct count.
+      aggregates.add(org.apache.spark.sql.functions.count_distinct(measured == null ? key : org.apache.spark.sql.functions.when(measured, key)));
     }
-    if (aggregates.isEmpty()) {
-      return new BuildMetrics(Map.of(), table.key(), -1, -1, -1);
-    }
-    Row r = rows.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new)).head();
+    return aggregates;
+  }
+
+  /** The metrics from the values of {@link #metricAggregates}, which start at {@code offset} in {@code r}. */
+  static BuildMetrics metrics(Row r, int offset, List<String> columns, TableDefinition table) {
     Map<String, Long> nulls = new LinkedHashMap<>();
     for (int i = 0; i < columns.size(); i++) {
-      nulls.put(columns.get(i), r.getLong(i));
+      nulls.put(columns.get(i), r.getLong(offset + i));
     }
-    long duplicates = keyed ? r.getLong(columns.size()) - r.getLong(columns.size() + 1) : -1;
+    boolean keyed = keyed(columns, table);
+    long duplicates = keyed ? r.getLong(offset + columns.size()) - r.getLong(offset + columns.size() + 1) : -1;
     return new BuildMetrics(nulls, keyed ? table.key() : List.of(), duplicates, -1, -1);
   }
 
-  /** The metrics with the files and bytes the commit at {@code version} added. */
-  private static BuildMetrics withWrites(SparkSession session, String path, long version, BuildMetrics metrics) {
-    long[] written = DeltaTables.written(session, path, version);
-    return metrics.withWrites(written[0], written[1]);
+  private static boolean keyed(List<String> columns, TableDefinition table) {
+    return !table.key().isEmpty() && columns.containsAll(table.key());
   }
 
   /**

@@ -1,8 +1,11 @@
 package dev.strata.jobs.io;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
 import java.util.Optional;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -55,19 +58,37 @@ public final class DeltaTables {
   }
 
   /**
-   * The data files and bytes the commit at {@code version} added, from its operation metrics
-   * (a partition overwrite's {@code numFiles}/{@code numOutputBytes}, a MERGE's {@code
-   * numTargetFilesAdded}/{@code numTargetBytesAdded}); {-1, -1} if the log no longer has it.
+   * The Delta setting whose value every commit of a session records as its {@code userMetadata}
+   * (shown by {@code DESCRIBE HISTORY}): a build sets it to name its run, table and partition, so
+   * that its commits can be found again and read back by whoever audits the table.
    */
-  public static long[] written(SparkSession spark, String path, long version) {
-    java.util.List<Row> rows =
-        DeltaTable.forPath(spark, path).history(20).where(org.apache.spark.sql.functions.col("version").equalTo(version))
-            .select("operationMetrics").collectAsList();
-    if (rows.isEmpty() || rows.get(0).isNullAt(0)) {
-      return new long[] {-1, -1};
+  public static final String COMMIT_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+
+  /**
+   * A commit: its version and the data files and bytes it added (a partition overwrite's {@code
+   * numFiles}/{@code numOutputBytes}, a MERGE's {@code numTargetFilesAdded}/{@code
+   * numTargetBytesAdded}; -1 if the log does not say).
+   */
+  public record Commit(long version, long files, long bytes) {}
+
+  /**
+   * The commit this session just made to the table at {@code path}: the latest one, or, if another
+   * writer committed since, the latest one with this session's {@link #COMMIT_USER_METADATA}. One
+   * read of the log's newest entry in the usual case.
+   */
+  public static Commit committed(SparkSession spark, String path) {
+    String marker = spark.conf().get(COMMIT_USER_METADATA, "");
+    DeltaTable table = DeltaTable.forPath(spark, path);
+    Column[] wanted = {col("version"), col("operationMetrics"), col("userMetadata")};
+    java.util.List<Row> latest = table.history(1).select(wanted).collectAsList();
+    Row found = latest.get(0);
+    if (!marker.isEmpty() && !marker.equals(found.getString(2))) {
+      java.util.List<Row> mine =
+          table.history(50).select(wanted).where(col("userMetadata").equalTo(marker)).orderBy(col("version").desc()).limit(1).collectAsList();
+      found = mine.isEmpty() ? found : mine.get(0);
     }
-    java.util.Map<String, String> m = rows.get(0).getJavaMap(0);
-    return new long[] {metric(m, "numFiles", "numTargetFilesAdded"), metric(m, "numOutputBytes", "numTargetBytesAdded")};
+    java.util.Map<String, String> m = found.isNullAt(1) ? java.util.Map.of() : found.getJavaMap(1);
+    return new Commit(found.getLong(0), metric(m, "numFiles", "numTargetFilesAdded"), metric(m, "numOutputBytes", "numTargetBytesAdded"));
   }
 
   private static long metric(java.util.Map<String, String> metrics, String... names) {

@@ -167,9 +167,9 @@ public final class HistoryTable {
    * Publishes the new tail in one Delta MERGE keyed by the business key and valid_from: versions
    * updated (closed), inserted (opened), and tail versions the new tail no longer has deleted.
    *
-   * @return the table's Delta version after the commit
+   * @return the commit
    */
-  public static long publish(SparkSession spark, String path, Dataset<Row> newTail, List<String> key, LocalDate d, boolean reset) {
+  public static DeltaTables.Commit publish(SparkSession spark, String path, Dataset<Row> newTail, List<String> key, LocalDate d, boolean reset) {
     return DeltaTables.write(spark, path, () -> {
       if (reset || !DeltaTable.isDeltaTable(spark, path)) {
         newTail.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
@@ -183,7 +183,7 @@ public final class HistoryTable {
             .whenNotMatchedBySource(tail("t.", d)).delete()
             .execute();
       }
-      return DeltaTables.version(spark, path);
+      return DeltaTables.committed(spark, path);
     });
   }
 

@@ -9,9 +9,12 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.strata.jobs.Errors;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -34,6 +37,7 @@ public final class StagedPartition {
   private final Dataset<Row> rows;
   private final boolean dateTyped;
   private long count = -1;
+  private Row aggregates;
 
   private StagedPartition(
       SparkSession spark, String table, String partitionColumn, LocalDate partition, String stagingPath, boolean dateTyped,
@@ -70,6 +74,17 @@ public final class StagedPartition {
    */
   public static StagedPartition stage(
       SparkSession spark, String table, Dataset<Row> rows, String partitionColumn, LocalDate partition, String stagingPath) {
+    return stage(spark, table, rows, partitionColumn, partition, stagingPath, List.of());
+  }
+
+  /**
+   * Stages like {@link #stage(SparkSession, String, Dataset, String, LocalDate, String)}, and
+   * computes {@code aggregates} over the staged rows in the same pass that counts them (see {@link
+   * #aggregates()}): whatever a build needs to know of its rows costs no scan of its own.
+   */
+  public static StagedPartition stage(
+      SparkSession spark, String table, Dataset<Row> rows, String partitionColumn, LocalDate partition, String stagingPath,
+      List<Column> aggregates) {
     StructField field;
     try {
       field = rows.schema().apply(partitionColumn);
@@ -84,15 +99,27 @@ public final class StagedPartition {
     StagedPartition staged =
         new StagedPartition(
             spark, table, partitionColumn, partition, stagingPath, Partitions.isDate(type), spark.read().parquet(stagingPath));
-    // One pass for both numbers: how many rows, and how many belong to another partition.
+    // One pass for every number: how many rows, how many belong to another partition, and the caller's.
     Column outsideRow = staged.inPartition().isNull().or(not(staged.inPartition()));
-    Row counts = staged.rows.select(count(lit(1)), sum(when(outsideRow, 1).otherwise(0))).head();
+    List<Column> all = new ArrayList<>(List.of(count(lit(1)), sum(when(outsideRow, 1).otherwise(0))));
+    all.addAll(aggregates);
+    Row counts = staged.rows.select(all.toArray(Column[]::new)).head();
     long outside = counts.isNullAt(1) ? 0 : counts.getLong(1);
     if (outside > 0) {
       throw Errors.partitionMismatch(table, partition, partitionColumn, outside);
     }
     staged.count = counts.getLong(0);
+    Object[] values = new Object[aggregates.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = counts.get(i + 2);
+    }
+    staged.aggregates = RowFactory.create(values);
     return staged;
+  }
+
+  /** The values of the aggregates {@link #stage} was given, in their order; an empty row for a subset. */
+  public Row aggregates() {
+    return aggregates == null ? RowFactory.create() : aggregates;
   }
 
   /** The staged rows: what the gate checks and what {@link #commit} publishes. */
@@ -115,9 +142,9 @@ public final class StagedPartition {
    *
    * @param mergeSchema add the staged rows' new columns to the table's schema (a bronze table
    *     ingesting a source whose files gained a column); otherwise a schema change fails the commit
-   * @return the Delta version that holds the new rows
+   * @return the commit that holds the new rows
    */
-  public long commit(String tablePath, boolean mergeSchema) {
+  public DeltaTables.Commit commit(String tablePath, boolean mergeSchema) {
     return DeltaTables.write(spark, tablePath, () -> {
       rows.write()
           .format("delta")
@@ -126,7 +153,7 @@ public final class StagedPartition {
           .option("replaceWhere", predicate())
           .partitionBy(partitionColumn)
           .save(tablePath);
-      return DeltaTables.version(spark, tablePath);
+      return DeltaTables.committed(spark, tablePath);
     });
   }
 }

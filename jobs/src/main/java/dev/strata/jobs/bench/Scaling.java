@@ -1,0 +1,144 @@
+package dev.strata.jobs.bench;
+
+import dev.strata.jobs.definition.Pipeline;
+import dev.strata.jobs.definition.PipelineValidator;
+import dev.strata.jobs.engine.EngineContext;
+import dev.strata.jobs.engine.PipelineRunner;
+import dev.strata.jobs.engine.RunRequest;
+import dev.strata.jobs.generate.BankingGenerator;
+import dev.strata.jobs.io.Warehouse;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Scenarios "scaling" and "raw speed": the banking pipeline, every rule on, at growing sizes
+ * (customers ×1, ×4, ×16), each size next to a plain Spark copy of the same landing files to
+ * Delta (the floor no pipeline can beat). Fits how wall time grows with the rows, and watches the
+ * heap after each garbage collection.
+ */
+final class Scaling implements Scenario {
+  @Override
+  public String name() {
+    return "scaling";
+  }
+
+  @Override
+  public Outcome run(SparkSession spark, Path work, Options options) throws IOException {
+    Pipeline pipeline = PipelineValidator.validateOrThrow(options.conf().resolve("pipelines/banking/pipeline.yaml"), "banking");
+    HeapWatch heap = HeapWatch.attach();
+    int cores = Runtime.getRuntime().availableProcessors();
+    List<Comparison> lines = new ArrayList<>();
+    List<double[]> points = new ArrayList<>(); // rows, pipeline seconds, copy seconds, highest heap, retained heap
+    boolean warm = false;
+    for (int customers : options.scaling()) {
+      Warehouse warehouse = Warehouse.at(work.resolve("warehouse-" + customers).toString());
+      EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), new PrintWriter(new StringWriter()));
+      ctx.files().delete(warehouse.root());
+      new BankingGenerator(ctx.files(), 42).writeDay(warehouse.root() + "/landing", BankingSides.DAY, customers, BankingSides.DEFECTS);
+      long rows = BankingSides.inputRows(customers);
+      List<Double> pipelineSeconds = new ArrayList<>();
+      List<Double> copySeconds = new ArrayList<>();
+      long highest = 0;
+      long retained = 0;
+      for (int i = warm ? 0 : -1; i < options.scalingRepeats(); i++) { // i = -1: warm-up, at the first size only
+        double copy = copy(spark, warehouse.root());
+        heap.reset();
+        long start = System.nanoTime();
+        Bench.check(
+            new PipelineRunner(ctx).run(pipeline, new RunRequest(BankingSides.DAY, BankingSides.DAY, Optional.empty(), Set.of(), "bench")),
+            "banking at " + customers + " customers");
+        double s = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "scaling: %,d customers run %d: pipeline %.2fs, copy %.2fs, heap after GC up to %d MB%n",
+            customers, i, s, copy, heap.highest() >> 20);
+        if (i >= 0) {
+          pipelineSeconds.add(s);
+          copySeconds.add(copy);
+          highest = Math.max(highest, heap.highest());
+          retained = Math.max(retained, HeapWatch.retained());
+        }
+      }
+      warm = true;
+      ctx.files().delete(warehouse.root());
+      lines.add(new Comparison(name(),
+          String.format(Locale.ROOT, "raw speed: banking bronze → silver → gold vs a plain copy of its input to Delta, %,d customers", customers),
+          rows, copySeconds, pipelineSeconds, Comparison.Kind.COST, Double.NaN));
+      points.add(new double[] {rows, Comparison.median(pipelineSeconds), Comparison.median(copySeconds), highest, retained});
+    }
+    double exponent = exponent(points, 1);
+    double copyExponent = exponent(points, 2);
+    double heapGrowth = points.get(points.size() - 1)[3] / points.get(0)[3];
+    List<Figure> figures = List.of(
+        new Figure(name(), "scaling: exponent of wall time in rows, banking pipeline (fitted, log-log)", exponent, "", 1.05, false),
+        new Figure(name(), "scaling: exponent of wall time in rows, plain copy to Delta (fitted, log-log)", copyExponent, "", Double.NaN, false),
+        new Figure(name(), String.format(Locale.ROOT, "scaling: highest heap after GC at %.0f× the rows vs at 1×",
+            points.get(points.size() - 1)[0] / points.get(0)[0]), heapGrowth, "×", 1.25, false));
+    return new Outcome(lines, figures, notes(points, cores, options));
+  }
+
+  /** A plain Spark job copying the day's landing CSV files to two Delta tables; its wall time in seconds. */
+  private static double copy(SparkSession spark, String warehouse) {
+    long start = System.nanoTime();
+    for (String source : List.of("customers", "accounts")) {
+      spark.read().option("header", "true").csv(warehouse + "/landing/" + source + "/" + BankingSides.DAY)
+          .write().format("delta").mode("overwrite").save(warehouse + "/copy/" + source);
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** The least-squares slope of log(seconds) against log(rows): 1 is linear. */
+  static double exponent(List<double[]> points, int column) {
+    int n = points.size();
+    double sx = 0;
+    double sy = 0;
+    double sxx = 0;
+    double sxy = 0;
+    for (double[] p : points) {
+      double x = Math.log(p[0]);
+      double y = Math.log(p[column]);
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  }
+
+  private static String notes(List<double[]> points, int cores, Options options) {
+    StringBuilder table = new StringBuilder(
+        "| customers | input rows | pipeline | rows/s per core | plain copy | rows/s per core | pipeline / copy | highest heap after GC | retained after the run |\n"
+            + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < points.size(); i++) {
+      double[] p = points.get(i);
+      table.append(String.format(Locale.ROOT, "| %,d | %,.0f | %.1f s | %,.0f | %.1f s | %,.0f | %.1f× | %,d MB | %,d MB |%n",
+          options.scaling().get(i), p[0], p[1], p[0] / p[1] / cores, p[2], p[0] / p[2] / cores, p[1] / p[2],
+          (long) p[3] >> 20, (long) p[4] >> 20));
+    }
+    return String.format(
+        Locale.ROOT,
+        """
+        The banking pipeline with every rule (`conf/pipelines/banking`, one day: 8 tables) at each
+        size, next to a plain Spark job that copies the same landing CSV files to two Delta tables:
+        the floor no pipeline reading those files can beat. Median of %d runs per size, after one
+        warm-up run at the first size. Rows are the landing rows (customers and accounts); rows/s
+        per core divides them by the wall time and the %d cores.
+
+        %s
+        The exponent is the slope of log(wall time) against log(rows) over all sizes: 1 is linear,
+        below 1 means a fixed cost still weighs on the smaller sizes. Heap is the JVM's heap in use
+        after each garbage collection (the highest during a run), and after a full collection once
+        the run ended. In local mode the driver and the executor share that heap, so it bounds the
+        driver's memory from above: the engine collects nothing but counts and rule metrics to the
+        driver, and Spark's execution memory is a fixed fraction of the heap whatever the data.
+        """,
+        options.scalingRepeats(), cores, table);
+  }
+}
