@@ -6,6 +6,7 @@ import java.awt.RenderingHints;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.text.DecimalFormat;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -14,8 +15,11 @@ import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
@@ -60,9 +64,22 @@ final class BenchChart {
     JFreeChart scalingChart =
         ChartFactory.createXYLineChart("Scaling: wall time against landing rows (log-log)", "rows", "seconds", scaling, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = scalingChart.getXYPlot();
-    plot.setDomainAxis(new LogAxis("rows"));
-    plot.setRangeAxis(new LogAxis("seconds"));
+    plot.setDomainAxis(logAxis("landing rows"));
+    plot.setRangeAxis(logAxis("seconds"));
     plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    for (JFreeChart bars : List.of(costChart, speedChart)) {
+      CategoryPlot p = bars.getCategoryPlot();
+      p.setBackgroundPaint(Color.WHITE);
+      p.setRangeGridlinePaint(Color.LIGHT_GRAY);
+      BarRenderer renderer = (BarRenderer) p.getRenderer();
+      renderer.setBarPainter(new StandardBarPainter());
+      renderer.setShadowVisible(false);
+      renderer.setSeriesPaint(0, new Color(0x3b6fb6));
+      renderer.setSeriesPaint(1, new Color(0xbbbbbb));
+    }
 
     List<JFreeChart> charts = List.of(costChart, speedChart, scalingChart);
     BufferedImage image = new BufferedImage(PANEL_WIDTH * charts.size(), HEIGHT, BufferedImage.TYPE_INT_RGB);
@@ -75,6 +92,14 @@ final class BenchChart {
     }
     g.dispose();
     ImageIO.write(image, "png", png.toFile());
+  }
+
+  /** A base-10 log axis whose ticks read as plain numbers ("1,000,000"), not as powers. */
+  private static LogAxis logAxis(String label) {
+    LogAxis axis = new LogAxis(label);
+    axis.setBase(10);
+    axis.setNumberFormatOverride(new DecimalFormat("#,##0.#"));
+    return axis;
   }
 
   /** The comparison's name up to its colon ("gate cost"), and the numbers after it when other lines share that name. */

@@ -51,10 +51,10 @@ final class EngineOverhead implements Scenario {
             seconds.get(Side.SPARK), seconds.get(Side.NO_GATES), Comparison.Kind.COST, 1.10),
         new Comparison(name(), "gate cost: banking pipeline with all rules and quarantine vs gates off", rows,
             seconds.get(Side.NO_GATES), seconds.get(Side.GATES), Comparison.Kind.COST, 1.30));
-    return new Outcome(lines, notes(options, profiles));
+    return new Outcome(lines, notes(options, profiles, seconds));
   }
 
-  private static String notes(Options options, Map<Side, StageProfile.Profile> p) {
+  private static String notes(Options options, Map<Side, StageProfile.Profile> p, Map<Side, List<Double>> seconds) {
     int runs = options.repeats();
     return String.format(
         Locale.ROOT,
@@ -75,15 +75,44 @@ final class EngineOverhead implements Scenario {
         - **Strata, all rules**: `conf/pipelines/banking` as it is: every rule, quarantine on two tables.
 
         Where the engine's time goes (executor time per Spark call site, summed over the tasks, per
-        run; from a listener on the session):
+        run; from a listener on the session). Executor time is what tasks spent; the rest of the wall
+        time is the driver's: planning and compiling each query, the Delta log, the ledger's commits.
 
         %s
         Where the gates' time goes:
 
         %s
+        How to read it. The engine's own cost has three parts. (1) Write-audit-publish: each table's
+        output is written to staging (`StagedPartition` `parquet`), checked, and then copied into the
+        Delta table (`StagedPartition` `save`), where the hand-written job writes once; bronze also
+        stages its parsed source (`TableBuilder` `parquet`), so that every count sees the same rows.
+        (2) The staging pass (`StagedPartition` `head`): rows in and out, rows outside the partition,
+        null counts per column and duplicate keys, in one aggregate per table. (3) Fixed costs per
+        table, mostly on the driver and so outside executor time: two ledger commits, the history
+        table's check that a re-run changes nothing (`HistoryTable` `isEmpty`), and a dozen more small
+        queries than the hand-written job, each planned and compiled. Parts (1) and (2) grow with the
+        rows, (3) does not: the ratio falls as the data grows (see `scaling`, where the whole gated
+        pipeline is measured against a plain copy).
+
+        What would close the gap to 1.10×, in the order of what it would save: publishing the staged
+        files themselves instead of
+        copying them, with Delta's transaction API (write the new files into the table's folder with
+        `OptimisticTransaction.writeFiles`, audit them, then commit them with the removal of the
+        partition's old files, or delete them if the gate blocks; readers never see uncommitted
+        files), which removes the copy; staging bronze once rather than twice; taking the gate's
+        uniqueness result from the duplicate-key count the staging pass already computes; and
+        writing a build's ledger rows in one commit. The gates' own cost is Deequ's passes
+        (`AnalysisRunner`), one per table plus one per uniqueness rule, the referential-integrity
+        joins and the quarantine's commit.
         """,
         options.customers(), BankingSides.inputRows(options.customers()) - options.customers(),
-        StageProfile.difference("hand-written", p.get(Side.SPARK), "gates off", p.get(Side.NO_GATES), runs, 12),
-        StageProfile.difference("gates off", p.get(Side.NO_GATES), "all rules", p.get(Side.GATES), runs, 12));
+        StageProfile.difference("hand-written", p.get(Side.SPARK), median(seconds, Side.SPARK), "gates off", p.get(Side.NO_GATES),
+            median(seconds, Side.NO_GATES), runs, 12),
+        StageProfile.difference("gates off", p.get(Side.NO_GATES), median(seconds, Side.NO_GATES), "all rules", p.get(Side.GATES),
+            median(seconds, Side.GATES), runs, 12));
+  }
+
+  private static double median(Map<Side, List<Double>> seconds, Side side) {
+    return Comparison.median(seconds.get(side));
   }
 }

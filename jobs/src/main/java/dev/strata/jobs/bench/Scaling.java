@@ -32,6 +32,11 @@ final class Scaling implements Scenario {
   }
 
   @Override
+  public int repeats(Options options) {
+    return options.scalingRepeats();
+  }
+
+  @Override
   public Outcome run(SparkSession spark, Path work, Options options) throws IOException {
     Pipeline pipeline = PipelineValidator.validateOrThrow(options.conf().resolve("pipelines/banking/pipeline.yaml"), "banking");
     HeapWatch heap = HeapWatch.attach();
@@ -68,6 +73,8 @@ final class Scaling implements Scenario {
       }
       warm = true;
       ctx.files().delete(warehouse.root());
+      // The next size writes new tables: forget this size's Delta logs, as a new job would not have them.
+      org.apache.spark.sql.delta.DeltaLog.clearCache();
       lines.add(new Comparison(name(),
           String.format(Locale.ROOT, "raw speed: banking bronze → silver → gold vs a plain copy of its input to Delta, %,d customers", customers),
           rows, copySeconds, pipelineSeconds, Comparison.Kind.COST, Double.NaN));
@@ -135,10 +142,13 @@ final class Scaling implements Scenario {
         The exponent is the slope of log(wall time) against log(rows) over all sizes: 1 is linear,
         below 1 means a fixed cost still weighs on the smaller sizes. Heap is the JVM's heap in use
         after each garbage collection (the highest during a run), and after a full collection once
-        the run ended. In local mode the driver and the executor share that heap, so it bounds the
-        driver's memory from above: the engine collects nothing but counts and rule metrics to the
-        driver, and Spark's execution memory is a fixed fraction of the heap whatever the data.
+        the run ended; the JVM could use at most %,d MB (`STRATA_DRIVER_MEMORY`). In local mode the
+        driver and the executor share that heap, so it bounds the driver's memory from above and
+        also holds what the tasks hold: Spark's execution memory (a fixed fraction of the heap) and,
+        outside it, each writing task's Parquet row group (up to 128 MB), which grows with the files
+        until they reach that size. The engine collects nothing to the driver but counts and rule
+        metrics.
         """,
-        options.scalingRepeats(), cores, table);
+        options.scalingRepeats(), cores, table, Runtime.getRuntime().maxMemory() >> 20);
   }
 }

@@ -12,6 +12,11 @@ interface Scenario {
 
   Outcome run(SparkSession spark, Path work, Options options) throws IOException;
 
+  /** Counted runs of each side, as its section of the results says. */
+  default int repeats(Options options) {
+    return options.repeats();
+  }
+
   /**
    * What a scenario measured.
    *

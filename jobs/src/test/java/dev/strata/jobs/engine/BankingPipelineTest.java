@@ -119,6 +119,12 @@ class BankingPipelineTest {
     JsonNode report = new ObjectMapper().readTree(Files.readString(Paths.get(URI.create(m.group(1)))));
     assertThat(report.get("pipeline").asText()).isEqualTo("banking");
     assertThat(report.get("run_id").asText()).matches("\\d{8}T\\d{6}Z-[0-9a-f]{6}");
+    // Each commit of a build names its run, table and partition in the table's Delta history.
+    List<String> commits =
+        io.delta.tables.DeltaTable.forPath(dev.strata.testing.SparkTestSession.get(), warehouse.resolve("silver/stg_account").toString())
+            .history().select("userMetadata").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    String runId = report.get("run_id").asText();
+    assertThat(commits).contains("strata run " + runId + ": stg_account " + DAY1, "strata run " + runId + ": stg_account " + DAY2);
     assertThat(report.get("partitions").toString()).isEqualTo("[\"2024-01-01\",\"2024-01-02\"]");
     assertThat(report.get("started_at").asText()).isNotEmpty();
     assertThat(report.get("ended_at").asText()).isNotEmpty();
