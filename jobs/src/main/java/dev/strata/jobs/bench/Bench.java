@@ -184,8 +184,10 @@ public final class Bench {
               c.name(), c.rows(), c.baselineMedian(), c.candidateMedian(), c.ratioText(), c.rows() / c.candidateMedian() / cores));
         }
         String took = s.get("minutes") instanceof Number m ? String.format(Locale.ROOT, "; the scenario took %.1f min", m.doubleValue()) : "";
-        sections.add(String.format(Locale.ROOT, "## Scenario `%s`%n%nMeasured %s on %d cores, %d counted runs per side%s.%n%n%s",
-            name, s.get("measured_at"), cores, ((Number) s.get("repeats")).intValue(), took, ((String) s.get("notes")).stripTrailing()));
+        String analysis = SCENARIOS.stream().filter(sc -> sc.name().equals(name)).map(Scenario::analysis).findFirst().orElse("").stripTrailing();
+        sections.add(String.format(Locale.ROOT, "## Scenario `%s`%n%nMeasured %s on %d cores, %d counted runs per side%s.%n%n%s%s",
+            name, s.get("measured_at"), cores, ((Number) s.get("repeats")).intValue(), took, ((String) s.get("notes")).stripTrailing(),
+            analysis.isEmpty() ? "" : "\n\n" + analysis));
       });
       List<Figure> figures = figures();
       if (!figures.isEmpty()) {

@@ -12,6 +12,15 @@ interface Scenario {
 
   Outcome run(SparkSession spark, Path work, Options options) throws IOException;
 
+  /**
+   * What the scenario's figures mean and what would change them: markdown written under its
+   * measured notes, from the code as it is now (not stored with the results), so that rewriting
+   * the page ({@code --scenarios none}) keeps it current.
+   */
+  default String analysis() {
+    return "";
+  }
+
   /** Counted runs of each side, as its section of the results says. */
   default int repeats(Options options) {
     return options.repeats();
