@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -137,9 +136,5 @@ final class BankingSides {
     }
     doc.remove("schedules");
     Files.writeString(yamlFile, "# The banking pipeline with its gates switched off (written by the bench).\n" + yaml.dump(doc));
-  }
-
-  static List<Side> sides() {
-    return List.of(Side.values());
   }
 }

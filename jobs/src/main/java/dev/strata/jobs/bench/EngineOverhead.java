@@ -28,7 +28,7 @@ final class EngineOverhead implements Scenario {
     Map<Side, List<Double>> seconds = new EnumMap<>(Side.class);
     Map<Side, StageProfile.Profile> profiles = new EnumMap<>(Side.class);
     for (int i = -1; i < options.repeats(); i++) { // i = -1: warm-up, not counted
-      for (Side side : BankingSides.sides()) {
+      for (Side side : Side.values()) {
         profiler.start();
         double s = sides.run(side);
         StageProfile.Profile p = profiler.stop();

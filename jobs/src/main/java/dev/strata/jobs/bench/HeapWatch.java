@@ -32,7 +32,6 @@ final class HeapWatch implements NotificationListener {
 
   /** Collects what earlier runs left, and starts a new highest value. */
   void reset() {
-    System.gc();
     highest = retained();
   }
 

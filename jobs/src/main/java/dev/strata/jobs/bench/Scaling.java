@@ -42,7 +42,7 @@ final class Scaling implements Scenario {
     HeapWatch heap = HeapWatch.attach();
     int cores = Runtime.getRuntime().availableProcessors();
     List<Comparison> lines = new ArrayList<>();
-    List<double[]> points = new ArrayList<>(); // rows, pipeline seconds, copy seconds, highest heap, retained heap
+    List<Size> sizes = new ArrayList<>();
     boolean warm = false;
     for (int customers : options.scaling()) {
       Warehouse warehouse = Warehouse.at(work.resolve("warehouse-" + customers).toString());
@@ -78,17 +78,20 @@ final class Scaling implements Scenario {
       lines.add(new Comparison(name(),
           String.format(Locale.ROOT, "raw speed: banking bronze → silver → gold vs a plain copy of its input to Delta, %,d customers", customers),
           rows, copySeconds, pipelineSeconds, Comparison.Kind.COST, Double.NaN));
-      points.add(new double[] {rows, Comparison.median(pipelineSeconds), Comparison.median(copySeconds), highest, retained});
+      sizes.add(new Size(customers, rows, Comparison.median(pipelineSeconds), Comparison.median(copySeconds), highest, retained));
     }
-    double exponent = exponent(points, 1);
-    double copyExponent = exponent(points, 2);
-    double heapGrowth = points.get(points.size() - 1)[3] / points.get(0)[3];
+    List<Double> rows = sizes.stream().map(z -> (double) z.rows()).toList();
+    double exponent = exponent(rows, sizes.stream().map(Size::pipelineSeconds).toList());
+    double copyExponent = exponent(rows, sizes.stream().map(Size::copySeconds).toList());
+    Size first = sizes.get(0);
+    Size last = sizes.get(sizes.size() - 1);
+    double heapGrowth = (double) last.highestHeap() / first.highestHeap();
     List<Figure> figures = List.of(
         new Figure(name(), "scaling: exponent of wall time in rows, banking pipeline (fitted, log-log)", exponent, "", 1.05, false),
         new Figure(name(), "scaling: exponent of wall time in rows, plain copy to Delta (fitted, log-log)", copyExponent, "", Double.NaN, false),
         new Figure(name(), String.format(Locale.ROOT, "scaling: highest heap after GC at %.0f× the rows vs at 1×",
-            points.get(points.size() - 1)[0] / points.get(0)[0]), heapGrowth, "×", 1.25, false));
-    return new Outcome(lines, figures, notes(points, cores, options));
+            (double) last.rows() / first.rows()), heapGrowth, "×", 1.25, false));
+    return new Outcome(lines, figures, notes(sizes, cores, options));
   }
 
   /** A plain Spark job copying the day's landing CSV files to two Delta tables; its wall time in seconds. */
@@ -101,16 +104,22 @@ final class Scaling implements Scenario {
     return (System.nanoTime() - start) / 1e9;
   }
 
+  /**
+   * What one size measured: its landing rows, the median wall time of each side, and the heap
+   * (highest after a collection during a run, and retained after one), in bytes.
+   */
+  private record Size(int customers, long rows, double pipelineSeconds, double copySeconds, long highestHeap, long retainedHeap) {}
+
   /** The least-squares slope of log(seconds) against log(rows): 1 is linear. */
-  static double exponent(List<double[]> points, int column) {
-    int n = points.size();
+  static double exponent(List<Double> rows, List<Double> seconds) {
+    int n = rows.size();
     double sx = 0;
     double sy = 0;
     double sxx = 0;
     double sxy = 0;
-    for (double[] p : points) {
-      double x = Math.log(p[0]);
-      double y = Math.log(p[column]);
+    for (int i = 0; i < n; i++) {
+      double x = Math.log(rows.get(i));
+      double y = Math.log(seconds.get(i));
       sx += x;
       sy += y;
       sxx += x * x;
@@ -119,15 +128,14 @@ final class Scaling implements Scenario {
     return (n * sxy - sx * sy) / (n * sxx - sx * sx);
   }
 
-  private static String notes(List<double[]> points, int cores, Options options) {
+  private static String notes(List<Size> sizes, int cores, Options options) {
     StringBuilder table = new StringBuilder(
         "| customers | input rows | pipeline | rows/s per core | plain copy | rows/s per core | pipeline / copy | highest heap after GC | retained after the run |\n"
             + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (int i = 0; i < points.size(); i++) {
-      double[] p = points.get(i);
-      table.append(String.format(Locale.ROOT, "| %,d | %,.0f | %.1f s | %,.0f | %.1f s | %,.0f | %.1f× | %,d MB | %,d MB |%n",
-          options.scaling().get(i), p[0], p[1], p[0] / p[1] / cores, p[2], p[0] / p[2] / cores, p[1] / p[2],
-          (long) p[3] >> 20, (long) p[4] >> 20));
+    for (Size z : sizes) {
+      table.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f s | %,.0f | %.1f s | %,.0f | %.1f× | %,d MB | %,d MB |%n",
+          z.customers(), z.rows(), z.pipelineSeconds(), z.rows() / z.pipelineSeconds() / cores, z.copySeconds(),
+          z.rows() / z.copySeconds() / cores, z.pipelineSeconds() / z.copySeconds(), z.highestHeap() >> 20, z.retainedHeap() >> 20));
     }
     return String.format(
         Locale.ROOT,

@@ -511,8 +511,8 @@ final class TableBuilder {
   }
 
   /**
-   * Null counts per column and duplicates on the key, in one aggregate over the rows the gate
-   * checks (staged, so the pass reads Parquet, not the transform again).
+   * Null counts per column and duplicates on the key, in one aggregate over {@code rows}: a
+   * history's snapshot (every other build computes them in the pass that counts its staged rows).
    */
   static BuildMetrics measure(Dataset<Row> rows, TableDefinition table) {
     List<String> columns = java.util.Arrays.stream(rows.columns()).toList();

@@ -24,12 +24,15 @@ class BenchTest {
 
   @Test
   void fitsTheExponentOfAPowerLaw() {
-    List<double[]> points = new ArrayList<>();
-    for (double rows : new double[] {1e5, 4e5, 1.6e6}) {
-      points.add(new double[] {rows, 3 * Math.pow(rows, 0.8), 2 * Math.pow(rows, 1.2)});
+    List<Double> rows = List.of(1e5, 4e5, 1.6e6);
+    List<Double> sublinear = new ArrayList<>();
+    List<Double> superlinear = new ArrayList<>();
+    for (double r : rows) {
+      sublinear.add(3 * Math.pow(r, 0.8));
+      superlinear.add(2 * Math.pow(r, 1.2));
     }
-    assertThat(Scaling.exponent(points, 1)).isCloseTo(0.8, within(1e-9));
-    assertThat(Scaling.exponent(points, 2)).isCloseTo(1.2, within(1e-9));
+    assertThat(Scaling.exponent(rows, sublinear)).isCloseTo(0.8, within(1e-9));
+    assertThat(Scaling.exponent(rows, superlinear)).isCloseTo(1.2, within(1e-9));
   }
 
   @Test
@@ -88,7 +91,7 @@ class BenchTest {
     BankingSides sides = new BankingSides(spark, Paths.get("../conf"), dir, 600);
     String gateless = Files.readString(dir.resolve("conf/no_gates/pipeline.yaml"));
     assertThat(gateless).doesNotContain("rules:", "volume:", "IsPrimaryKey").contains("allow_empty: true");
-    for (Side side : BankingSides.sides()) {
+    for (Side side : Side.values()) {
       assertThat(sides.run(side)).isPositive();
     }
     for (String table : List.of("bronze/customers_raw", "bronze/accounts_raw", "silver/stg_customer", "silver/stg_account",
