@@ -25,7 +25,7 @@ import org.apache.spark.sql.SparkSession;
  * replaces their lines and keeps the others' from the last run.
  */
 public final class Bench {
-  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(), new IncrementalRefresh());
+  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(false), new IncrementalRefresh(), new Scaling(true));
 
   private Bench() {}
 
@@ -37,13 +37,19 @@ public final class Bench {
             intArg(args, "--daily-scale", 2_000), Paths.get(stringArg(args, "--conf", "conf")).toAbsolutePath(),
             ints(stringArg(args, "--scaling", "62500,250000,1000000")), intArg(args, "--scaling-repeats", 2));
     List<String> selected =
-        Arrays.stream(stringArg(args, "--scenarios", String.join(",", SCENARIOS.stream().map(Scenario::name).toList())).split(","))
+        Arrays.stream(stringArg(args, "--scenarios", String.join(",", SCENARIOS.stream().filter(sc -> !sc.onCluster()).map(Scenario::name).toList()))
+                .split(","))
             .map(String::trim).toList();
     for (String s : selected) {
       if (!s.equals("none") && SCENARIOS.stream().noneMatch(sc -> sc.name().equals(s))) {
         throw new IllegalArgumentException(
             "unknown scenario '" + s + "'; the scenarios are " + SCENARIOS.stream().map(Scenario::name).toList());
       }
+    }
+    List<String> onCluster = SCENARIOS.stream().filter(sc -> sc.onCluster() && selected.contains(sc.name())).map(Scenario::name).toList();
+    if (!onCluster.isEmpty() && selected.size() > onCluster.size()) {
+      throw new IllegalArgumentException(
+          "scenario(s) " + onCluster + " run on a cluster and the others in local mode: select them in a bench of their own");
     }
     Path work = Paths.get(stringArg(args, "--work", "target/bench")).toAbsolutePath();
     Path docs = Paths.get(stringArg(args, "--docs", "docs")).toAbsolutePath();
@@ -166,8 +172,9 @@ public final class Bench {
           # Benchmarks
 
           Written by `scripts/bench`. Each scenario runs both sides in one JVM, alternating, after a
-          warm-up; times are medians, local mode. Machines are shared and noisy: read the ratios, not
-          the seconds. The raw numbers are in `benchmarks.json`, the chart in `benchmarks.png`;
+          warm-up; times are medians, in local mode (`scaling-cluster`: against a Spark standalone
+          cluster on the same machine). Machines are shared and noisy: read the ratios, not the
+          seconds. The raw numbers are in `benchmarks.json`, the chart in `benchmarks.png`;
           `scripts/bench --scenarios NAME` measures one scenario again and keeps the others' lines.
 
           ![costs, speed-ups and scaling](benchmarks.png)

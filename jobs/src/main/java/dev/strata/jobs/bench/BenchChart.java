@@ -41,12 +41,17 @@ final class BenchChart {
     DefaultCategoryDataset speedups = new DefaultCategoryDataset();
     XYSeries pipeline = new XYSeries("banking pipeline");
     XYSeries copy = new XYSeries("plain copy to Delta");
+    XYSeries clusterPipeline = new XYSeries("banking pipeline, cluster");
+    XYSeries clusterCopy = new XYSeries("plain copy to Delta, cluster");
     Map<String, Integer> shared = new HashMap<>();
     comparisons.forEach(c -> shared.merge(shortName(c), 1, Integer::sum));
     for (Comparison c : comparisons) {
       if (c.scenario().equals("scaling")) {
         pipeline.add(c.rows(), c.candidateMedian());
         copy.add(c.rows(), c.baselineMedian());
+      } else if (c.scenario().equals("scaling-cluster")) {
+        clusterPipeline.add(c.rows(), c.candidateMedian());
+        clusterCopy.add(c.rows(), c.baselineMedian());
       } else if (!Double.isNaN(c.target())) {
         String label = label(c, shared);
         DefaultCategoryDataset into = c.kind() == Comparison.Kind.COST ? costs : speedups;
@@ -59,8 +64,11 @@ final class BenchChart {
     JFreeChart speedChart =
         ChartFactory.createBarChart("Speed-ups (baseline / candidate, higher is better)", null, "×", speedups, PlotOrientation.HORIZONTAL, true, false, false);
     XYSeriesCollection scaling = new XYSeriesCollection();
-    scaling.addSeries(pipeline);
-    scaling.addSeries(copy);
+    for (XYSeries series : List.of(pipeline, copy, clusterPipeline, clusterCopy)) {
+      if (!series.isEmpty()) {
+        scaling.addSeries(series);
+      }
+    }
     JFreeChart scalingChart =
         ChartFactory.createXYLineChart("Scaling: wall time against landing rows (log-log)", "rows", "seconds", scaling, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = scalingChart.getXYPlot();

@@ -24,11 +24,27 @@ import org.apache.spark.sql.SparkSession;
  * (customers ×1, ×4, ×16), each size next to a plain Spark copy of the same landing files to
  * Delta (the floor no pipeline can beat). Fits how wall time grows with the rows, and watches the
  * heap after each garbage collection.
+ *
+ * <p>Two variants: {@code scaling} in local mode, where the driver and the tasks share one heap,
+ * and {@code scaling-cluster} on a Spark standalone cluster ({@code scripts/bench} starts one with
+ * {@code scripts/spark-cluster}), where the tasks run in executor JVMs and the heap watched is the
+ * driver's alone: the one whose growth with the data the driver-memory target is about.
  */
 final class Scaling implements Scenario {
+  private final boolean onCluster;
+
+  Scaling(boolean onCluster) {
+    this.onCluster = onCluster;
+  }
+
   @Override
   public String name() {
-    return "scaling";
+    return onCluster ? "scaling-cluster" : "scaling";
+  }
+
+  @Override
+  public boolean onCluster() {
+    return onCluster;
   }
 
   @Override
@@ -38,6 +54,11 @@ final class Scaling implements Scenario {
 
   @Override
   public Outcome run(SparkSession spark, Path work, Options options) throws IOException {
+    if (spark.sparkContext().isLocal() == onCluster) {
+      throw new IllegalStateException(onCluster
+          ? "scenario " + name() + " runs on a Spark cluster; scripts/bench starts one for it (scripts/spark-cluster)"
+          : "scenario " + name() + " measures local mode; on a cluster, select scaling-cluster");
+    }
     Pipeline pipeline = PipelineValidator.validateOrThrow(options.conf().resolve("pipelines/banking/pipeline.yaml"), "banking");
     HeapWatch heap = HeapWatch.attach();
     int cores = Runtime.getRuntime().availableProcessors();
@@ -62,8 +83,8 @@ final class Scaling implements Scenario {
             new PipelineRunner(ctx).run(pipeline, new RunRequest(BankingSides.DAY, BankingSides.DAY, Optional.empty(), Set.of(), "bench")),
             "banking at " + customers + " customers");
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "scaling: %,d customers run %d: pipeline %.2fs, copy %.2fs, heap after GC up to %d MB%n",
-            customers, i, s, copy, heap.highest() >> 20);
+        System.out.printf(Locale.ROOT, "%s: %,d customers run %d: pipeline %.2fs, copy %.2fs, heap after GC up to %d MB%n",
+            name(), customers, i, s, copy, heap.highest() >> 20);
         if (i >= 0) {
           pipelineSeconds.add(s);
           copySeconds.add(copy);
@@ -76,7 +97,8 @@ final class Scaling implements Scenario {
       // The next size writes new tables: forget this size's Delta logs, as a new job would not have them.
       org.apache.spark.sql.delta.DeltaLog.clearCache();
       lines.add(new Comparison(name(),
-          String.format(Locale.ROOT, "raw speed: banking bronze → silver → gold vs a plain copy of its input to Delta, %,d customers", customers),
+          String.format(Locale.ROOT, "raw speed%s: banking bronze → silver → gold vs a plain copy of its input to Delta, %,d customers",
+              onCluster ? " on a cluster" : "", customers),
           rows, copySeconds, pipelineSeconds, Comparison.Kind.COST, Double.NaN));
       sizes.add(new Size(customers, rows, Comparison.median(pipelineSeconds), Comparison.median(copySeconds), highest, retained));
     }
@@ -86,12 +108,20 @@ final class Scaling implements Scenario {
     Size first = sizes.get(0);
     Size last = sizes.get(sizes.size() - 1);
     double heapGrowth = (double) last.highestHeap() / first.highestHeap();
+    double times = (double) last.rows() / first.rows();
+    // The driver-memory target applies where the heap watched is the driver's alone.
+    Figure heapFigure = onCluster
+        ? new Figure(name(), String.format(Locale.ROOT, "%s: highest driver heap after GC at %.0f× the rows vs at 1×", name(), times),
+            heapGrowth, "×", 1.25, false)
+        : new Figure(name(), String.format(Locale.ROOT,
+            "%s: highest heap after GC at %.0f× the rows vs at 1× (local mode: the driver's and the tasks')", name(), times),
+            heapGrowth, "×", Double.NaN, false);
     List<Figure> figures = List.of(
-        new Figure(name(), "scaling: exponent of wall time in rows, banking pipeline (fitted, log-log)", exponent, "", 1.05, false),
-        new Figure(name(), "scaling: exponent of wall time in rows, plain copy to Delta (fitted, log-log)", copyExponent, "", Double.NaN, false),
-        new Figure(name(), String.format(Locale.ROOT, "scaling: highest heap after GC at %.0f× the rows vs at 1×",
-            (double) last.rows() / first.rows()), heapGrowth, "×", 1.25, false));
-    return new Outcome(lines, figures, notes(sizes, cores, options));
+        new Figure(name(), name() + ": exponent of wall time in rows, banking pipeline (fitted, log-log)", exponent, "", 1.05, false),
+        new Figure(name(), name() + ": exponent of wall time in rows, plain copy to Delta (fitted, log-log)", copyExponent, "", Double.NaN,
+            false),
+        heapFigure);
+    return new Outcome(lines, figures, notes(spark, sizes, cores, options));
   }
 
   /** A plain Spark job copying the day's landing CSV files to two Delta tables; its wall time in seconds. */
@@ -128,7 +158,7 @@ final class Scaling implements Scenario {
     return (n * sxy - sx * sy) / (n * sxx - sx * sx);
   }
 
-  private static String notes(List<Size> sizes, int cores, Options options) {
+  private String notes(SparkSession spark, List<Size> sizes, int cores, Options options) {
     StringBuilder table = new StringBuilder(
         "| customers | input rows | pipeline | rows/s per core | plain copy | rows/s per core | pipeline / copy | highest heap after GC | retained after the run |\n"
             + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -148,15 +178,24 @@ final class Scaling implements Scenario {
 
         %s
         The exponent is the slope of log(wall time) against log(rows) over all sizes: 1 is linear,
-        below 1 means a fixed cost still weighs on the smaller sizes. Heap is the JVM's heap in use
-        after each garbage collection (the highest during a run), and after a full collection once
-        the run ended; the JVM could use at most %,d MB (`STRATA_DRIVER_MEMORY`). In local mode the
-        driver and the executor share that heap, so it bounds the driver's memory from above and
-        also holds what the tasks hold: Spark's execution memory (a fixed fraction of the heap) and,
-        outside it, each writing task's Parquet row group (up to 128 MB), which grows with the files
-        until they reach that size. The engine collects nothing to the driver but counts and rule
-        metrics.
+        below 1 means a fixed cost still weighs on the smaller sizes. Heap is the driver JVM's heap
+        in use after each garbage collection (the highest during a run), and after a full
+        collection once the run ended; the JVM could use at most %,d MB (`STRATA_DRIVER_MEMORY`).
+        %s
         """,
-        options.scalingRepeats(), cores, table, Runtime.getRuntime().maxMemory() >> 20);
+        options.scalingRepeats(), cores, table, Runtime.getRuntime().maxMemory() >> 20, onCluster
+            ? String.format(Locale.ROOT, """
+                Here the driver ran the engine against a Spark standalone cluster on this machine
+                (`scripts/spark-cluster`: executors of %s, %d cores in all), so the tasks ran in the
+                executors' JVMs and the heap is the driver's alone: the engine's state, Delta's
+                snapshots, the ledger, query plans. The engine collects nothing to the driver but
+                counts and rule metrics.""",
+                spark.conf().get("spark.executor.memory", "1g"), spark.sparkContext().defaultParallelism())
+            : """
+                In local mode the driver and the executor share that heap, so it bounds the driver's
+                memory from above and also holds what the tasks hold: Spark's execution memory (a
+                fixed fraction of the heap) and, outside it, each writing task's Parquet row group (up
+                to 128 MB), which grows with the files until they reach that size. The driver's own
+                heap is measured by `scaling-cluster`.""");
   }
 }

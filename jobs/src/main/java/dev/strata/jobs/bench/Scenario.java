@@ -21,6 +21,14 @@ interface Scenario {
     return "";
   }
 
+  /**
+   * Whether it runs on a Spark cluster rather than in local mode: such a scenario runs alone (a
+   * JVM has one Spark session's master), and only when selected by name.
+   */
+  default boolean onCluster() {
+    return false;
+  }
+
   /** Counted runs of each side, as its section of the results says. */
   default int repeats(Options options) {
     return options.repeats();

@@ -100,6 +100,8 @@ final class TableBuilder {
     // Every commit this build makes says so in the table's history (and lets it find its commit again).
     session.conf().set(DeltaTables.COMMIT_USER_METADATA, "strata run " + runId + ": " + table.name() + " " + partition);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
+    // Rows written into the table's folder and not yet committed: deleted unless published.
+    StagedPartition unpublished = null;
     try {
       GateResult fresh = freshnessRules(session, table);
       if (!fresh.passed()) {
@@ -135,10 +137,13 @@ final class TableBuilder {
       boolean quarantines = !rowRules.isEmpty() || !malformed.isEmpty();
       Split split;
       if (rowRules.isEmpty()) {
+        // Nothing to split off: write the rows into the table's folder, unpublished, so that
+        // publishing them copies nothing (write-audit-publish without a copy).
         List<String> columns = List.of(output.columns());
         StagedPartition staged =
-            StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output",
-                metricAggregates(columns, table, null));
+            StagedPartition.stageInTable(session, table.name(), output, table.partitionColumn(), partition,
+                ctx.warehouse().tablePath(table.layer(), table.name()), staging + "/output", metricAggregates(columns, table, null));
+        unpublished = staged;
         split = Split.none(staged, metrics(staged.aggregates(), 0, columns, table));
       } else if (RowLevelRules.singlePass(rowRules)) {
         // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
@@ -167,6 +172,7 @@ final class TableBuilder {
       }
       if (!gate.passed()) {
         // The staged rows stay for inspection; the table and its quarantine are untouched.
+        split.good().abandon(staging + "/output");
         return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
             "gate blocked publication; the rows it checked are at " + staging, metrics);
       }
@@ -200,10 +206,10 @@ final class TableBuilder {
             case 5 -> BuildStatus.NOT_READY;
             default -> BuildStatus.FAILED;
           };
-      cleanUp(staging);
+      cleanUp(staging, unpublished);
       return failed(table, partition, status, start, e.getMessage(), e, false);
     } catch (Exception e) {
-      cleanUp(staging);
+      cleanUp(staging, unpublished);
       String message = Errors.buildFailed(table.name(), partition, e.getClass().getSimpleName(), e).getMessage();
       return failed(table, partition, BuildStatus.FAILED, start, message, e, Transience.isTransient(e));
     } finally {
@@ -424,11 +430,18 @@ final class TableBuilder {
         .toList();
   }
 
-  private void cleanUp(String staging) {
+  private void cleanUp(String staging, StagedPartition unpublished) {
     try {
       ctx.files().delete(staging);
     } catch (RuntimeException ignored) {
       // Best effort: staging is under the run's own folder and never read by anyone else.
+    }
+    if (unpublished != null) {
+      try {
+        unpublished.abandon(null);
+      } catch (RuntimeException ignored) {
+        // Best effort: files the log does not name are invisible to readers, and VACUUM removes them.
+      }
     }
   }
 

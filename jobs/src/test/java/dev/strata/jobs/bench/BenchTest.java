@@ -1,6 +1,7 @@
 package dev.strata.jobs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,7 +64,12 @@ class BenchTest {
                 "comparisons", List.of(
                     new Comparison("scaling", "raw speed: 1", 1000, List.of(1.0), List.of(5.0), Comparison.Kind.COST, Double.NaN).toJson(),
                     new Comparison("scaling", "raw speed: 4", 4000, List.of(3.0), List.of(18.0), Comparison.Kind.COST, Double.NaN).toJson()),
-                "figures", List.of(new Figure("scaling", "scaling: exponent", 0.93, "", 1.05, false).toJson()))));
+                "figures", List.of(new Figure("scaling", "scaling: exponent", 0.93, "", 1.05, false).toJson())),
+            "scaling-cluster", Map.of("measured_at", "2026-11-22T00:00:00Z", "cores", 2, "repeats", 1, "notes", "Cluster notes.",
+                "comparisons", List.of(
+                    new Comparison("scaling-cluster", "raw speed on a cluster: 1", 1000, List.of(2.0), List.of(6.0), Comparison.Kind.COST,
+                        Double.NaN).toJson()),
+                "figures", List.of(new Figure("scaling-cluster", "scaling-cluster: driver heap", 1.02, "×", 1.25, false).toJson()))));
     Files.writeString(dir.resolve("benchmarks.json"), new ObjectMapper().writeValueAsString(json));
 
     Bench.main(new String[] {"--docs", "/nowhere", "--scenarios", "none", "--docs", dir.toString()});
@@ -73,11 +79,24 @@ class BenchTest {
         .contains("| engine overhead: a vs b | 1,000 | 10.00 s | 12.00 s | 1.20× (target ≤ 1.10×) **missed** | 42 |")
         .contains("| raw speed: 4 | 4,000 | 3.00 s | 18.00 s | 6.00× (no target) | 111 |")
         .contains("| scaling: exponent | 0.93 (target ≤ 1.05) |")
+        .contains("| scaling-cluster: driver heap | 1.02× (target ≤ 1.25×) |", "## Scenario `scaling-cluster`", "Cluster notes.")
         .contains("## Scenario `overhead`", "Overhead notes.", "the scenario took 4.5 min", "## Scenario `scaling`", "Scaling notes.")
         .contains("![costs, speed-ups and scaling](benchmarks.png)");
     BufferedImage png = ImageIO.read(dir.resolve("benchmarks.png").toFile());
     assertThat(png.getWidth()).isEqualTo(3 * 640);
     assertThat(png.getHeight()).isEqualTo(480);
+  }
+
+  @Test
+  void theClusterScenarioRunsAloneAndOnlyOnACluster() {
+    assertThatThrownBy(() -> Bench.main(new String[] {"--scenarios", "overhead,scaling-cluster", "--docs", dir.toString()}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[scaling-cluster] run on a cluster");
+    // The test session is local: the scenario refuses rather than measure the wrong heap.
+    Scenario.Options options = new Scenario.Options(1, 1, List.of(1), 1, Paths.get("../conf"), List.of(100, 400), 1);
+    assertThatThrownBy(() -> new Scaling(true).run(SparkTestSession.get(), dir, options))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("runs on a Spark cluster");
   }
 
   /**
