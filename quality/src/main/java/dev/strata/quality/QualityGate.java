@@ -4,8 +4,10 @@ import com.amazon.deequ.dqdl.execution.DQDLExecutor;
 import com.amazon.deequ.dqdl.model.ExecutableRule;
 import com.amazon.deequ.dqdl.model.RuleOutcome;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -16,7 +18,8 @@ import software.amazon.glue.dqdl.model.DQRule;
 /**
  * Evaluates a table partition's dataset-level rules with Deequ.
  *
- * <p>All rules go to Deequ in one call, so the analyzers they need share scans of the data.
+ * <p>All rules go to Deequ in one call, so the analyzers they need share scans of the data;
+ * except those whose passing result the caller's own measurements prove ({@link KnownMetrics}).
  */
 public final class QualityGate {
   /**
@@ -39,6 +42,34 @@ public final class QualityGate {
    */
   public static GateResult evaluate(
       Dataset<Row> data, List<CompiledRule> rules, Map<String, Dataset<Row>> references) {
+    return evaluate(data, rules, references, KnownMetrics.NONE);
+  }
+
+  /**
+   * Evaluates rules on data, taking the results that {@code known} proves (a passing uniqueness
+   * rule on the table's key) from it, and the others from Deequ in one call.
+   *
+   * @param known what the caller already measured of exactly these rows
+   * @return one result per rule, in the order given
+   */
+  public static GateResult evaluate(
+      Dataset<Row> data, List<CompiledRule> rules, Map<String, Dataset<Row>> references, KnownMetrics known) {
+    List<Optional<RuleResult>> proven = rules.stream().map(known::prove).toList();
+    List<CompiledRule> rest = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      if (proven.get(i).isEmpty()) {
+        rest.add(rules.get(i));
+      }
+    }
+    Iterator<RuleResult> fromDeequ = withDeequ(data, rest, references).results().iterator();
+    List<RuleResult> results = new ArrayList<>();
+    for (Optional<RuleResult> p : proven) {
+      results.add(p.orElseGet(fromDeequ::next));
+    }
+    return new GateResult(results);
+  }
+
+  private static GateResult withDeequ(Dataset<Row> data, List<CompiledRule> rules, Map<String, Dataset<Row>> references) {
     if (rules.isEmpty()) {
       return new GateResult(List.of());
     }

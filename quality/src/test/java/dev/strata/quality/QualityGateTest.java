@@ -115,4 +115,71 @@ class QualityGateTest {
             accounts.where("customer_id = 'C1'"), List.of(ri), Map.of("stg_customer", known));
     assertThat(clean.passed()).isTrue();
   }
+
+  private final Dataset<Row> unique =
+      rows("customer_id STRING, region STRING", row("C1", "north"), row("C2", "north"), row("C3", "south"));
+
+  /** Spark jobs {@code action} ran. */
+  private static int jobs(Runnable action) throws java.util.concurrent.TimeoutException {
+    org.apache.spark.SparkContext sc = dev.strata.testing.SparkTestSession.get().sparkContext();
+    java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+        started.incrementAndGet();
+      }
+    };
+    sc.listenerBus().waitUntilEmpty();
+    sc.addSparkListener(listener);
+    try {
+      action.run();
+      sc.listenerBus().waitUntilEmpty();
+      return started.get();
+    } finally {
+      sc.removeSparkListener(listener);
+    }
+  }
+
+  @Test
+  void aKeyTheStagingPassFoundUniqueNeedsNoPassOfItsOwn() throws Exception {
+    List<CompiledRule> rules = List.of(rule("IsPrimaryKey \"customer_id\"", RuleGroup.ERROR), rule("IsUnique \"customer_id\"", RuleGroup.ERROR));
+    KnownMetrics known = new KnownMetrics(3, Map.of("customer_id", 0L, "region", 0L), List.of("customer_id"), 3);
+    GateResult[] proven = new GateResult[1];
+
+    assertThat(jobs(() -> proven[0] = QualityGate.evaluate(unique, rules, Map.of(), known))).isZero();
+
+    // The same outcomes and observed values, under the same names, as Deequ's own pass.
+    GateResult deequ = QualityGate.evaluate(unique, rules, Map.of());
+    assertThat(proven[0].passed()).isTrue();
+    for (int i = 0; i < rules.size(); i++) {
+      assertThat(proven[0].results().get(i).passed()).isEqualTo(deequ.results().get(i).passed()).isTrue();
+      assertThat(proven[0].results().get(i).observed()).isEqualTo(deequ.results().get(i).observed());
+    }
+    assertThat(proven[0].results().get(0).observed())
+        .containsEntry("Column.customer_id.Uniqueness", 1.0).containsEntry("Column.customer_id.Completeness", 1.0);
+  }
+
+  @Test
+  void whatTheMeasurementsDoNotProveIsLeftToDeequ() throws Exception {
+    // Duplicated keys: Deequ reports the exact fraction a failure needs.
+    GateResult duplicated = QualityGate.evaluate(customers, List.of(rule("IsUnique \"customer_id\"", RuleGroup.ERROR)), Map.of(),
+        new KnownMetrics(4, Map.of("customer_id", 1L), List.of("customer_id"), 3));
+    assertThat(duplicated.passed()).isFalse();
+    assertThat(duplicated.results().get(0).observed().get("Column.customer_id.Uniqueness")).isLessThan(1.0);
+
+    // Another column than the key, a where clause, unknown metrics: all go to Deequ, in the order given.
+    KnownMetrics known = new KnownMetrics(3, Map.of("customer_id", 0L, "region", 0L), List.of("customer_id"), 3);
+    List<CompiledRule> rules = List.of(
+        rule("IsUnique \"region\"", RuleGroup.WARN),
+        rule("IsPrimaryKey \"customer_id\"", RuleGroup.ERROR),
+        rule("IsUnique \"customer_id\" where \"region = 'north'\"", RuleGroup.ERROR),
+        rule("RowCount = 3", RuleGroup.ERROR));
+    GateResult mixed = QualityGate.evaluate(unique, rules, Map.of(), known);
+    assertThat(jobs(() -> QualityGate.evaluate(unique, rules.subList(1, 2), Map.of(), known))).isZero();
+    assertThat(jobs(() -> QualityGate.evaluate(unique, rules, Map.of(), known))).isPositive();
+    assertThat(mixed.results()).extracting(r -> r.spec().text()).containsExactly(
+        "IsUnique \"region\"", "IsPrimaryKey \"customer_id\"", "IsUnique \"customer_id\" where \"region = 'north'\"", "RowCount = 3");
+    assertThat(mixed.results().get(0).observed()).containsEntry("Column.region.Uniqueness", 1.0 / 3);
+    assertThat(mixed.results()).extracting(RuleResult::passed).containsExactly(false, true, true, true);
+  }
 }

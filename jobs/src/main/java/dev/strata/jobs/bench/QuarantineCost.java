@@ -127,10 +127,15 @@ final class QuarantineCost implements Scenario {
       When every quarantine rule has a native form — IsComplete, ColumnValues compared with a number
       or a set of strings, ReferentialIntegrity as a join with the reference's keys — as in this
       scenario, the rules are evaluated in the projection that stages the transform's output: one scan
-      of the input, one write. What remains is the failed-rules column the staged rows carry, two
-      filtered scans of the staged parquet (counting good and rejected rows, since the engine checks
-      `in = published + quarantined + filtered` on counted rows), one count per rule, and the
-      quarantine's own Delta commit. Nothing is collected to the driver but those counts.
+      of the input, one write. The pass that counts the staged rows also counts the good ones and
+      the rows each rule rejected (the engine checks `in = published + quarantined + filtered` on
+      counted rows). Nothing is collected to the driver but those counts.
+
+      What remains is the split itself: the staged rows carry the rules each one failed, so they
+      are staged as Parquet and then written twice, the good rows into the table and the rejected
+      ones into the quarantine, with its own Delta commit. The baseline, with no row-level rule,
+      writes its rows once, into the table's own folder, and publishes those files (see
+      `overhead`); Spark has no one-pass write to two tables, so this copy is the quarantine's price.
 
       Rules without a native form (IsUnique, ColumnLength, thresholds, where clauses, `matches`) go
       through Deequ's `processRows`, which makes a metrics pass of its own before its row-level

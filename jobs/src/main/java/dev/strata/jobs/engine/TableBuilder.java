@@ -22,6 +22,7 @@ import dev.strata.jobs.ledger.BuildRecord;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.quality.CompiledRule;
 import dev.strata.quality.GateResult;
+import dev.strata.quality.KnownMetrics;
 import dev.strata.quality.QualityGate;
 import dev.strata.quality.RowLevelRules;
 import dev.strata.quality.RuleGroup;
@@ -147,20 +148,21 @@ final class TableBuilder {
         split = Split.none(staged, metrics(staged.aggregates(), 0, columns, table));
       } else if (RowLevelRules.singlePass(rowRules)) {
         // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
-        split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs), staging);
+        split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs), staging, rowRules);
       } else {
         // Deequ computes metrics in a pass of its own first: stage the output so that pass reads
         // staged rows instead of computing the transform again.
         StagedPartition staged =
             StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output");
-        split = split(session, table, partition, RowLevelRules.withFailures(staged.rows(), rowRules, inputs), staging);
+        split = split(session, table, partition, RowLevelRules.withFailures(staged.rows(), rowRules, inputs), staging, rowRules);
       }
       if (!malformed.isEmpty()) {
         split = withMalformed(table, partition, split, malformed);
       }
       RowCounts counts = account(table, partition, inputs, split);
       BuildMetrics metrics = split.metrics();
-      GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs);
+      // The staging pass counted the rows, their nulls and distinct keys: a unique key needs no second look.
+      GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs, known(split));
       if (!fresh.results().isEmpty()) {
         gate = new GateResult(concat(fresh.results(), gate.results()));
       }
@@ -238,18 +240,44 @@ final class TableBuilder {
    * failed any. The pass that counts the staged rows also counts the good ones and measures them;
    * the rejected rows are read again only if there are any, for one count per rule.
    */
-  private Split split(SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging) {
+  private Split split(
+      SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules) {
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
     List<String> columns = java.util.Arrays.stream(evaluated.columns()).filter(c -> !c.equals(RowLevelRules.FAILED_RULES)).toList();
+    // Good rows, then the rows each rule rejected (its text is what the failed-rules column holds), then the metrics.
+    List<String> ruleTexts = rowRules.stream().map(r -> r.spec().text()).distinct().toList();
     List<Column> aggregates = new ArrayList<>(List.of(org.apache.spark.sql.functions.count_if(not(failed))));
+    ruleTexts.forEach(t -> aggregates.add(org.apache.spark.sql.functions.count_if(
+        org.apache.spark.sql.functions.array_contains(col(RowLevelRules.FAILED_RULES), t))));
     aggregates.addAll(metricAggregates(columns, table, not(failed)));
     StagedPartition all =
         StagedPartition.stage(session, table.name(), evaluated, table.partitionColumn(), partition, staging + "/evaluated", aggregates);
     long good = all.aggregates().getLong(0);
     long rejected = all.rowCount() - good;
+    Map<String, Long> byRule = new TreeMap<>();
+    for (int i = 0; i < ruleTexts.size(); i++) {
+      long n = all.aggregates().getLong(1 + i);
+      if (n > 0) {
+        byRule.put(ruleTexts.get(i), n);
+      }
+    }
     Dataset<Row> bad = all.rows().where(failed);
+    if (byRule.values().stream().mapToLong(Long::longValue).sum() < rejected) {
+      // A row rejected by no declared rule cannot be: count what the column says instead.
+      byRule = countByRule(bad, Map.of());
+    }
     return new Split(all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
-        rejected == 0 ? Map.of() : countByRule(bad, Map.of()), metrics(all.aggregates(), 1, columns, table));
+        byRule, metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table));
+  }
+
+
+  /** What the staging pass measured of the rows the gate checks (those it would publish). */
+  private static KnownMetrics known(Split split) {
+    BuildMetrics m = split.metrics();
+    if (m.keyColumns().isEmpty() || m.duplicateKeys() < 0) {
+      return new KnownMetrics(split.published(), m.nullCounts(), List.of(), -1);
+    }
+    return new KnownMetrics(split.published(), m.nullCounts(), m.keyColumns(), split.published() - m.duplicateKeys());
   }
 
   /** Adds input that could not be read (bronze, already staged with the source) to the rejected rows. */

@@ -137,9 +137,11 @@ public final class HistoryTable {
     Column[] keyAndHash =
         java.util.stream.Stream.concat(spec.key().stream(), java.util.stream.Stream.of(ROW_HASH))
             .map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
-    Dataset<Row> said = asOf(history, d).select(keyAndHash);
-    Dataset<Row> now = hashed(snapshot, spec).select(keyAndHash);
-    return said.exceptAll(now).isEmpty() && now.exceptAll(said).isEmpty();
+    // Equal as multisets, in one shuffle: each (key, hash) counted +1 per version said, -1 per row
+    // now; any count left over is a difference. (Two exceptAll would shuffle both sides twice.)
+    Dataset<Row> said = asOf(history, d).select(keyAndHash).withColumn("_n", lit(1));
+    Dataset<Row> now = hashed(snapshot, spec).select(keyAndHash).withColumn("_n", lit(-1));
+    return said.unionByName(now).groupBy(keyAndHash).agg(sum(col("_n")).as("_n")).where(col("_n").notEqual(0)).isEmpty();
   }
 
   /**
