@@ -174,7 +174,11 @@ final class TableBuilder {
       }
       if (!gate.passed()) {
         // The staged rows stay for inspection; the table and its quarantine are untouched.
-        split.good().abandon(staging + "/output");
+        try {
+          split.good().abandon(staging + "/output");
+        } catch (RuntimeException e) {
+          // The verdict stands: unpublished files are invisible to readers, and VACUUM removes them.
+        }
         return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
             "gate blocked publication; the rows it checked are at " + staging, metrics);
       }
@@ -237,8 +241,8 @@ final class TableBuilder {
 
   /**
    * Stages rows with their failed row-level rules (one write) and splits them by whether they
-   * failed any. The pass that counts the staged rows also counts the good ones and measures them;
-   * the rejected rows are read again only if there are any, for one count per rule.
+   * failed any. The pass that counts the staged rows also counts the good ones and the rows each
+   * rule rejected, and measures the good ones.
    */
   private Split split(
       SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules) {
@@ -269,7 +273,6 @@ final class TableBuilder {
     return new Split(all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
         byRule, metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table));
   }
-
 
   /** What the staging pass measured of the rows the gate checks (those it would publish). */
   private static KnownMetrics known(Split split) {

@@ -111,6 +111,40 @@ class OperationsTest {
     assertThat(history.out().split("SUCCEEDED", -1)).hasSize(2);
   }
 
+  private List<Path> dataFiles(Path table) throws IOException {
+    try (java.util.stream.Stream<Path> all = Files.walk(table)) {
+      return all.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_delta_log")).sorted().toList();
+    }
+  }
+
+  /**
+   * A table without row-level rules writes its new rows into its own folder before the gate: a
+   * blocked re-run must leave exactly the published files there, and the rows it checked in
+   * staging.
+   */
+  @Test
+  void aBlockedReRunLeavesThePublishedFilesAloneAndTheCheckedRowsInStaging() throws IOException {
+    Path p = pipeline("", "", "ColumnValues \"amount\" > 0");
+    TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\n");
+    assertThat(run(p).exit()).isZero();
+    Path silver = wh().resolve("silver/s");
+    List<Path> published = dataFiles(silver);
+    assertThat(published).isNotEmpty();
+
+    TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\nr2,-7,2024-01-01\nr3,9,2024-01-01\n");
+    Cli.Outcome blocked = run(p);
+
+    assertThat(blocked.exit()).as(blocked.toString()).isEqualTo(3);
+    assertThat(dataFiles(silver)).isEqualTo(published);
+    assertThat(SparkTestSession.get().read().format("delta").load(silver.toString()).count()).isEqualTo(1);
+    List<Path> kept;
+    try (java.util.stream.Stream<Path> all = Files.walk(wh().resolve("_strata/staging"))) {
+      kept = all.filter(f -> f.endsWith("s/2024-01-01/output")).toList();
+    }
+    assertThat(kept).hasSize(1);
+    assertThat(SparkTestSession.get().read().parquet(kept.get(0).toString()).count()).isEqualTo(3);
+  }
+
   @Test
   void aBlockedGatePostsAnAlertWithoutEverPrintingTheWebhookUrl() throws IOException {
     List<String> received = new CopyOnWriteArrayList<>();
