@@ -267,7 +267,8 @@ final class TableBuilder {
     }
     Dataset<Row> bad = all.rows().where(failed);
     if (byRule.values().stream().mapToLong(Long::longValue).sum() < rejected) {
-      // A row rejected by no declared rule cannot be: count what the column says instead.
+      // Some failure is listed under another text than a declared rule's (Deequ's own naming,
+      // when its normalized text matched no declared one): count what the column says instead.
       byRule = countByRule(bad, Map.of());
     }
     return new Split(all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
@@ -277,10 +278,9 @@ final class TableBuilder {
   /** What the staging pass measured of the rows the gate checks (those it would publish). */
   private static KnownMetrics known(Split split) {
     BuildMetrics m = split.metrics();
-    if (m.keyColumns().isEmpty() || m.duplicateKeys() < 0) {
-      return new KnownMetrics(split.published(), m.nullCounts(), List.of(), -1);
-    }
-    return new KnownMetrics(split.published(), m.nullCounts(), m.keyColumns(), split.published() - m.duplicateKeys());
+    // A table without a key among its columns has no key columns and no duplicate count (-1).
+    long distinctKeys = m.keyColumns().isEmpty() ? -1 : split.published() - m.duplicateKeys();
+    return new KnownMetrics(split.published(), m.nullCounts(), m.keyColumns(), distinctKeys);
   }
 
   /** Adds input that could not be read (bronze, already staged with the source) to the rejected rows. */
