@@ -28,13 +28,23 @@ public final class Errors {
   }
 
   public static InvalidException invalidDefinition(String pipeline, List<Problem> problems) {
+    return invalidDefinition(pipeline, problems, pipeline);
+  }
+
+  /**
+   * A definition with problems (exit 2).
+   *
+   * @param validateArgs what to pass to {@code strata validate} to check it again: the pipeline
+   *     argument as given, with the {@code --conf-dir} it was given, if any
+   */
+  public static InvalidException invalidDefinition(String pipeline, List<Problem> problems, String validateArgs) {
     String list =
         problems.stream().map(p -> "  - " + p.toString()).collect(Collectors.joining("\n"));
     return new InvalidException(
         String.format(
             "Cannot use pipeline '%s': its definition has %d problem%s:%n%s%n"
                 + "Fix them and check again with: strata validate %s",
-            pipeline, problems.size(), problems.size() == 1 ? "" : "s", list, pipeline),
+            pipeline, problems.size(), problems.size() == 1 ? "" : "s", list, validateArgs),
         null);
   }
 
@@ -71,6 +81,51 @@ public final class Errors {
                 + " apply every later day too: strata backfill <pipeline> --from %s --to %s --tables %s+ --force",
             table, partition, last, partition, partition, last, table),
         null);
+  }
+
+  /**
+   * A table folder that is not a readable Delta table although it holds files: taking it for a new
+   * table would drop every partition it held. Exit 4; nothing is written.
+   */
+  public static JobFailedException damagedTable(String path, String what) {
+    return new JobFailedException(
+        String.format(
+            "Cannot use the Delta table at %s: the folder %s. Nothing was written to it. Restore its _delta_log (from a"
+                + " backup or a snapshot of the storage), or, if the folder is not meant to be this table, move it away;"
+                + " Strata never creates a new table over existing files.",
+            path, what),
+        null);
+  }
+
+  /**
+   * Text that is safe to print on a terminal, in a log or a JSON report: control characters
+   * (other than new lines and tabs), bytes that were not valid UTF-8 and other unprintable code
+   * points appear as a backslash, u and four hex digits; text longer than {@code 2,000} characters is cut. Whatever a
+   * user's file held, its raw bytes never reach the console.
+   */
+  public static String printable(String text) {
+    if (text == null) {
+      return "null";
+    }
+    StringBuilder out = new StringBuilder(Math.min(text.length(), 2000) + 16);
+    for (int i = 0; i < text.length() && out.length() < 2000; ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
+      boolean safe =
+          c == '\n' || c == '\t'
+              || (!Character.isISOControl(c) && c != 0xFFFD && Character.isDefined(c)
+                  && Character.getType(c) != Character.PRIVATE_USE && Character.getType(c) != Character.SURROGATE
+                  && Character.getType(c) != Character.FORMAT);
+      if (safe) {
+        out.appendCodePoint(c);
+      } else {
+        out.append(String.format("\\u%04x", c));
+      }
+    }
+    if (out.length() >= 2000) {
+      out.append("...");
+    }
+    return out.toString();
   }
 
   /** The first line of a message, for one-line summaries; "" for null. */

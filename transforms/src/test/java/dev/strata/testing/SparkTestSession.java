@@ -39,7 +39,11 @@ public final class SparkTestSession {
               .config("spark.driver.host", "127.0.0.1")
               .config("spark.driver.bindAddress", "127.0.0.1")
               .config("spark.databricks.delta.snapshotPartitions", "2")
-              .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
+              .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
+              // The status store keeps every query's plan for the (disabled) UI: a test JVM runs thousands.
+              .config("spark.sql.ui.retainedExecutions", "100")
+              .config("spark.ui.retainedJobs", "200")
+              .config("spark.ui.retainedStages", "200");
       if (onClasspath("io.delta.sql.DeltaSparkSessionExtension")) {
         builder
             .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")

@@ -95,7 +95,7 @@ public final class Alerts {
           warn(label + " answered HTTP " + response.statusCode() + "; alert not delivered");
         }
       } catch (IOException | RuntimeException e) {
-        warn(label + " failed: " + scrub(e.getClass().getSimpleName() + ": " + e.getMessage(), url) + "; alert not delivered");
+        warn(label + " failed: " + scrub(why(e), url) + "; alert not delivered");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         warn(label + " interrupted; alert not delivered");
@@ -186,6 +186,36 @@ public final class Alerts {
       }
     }
     return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  /** Why a request failed, in words: the JDK's client often throws with no message (ConnectException: null). */
+  static String why(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.http.HttpConnectTimeoutException) {
+        return "could not connect within " + TIMEOUT.toSeconds() + "s (HttpConnectTimeoutException)";
+      }
+      if (t instanceof java.net.http.HttpTimeoutException) {
+        return "no answer within " + TIMEOUT.toSeconds() + "s (HttpTimeoutException)";
+      }
+      if (t instanceof java.net.ConnectException) {
+        return "connection refused: nothing accepts connections at the webhook's host and port (ConnectException)";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "unknown host: the webhook's host name does not resolve (UnknownHostException)";
+      }
+      if (t instanceof javax.net.ssl.SSLException) {
+        return "TLS failed: " + t.getMessage() + " (" + t.getClass().getSimpleName() + ")";
+      }
+      if (t instanceof IllegalArgumentException) {
+        return "the configured value is not a valid http(s) URL (" + t.getClass().getSimpleName() + ")";
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage() + " (" + t.getClass().getSimpleName() + ")";
+      }
+    }
+    return e.getClass().getSimpleName() + " without a message";
   }
 
   private void warn(String message) {

@@ -1,7 +1,6 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.Backfill;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.RunResult;
@@ -47,7 +46,7 @@ final class BackfillCommand implements Callable<Integer> {
     LocalDate start = Dates.parse("--from", from);
     LocalDate end = Dates.parse("--to", to);
     build.check("Cannot backfill " + pipeline);
-    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    Pipeline p = common.validated(pipeline);
     Set<String> selected = build.selected(p);
     EngineContext ctx = common.context(common.session("strata backfill " + p.name()), spec.commandLine().getOut());
     Backfill backfill = new Backfill(ctx);

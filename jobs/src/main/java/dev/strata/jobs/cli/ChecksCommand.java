@@ -3,7 +3,6 @@ package dev.strata.jobs.cli;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.io.DeltaTables;
@@ -46,7 +45,7 @@ final class ChecksCommand {
 
     @Override
     public Integer call() {
-      Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+      Pipeline p = common.validated(pipeline);
       String name = p.select(List.of(table)).iterator().next();
       TableDefinition t = p.table(name);
       LocalDate day = Dates.parse("--date", date);

@@ -110,6 +110,19 @@ final class CommonOptions {
     return file;
   }
 
+  /**
+   * The validated pipeline for a pipeline argument, or the exit-2 error listing every problem of
+   * its definition (with the {@code strata validate} command to check it again).
+   */
+  dev.strata.jobs.definition.Pipeline validated(String pipeline) {
+    return dev.strata.jobs.definition.PipelineValidator.validateOrThrow(pipelineFile(pipeline), pipeline, validateArgs(pipeline));
+  }
+
+  /** The arguments of {@code strata validate} for this pipeline argument, with the --conf-dir this command was given. */
+  String validateArgs(String pipeline) {
+    return confDir == null || confDir.isBlank() ? pipeline : pipeline + " --conf-dir " + confDir;
+  }
+
   /** The engine context of a command: its session, this warehouse, the process environment (for secrets) and any test faults. */
   EngineContext context(SparkSession spark, PrintWriter out) {
     return new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(), Faults.fromSystemProperties());

@@ -2,7 +2,6 @@ package dev.strata.jobs.cli;
 
 import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.BuildStatus;
 import dev.strata.jobs.engine.EngineContext;
@@ -57,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Instant started = Instant.now();
-    Pipeline banking = PipelineValidator.validateOrThrow(common.pipelineFile("banking"), "banking");
+    Pipeline banking = common.validated("banking");
     Warehouse warehouse = Warehouse.at(common.warehouse != null ? common.warehouse : DEMO_WAREHOUSE);
     SparkSession spark = common.session("strata demo");
     EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out);

@@ -4,7 +4,6 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Layer;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineDefinition;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +53,7 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Errors.check(format.equals("crontab") || format.equals("airflow"), "Cannot export: unknown format '%s'; use crontab or airflow.", format);
-    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    Pipeline p = common.validated(pipeline);
     List<PipelineDefinition.Schedule> schedules = p.definition().schedules();
     Errors.check(
         !schedules.isEmpty(), "Cannot export %s: it declares no schedules. Add e.g.%n  schedules:%n    daily: {cron: \"0 6 * * *\", timezone: UTC}%nto %s.",

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.ledger.Ledger;
 import java.io.PrintWriter;
@@ -41,7 +40,7 @@ final class HistoryCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Errors.check(limit >= 1, "Cannot show history: --limit must be at least 1.");
-    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    Pipeline p = common.validated(pipeline);
     String only = table == null ? null : p.select(List.of(table)).iterator().next();
     PrintWriter out = spec.commandLine().getOut();
     EngineContext ctx = common.context(common.session("strata history " + p.name()), out);

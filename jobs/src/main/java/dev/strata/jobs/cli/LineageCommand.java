@@ -3,7 +3,6 @@ package dev.strata.jobs.cli;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Lineage;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,7 +39,7 @@ final class LineageCommand implements Callable<Integer> {
   public Integer call() {
     Errors.check(List.of("text", "mermaid", "dot").contains(format), "Cannot print lineage as '%s': use text, mermaid or dot.", format);
     Errors.check(table != null || (!upstream && !downstream), "Cannot print lineage: --upstream and --downstream go with --table T.");
-    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    Pipeline p = common.validated(pipeline);
     Lineage lineage;
     if (table == null) {
       lineage = Lineage.of(p);

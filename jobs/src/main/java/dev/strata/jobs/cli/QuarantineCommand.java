@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.explode;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.BuildStatus;
 import dev.strata.jobs.engine.EngineContext;
@@ -76,7 +75,7 @@ final class QuarantineCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+      Pipeline p = common.validated(pipeline);
       LocalDate partition = date == null ? null : Dates.parse("--date", date);
       List<TableDefinition> tables = table == null ? p.tablesInOrder() : List.of(table(p, table));
       SparkSession spark = common.session("strata quarantine list " + p.name());
@@ -114,7 +113,7 @@ final class QuarantineCommand implements Runnable {
               fields.add(columns[i] + "=" + r.get(i));
             }
             String line = String.join(", ", fields);
-            out.println("    " + (line.length() > 300 ? line.substring(0, 300) + "..." : line));
+            out.println("    " + dev.strata.jobs.Errors.printable(line.length() > 300 ? line.substring(0, 300) + "..." : line));
           }
         }
       }
@@ -147,7 +146,7 @@ final class QuarantineCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+      Pipeline p = common.validated(pipeline);
       TableDefinition t = table(p, table);
       LocalDate partition = Dates.parse("--date", date);
       SparkSession spark = common.session("strata quarantine replay " + p.name());

@@ -8,7 +8,6 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineDefinition;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.SourceDefinition;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
@@ -117,7 +116,7 @@ final class ReportCommand implements Callable<Integer> {
   /** The pipeline's definition for the graph; without it the page shows the run's tables alone. */
   private Pipeline definition(String name, PrintWriter out) {
     try {
-      return PipelineValidator.validateOrThrow(common.pipelineFile(name), name);
+      return common.validated(name);
     } catch (StrataException e) {
       out.printf("Note: the definition of %s is not readable here (%s); the graph shows the run's tables without their edges.%n",
           name, Errors.firstLine(e.getMessage()));

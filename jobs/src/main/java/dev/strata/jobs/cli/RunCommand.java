@@ -3,7 +3,6 @@ package dev.strata.jobs.cli;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Layer;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.engine.RunRequest;
@@ -101,7 +100,7 @@ final class RunCommand implements Callable<Integer> {
           "Cannot run %s: --resume %s rebuilds what that run did not publish, over its own partitions and tables;"
               + " drop --date, --from, --to, --layer and --tables.", pipeline, resume);
     }
-    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    Pipeline p = common.validated(pipeline);
     if (schedule != null) {
       Errors.check(
           date == null && from == null && to == null && layer == null && resume == null && scheduled == null && !fullRefresh,

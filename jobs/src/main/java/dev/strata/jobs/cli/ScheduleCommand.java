@@ -4,7 +4,6 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.StrataException;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.engine.RunRequest;
@@ -140,7 +139,7 @@ final class ScheduleCommand implements Callable<Integer> {
     }
     List<Pipeline> loaded = new ArrayList<>();
     for (String name : names) {
-      Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(name), name);
+      Pipeline p = common.validated(name);
       if (!all || !p.definition().schedules().isEmpty()) {
         loaded.add(p);
       }

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.Sensors;
@@ -52,7 +51,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Pipeline p = PipelineValidator.validateOrThrow(common.pipelineFile(pipeline), pipeline);
+    Pipeline p = common.validated(pipeline);
     PrintWriter out = spec.commandLine().getOut();
     EngineContext ctx = common.context(common.session("strata status " + p.name()), out);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());

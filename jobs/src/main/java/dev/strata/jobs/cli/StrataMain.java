@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "strata",
     mixinStandardHelpOptions = true,
+    // Every subcommand (and sub-subcommand) takes --help too.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = StrataMain.Version.class,
     description = "Quality-gated medallion pipelines on Spark and Delta Lake.",
     subcommands = {
@@ -73,8 +75,16 @@ public final class StrataMain implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof StrataException se) {
-            err.println("strata: " + se.getMessage());
+            err.println("strata: " + dev.strata.jobs.Errors.printable(se.getMessage()));
             return se.exitCode();
+          }
+          String storage = dev.strata.jobs.engine.Transience.storageFailure(e);
+          if (storage != null) {
+            // Outside any table build (whose failures are its result): the warehouse's storage refused a read or write.
+            err.println("strata: Cannot complete the command: the storage failed (" + dev.strata.jobs.Errors.printable(storage)
+                + "). Check that the path exists and is readable and writable, and that its disk has space; every table"
+                + " partition is either published or as it was.");
+            return ExitCode.JOB_FAILED;
           }
           err.println("strata: unexpected failure (a bug in Strata; please report it with this output):");
           e.printStackTrace(err);
@@ -82,7 +92,7 @@ public final class StrataMain implements Runnable {
         });
     cli.setParameterExceptionHandler(
         (e, a) -> {
-          err.println("strata: " + e.getMessage());
+          err.println("strata: " + dev.strata.jobs.Errors.printable(e.getMessage()));
           err.println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
           return ExitCode.INVALID;
         });

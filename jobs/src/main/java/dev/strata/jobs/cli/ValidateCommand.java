@@ -26,7 +26,7 @@ final class ValidateCommand implements Callable<Integer> {
     Path file = common.pipelineFile(pipeline);
     PipelineValidator.Result result = PipelineValidator.validate(file);
     if (!result.ok()) {
-      throw Errors.invalidDefinition(pipeline, result.problems());
+      throw Errors.invalidDefinition(pipeline, result.problems(), common.validateArgs(pipeline));
     }
     Pipeline p = result.pipeline();
     var out = spec.commandLine().getOut();

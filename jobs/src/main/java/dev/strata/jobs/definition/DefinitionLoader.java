@@ -92,8 +92,12 @@ public final class DefinitionLoader {
                   + (root == null ? "empty" : "a " + kind(root))));
       return new Result(null, problems);
     }
+    duplicateKeys(top, "");
     Map<String, Node> keys = mapping(top, "", TOP_KEYS);
     String name = requiredString(keys, top, "pipeline", "");
+    if (name != null) {
+      checkName(keys.get("pipeline"), "pipeline", "pipeline", name);
+    }
     String description = optionalString(keys, "description", "");
     String defaultPartition = "as_of_date";
     RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
@@ -110,8 +114,13 @@ public final class DefinitionLoader {
 
     List<SourceDefinition> sources = new ArrayList<>();
     if (keys.get("sources") instanceof MappingNode sourcesNode) {
+      Set<String> seen = new java.util.HashSet<>();
       for (NodeTuple t : sourcesNode.getValue()) {
         String sourceName = scalar(t.getKeyNode());
+        if (!seen.add(sourceName)) {
+          continue; // reported by duplicateKeys
+        }
+        checkName(t.getKeyNode(), "sources." + sourceName, "source", sourceName);
         SourceDefinition source = source(sourceName, t.getValueNode());
         if (source != null) {
           sources.add(source);
@@ -123,8 +132,14 @@ public final class DefinitionLoader {
 
     List<TableDefinition> tables = new ArrayList<>();
     if (keys.get("tables") instanceof MappingNode tablesNode) {
+      Set<String> seen = new java.util.HashSet<>();
       for (NodeTuple t : tablesNode.getValue()) {
-        TableDefinition table = table(scalar(t.getKeyNode()), t.getValueNode(), defaultPartition, defaultRetry);
+        String tableName = scalar(t.getKeyNode());
+        if (!seen.add(tableName)) {
+          continue; // reported by duplicateKeys
+        }
+        checkName(t.getKeyNode(), "tables." + tableName, "table", tableName);
+        TableDefinition table = table(tableName, t.getValueNode(), defaultPartition, defaultRetry);
         if (table != null) {
           tables.add(table);
         }
@@ -152,6 +167,7 @@ public final class DefinitionLoader {
     for (NodeTuple t : m.getValue()) {
       String job = scalar(t.getKeyNode());
       String path = "schedules." + job;
+      checkName(t.getKeyNode(), path, "schedule", job);
       if (!(t.getValueNode() instanceof MappingNode jm)) {
         problem(t.getValueNode(), path, "expected a mapping with at least 'cron'");
         continue;
@@ -456,7 +472,8 @@ public final class DefinitionLoader {
         try {
           DataType dataType = DataType.fromDDL(type);
           schema.add(new ColumnSpec(column, dataType));
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+          // Spark's ParseException is a checked exception that Scala throws undeclared.
           problem(
               t.getValueNode(),
               path + ".schema." + column,
@@ -575,6 +592,48 @@ public final class DefinitionLoader {
         volume(keys.get("volume"), path + ".volume"), freshness(keys.get("freshness"), path + ".freshness"), where(m));
   }
 
+  /**
+   * Every key that appears twice in one mapping, anywhere in the file. YAML parsers keep one of
+   * them silently (a second {@code stg_customer:} would replace or be replaced by the first, rules
+   * and all), so a repeated key is always an error naming both lines.
+   */
+  private void duplicateKeys(Node node, String path) {
+    if (node instanceof MappingNode m) {
+      Map<String, Node> first = new java.util.HashMap<>();
+      for (NodeTuple t : m.getValue()) {
+        String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+        String keyPath = path.isEmpty() ? String.valueOf(key) : path + "." + key;
+        if (key != null) {
+          Node earlier = first.putIfAbsent(key, t.getKeyNode());
+          if (earlier != null) {
+            problem(t.getKeyNode(), keyPath,
+                "the key '" + printable(key) + "' appears twice in the same mapping (lines " + (earlier.getStartMark().getLine() + 1)
+                    + " and " + (t.getKeyNode().getStartMark().getLine() + 1) + "); only one would count, silently."
+                    + " Remove one, or rename it if both are meant");
+          }
+        }
+        duplicateKeys(t.getValueNode(), keyPath);
+      }
+    } else if (node instanceof SequenceNode seq) {
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        duplicateKeys(seq.getValue().get(i), path + "[" + i + "]");
+      }
+    }
+  }
+
+  /** Records a problem if {@code name} is not an identifier (see {@link Names}). */
+  private void checkName(Node node, String keyPath, String kind, String name) {
+    String bad = Names.problem(name);
+    if (bad != null) {
+      problem(node, keyPath, "the " + kind + " name '" + printable(name) + "' " + bad
+          + "; the name becomes a folder of the warehouse, so nothing else is allowed");
+    }
+  }
+
+  private static String printable(String text) {
+    return dev.strata.jobs.Errors.printable(text);
+  }
+
   // ---- node helpers ----
 
   private Map<String, Node> mapping(MappingNode node, String prefix, Set<String> allowed) {
@@ -588,9 +647,8 @@ public final class DefinitionLoader {
             "unknown key '" + key + "'; expected one of " + new java.util.TreeSet<>(allowed));
         continue;
       }
-      if (keys.put(key, t.getValueNode()) != null) {
-        problem(t.getKeyNode(), prefix + key, "the key '" + key + "' appears twice");
-      }
+      // A repeated key was reported by duplicateKeys; the first one counts.
+      keys.putIfAbsent(key, t.getValueNode());
     }
     return keys;
   }

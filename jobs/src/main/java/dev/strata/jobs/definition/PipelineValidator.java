@@ -57,9 +57,14 @@ public final class PipelineValidator {
 
   /** Loads and validates, or throws the exit-2 error listing every problem. */
   public static Pipeline validateOrThrow(java.nio.file.Path file, String displayName) {
+    return validateOrThrow(file, displayName, displayName);
+  }
+
+  /** As {@link #validateOrThrow(java.nio.file.Path, String)}; {@code validateArgs} are what the message tells to pass to strata validate. */
+  public static Pipeline validateOrThrow(java.nio.file.Path file, String displayName, String validateArgs) {
     Result result = validate(file);
     if (!result.ok()) {
-      throw Errors.invalidDefinition(displayName, result.problems());
+      throw Errors.invalidDefinition(displayName, result.problems(), validateArgs);
     }
     return result.pipeline();
   }
@@ -71,11 +76,20 @@ public final class PipelineValidator {
       checkSource(s);
     }
     Map<String, TableDefinition> tables = new LinkedHashMap<>();
+    boolean collision = false;
     for (TableDefinition t : def.tables()) {
       if (sourceNames.contains(t.name())) {
-        problems.add(new Problem(t.where() + " tables." + t.name(), "a source has the same name; rename one of them"));
+        problems.add(new Problem(t.where() + " tables." + t.name(),
+            "a source has the same name, so every input naming '" + t.name() + "' would be ambiguous; rename one of them"
+                + " (e.g. the table " + t.name() + "_raw)"));
+        collision = true;
       }
       tables.put(t.name(), t);
+    }
+    if (collision) {
+      // Inputs, SQL and the graph cannot be checked while a name means two things: what they would
+      // report follows from the collision (a table reading itself, a source feeding silver...).
+      return new Result(null, problems);
     }
     for (TableDefinition t : def.tables()) {
       checkInputs(t, tables);

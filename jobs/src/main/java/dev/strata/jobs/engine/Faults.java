@@ -17,6 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code io-error:T:commit:N}: the first N builds of table T that reach the point just
  *       before their Delta commit throw an {@link IOException}, as a flaky object store would.
+ *   <li>{@code fail:T:POINT:N}: the same with an {@link IllegalStateException}, a failure that is
+ *       not transient (not retried).
+ *   <li>Points: {@code commit} (just before a build's Delta commit); after it, {@code cleanup}
+ *       (deleting its staging), {@code record-files} (recording the landing files it read) and
+ *       {@code record-build} (recording the build in the ledger); for a run, with the pipeline's
+ *       name in place of T, {@code report} (writing the quality report) and {@code run-end}
+ *       (recording the run's end).
  *   <li>{@code pause:T:commit:MILLIS}: builds of T stop there for MILLIS, after printing {@code
  *       strata-fault: paused T ...} on standard error, so that a test can kill or race the process;
  *       the pause ends early once the file named by {@code -Dstrata.faults.release} exists.
@@ -46,8 +53,8 @@ public final class Faults {
     List<Fault> parsed = new ArrayList<>();
     for (String one : spec.split(";")) {
       String[] parts = one.strip().split(":");
-      if (parts.length != 4 || !List.of("io-error", "pause").contains(parts[0])) {
-        throw new IllegalArgumentException("bad " + PROPERTY + " entry '" + one + "': expected io-error|pause:TABLE:POINT:N");
+      if (parts.length != 4 || !List.of("io-error", "fail", "pause").contains(parts[0])) {
+        throw new IllegalArgumentException("bad " + PROPERTY + " entry '" + one + "': expected io-error|fail|pause:TABLE:POINT:N");
       }
       parsed.add(new Fault(parts[0], parts[1], parts[2].toLowerCase(Locale.ROOT), Long.parseLong(parts[3]), new AtomicInteger()));
     }
@@ -63,6 +70,9 @@ public final class Faults {
       if (f.action().equals("io-error") && f.fired().incrementAndGet() <= f.amount()) {
         throw new UncheckedIOException(
             new IOException("injected fault " + f.fired().get() + " of " + f.amount() + " at " + point + " of " + table));
+      }
+      if (f.action().equals("fail") && f.fired().incrementAndGet() <= f.amount()) {
+        throw new IllegalStateException("injected failure " + f.fired().get() + " of " + f.amount() + " at " + point + " of " + table);
       }
       if (f.action().equals("pause")) {
         System.err.println("strata-fault: paused " + table + " at " + point + " for " + Duration.ofMillis(f.amount()));

@@ -53,6 +53,8 @@ public final class PartitionLocks implements AutoCloseable {
   private final String root;
   private final String runId;
   private final Clock clock;
+  private final Warehouse warehouse;
+  private final String pipeline;
   private final Map<String, Path> held = new ConcurrentHashMap<>();
   private final ScheduledExecutorService heartbeat;
 
@@ -60,7 +62,9 @@ public final class PartitionLocks implements AutoCloseable {
   public record Holder(String runId, String host, long pid, Instant acquiredAt, Instant refreshedAt) {}
 
   public PartitionLocks(Configuration conf, Warehouse warehouse, String pipeline, String runId, Clock clock) {
-    this.root = warehouse.root() + "/_strata/locks/" + pipeline;
+    this.warehouse = warehouse;
+    this.pipeline = pipeline;
+    this.root = warehouse.locksRoot(pipeline);
     this.runId = runId;
     this.clock = clock;
     try {
@@ -80,7 +84,7 @@ public final class PartitionLocks implements AutoCloseable {
   }
 
   private Path path(String table, LocalDate partition) {
-    return new Path(root + "/" + table + "/" + partition + ".lock");
+    return new Path(warehouse.lockPath(pipeline, table, partition));
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.RetryPolicy;
 import dev.strata.jobs.definition.TableDefinition;
+import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.report.QualityReport;
@@ -73,27 +74,70 @@ public final class PipelineRunner {
             .toList();
     SourceReader sources = new SourceReader(ctx.warehouse(), ctx.files());
     preflight(sources, pipeline, tables, partitions);
+    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
+    // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run
+    // here, before anything is written: never taken for a new, empty one.
+    ledger.check();
+    for (TableDefinition t : tables) {
+      DeltaTables.check(ctx.spark(), ctx.warehouse().tablePath(t.layer(), t.name()));
+      DeltaTables.check(ctx.spark(), ctx.warehouse().quarantinePath(t.name()));
+    }
 
     Instant start = ctx.clock().instant();
     String runId = newRunId(start);
     RunPrinter printer = new RunPrinter(ctx.out());
     printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root());
-    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     List<String> tableNames = tables.stream().map(TableDefinition::name).toList();
     Retrier.run(Retrier.BOOKKEEPING, "record run " + runId + " in the ledger",
         () -> ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start));
-    TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions);
-    List<TableBuildResult> builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
+    List<TableBuildResult> builds;
+    try {
+      TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions);
+      builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
+    } catch (RuntimeException e) {
+      // The engine's own bookkeeping failed (the ledger could not take a build's outcome): the
+      // run cannot finish, but it must not stay RUNNING in the ledger for ever.
+      try {
+        ledger.runAborted(runId, pipeline.name(), request, tableNames, partitions, start, ctx.clock().instant());
+      } catch (RuntimeException ignored) {
+        // The ledger is what failed: the message below says what to do.
+      }
+      throw e;
+    }
     if (builds.stream().noneMatch(b -> b.status() == BuildStatus.BLOCKED)) {
-      ctx.files().delete(ctx.warehouse().stagingRoot(runId));
+      try {
+        ctx.files().delete(ctx.warehouse().stagingRoot(runId));
+      } catch (RuntimeException e) {
+        ctx.out().printf("Warning: could not delete the run's staging folder %s (%s); nothing reads it, delete it when convenient.%n",
+            ctx.warehouse().stagingRoot(runId), Errors.rootMessage(e));
+      }
     }
     Instant end = ctx.clock().instant();
     String reportDir = ctx.warehouse().reportDir(runId);
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json");
-    Retrier.run(Retrier.BOOKKEEPING, "write the quality report of run " + runId,
-        () -> ctx.files().writeText(partial.reportPath(), QualityReport.json(partial)));
-    Retrier.run(Retrier.BOOKKEEPING, "record the end of run " + runId + " in the ledger",
-        () -> ledger.runEnded(partial, request, tableNames, ctx.clock().instant()));
+    try {
+      // The report is a view of what the ledger holds: failing to write it changes no outcome.
+      Retrier.run(Retrier.BOOKKEEPING, "write the quality report of run " + runId, () -> {
+        ctx.faults().at("report", pipeline.name());
+        ctx.files().writeText(partial.reportPath(), QualityReport.json(partial));
+      });
+    } catch (RuntimeException e) {
+      ctx.out().printf("Warning: the quality report of run %s could not be written to %s (%s); the ledger has every outcome"
+          + " (strata history %s).%n", runId, partial.reportPath(), Errors.rootMessage(e), pipeline.name());
+    }
+    try {
+      Retrier.run(Retrier.BOOKKEEPING, "record the end of run " + runId + " in the ledger", () -> {
+        ctx.faults().at("run-end", pipeline.name());
+        ledger.runEnded(partial, request, tableNames, ctx.clock().instant());
+      });
+    } catch (RuntimeException e) {
+      printer.finish(partial);
+      throw new StrataException.JobFailedException(
+          (e instanceof StrataException ? e.getMessage() : "Cannot record the end of run " + runId + " in the ledger: "
+              + Errors.rootMessage(e) + ".")
+              + " Every build of the run is recorded with its outcome (above); `strata history` shows the run as RUNNING"
+              + " until a later run of the same partitions ends.", e);
+    }
     try {
       ledger.compact();
     } catch (RuntimeException e) {
@@ -280,14 +324,21 @@ public final class PipelineRunner {
         }
       }
       List<TableBuildResult> builds = new ArrayList<>();
+      RuntimeException bookkeeping = null;
       for (CompletableFuture<TableBuildResult> unit : units.values()) {
         try {
           builds.add(unit.join());
         } catch (CompletionException e) {
-          // Only the engine's own bookkeeping throws here (a build's failure is its result):
-          // the ledger could not be written even after retries.
-          throw e.getCause() instanceof RuntimeException re ? re : e;
+          // Only the engine's own bookkeeping throws here (a build's failure is its result): the
+          // ledger could not be written even after retries. The units already under way finish
+          // (their commits are atomic either way), the ones that read this one never start.
+          if (bookkeeping == null) {
+            bookkeeping = e.getCause() instanceof RuntimeException re ? re : e;
+          }
         }
+      }
+      if (bookkeeping != null) {
+        throw bookkeeping;
       }
       return builds;
     } finally {
@@ -338,8 +389,23 @@ public final class PipelineRunner {
 
   /** Records one build attempt in the ledger, retrying the ledger write itself if it fails transiently. */
   private void recordAttempt(Pipeline pipeline, String runId, Ledger ledger, TableBuildResult result) {
-    Retrier.run(Retrier.BOOKKEEPING, "record " + result.table() + " " + result.partition() + " in the ledger",
-        () -> ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant()));
+    try {
+      Retrier.run(Retrier.BOOKKEEPING, "record " + result.table() + " " + result.partition() + " in the ledger", () -> {
+        ctx.faults().at("record-build", result.table());
+        ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant());
+      });
+    } catch (RuntimeException failure) {
+      StrataException e = failure instanceof StrataException se ? se : new StrataException.JobFailedException(
+          "Cannot record " + result.table() + " " + result.partition() + " in the ledger: " + Errors.rootMessage(failure) + ".", failure);
+      if (result.status() != BuildStatus.PUBLISHED) {
+        throw e;
+      }
+      throw new StrataException.JobFailedException(
+          e.getMessage() + " The build of " + result.table() + " " + result.partition() + " itself was published (Delta version "
+              + result.deltaVersion() + ") and stays; until the ledger records a build of that partition, builds that read it"
+              + " refuse to (exit 5). Once the storage is back, run the partition again: strata run " + pipeline.name() + " --date "
+              + result.partition() + " --tables " + result.table() + "+", e.getCause());
+    }
   }
 
   /** Builds a unit, again after each transient failure as the table's retry policy allows; every attempt goes in the ledger. */

@@ -58,11 +58,11 @@ final class RunPrinter {
         out.printf(
             "      %s %s rule %s failed on %s %s: observed %s%s%n",
             mark, group, rule.spec().text(), r.table(), r.partition(), rule.observedText(),
-            rule.message().isEmpty() ? "" : " (" + rule.message() + ")");
+            rule.message().isEmpty() ? "" : " (" + dev.strata.jobs.Errors.printable(rule.message()) + ")");
       }
     }
-    if (!r.message().isEmpty() && r.status() != BuildStatus.PUBLISHED) {
-      out.printf("      -> %s%n", r.message().replace("\n", "\n         "));
+    if (!r.message().isEmpty() && (r.status() != BuildStatus.PUBLISHED || r.message().startsWith(TableBuildResult.WARNING))) {
+      out.printf("      -> %s%n", dev.strata.jobs.Errors.printable(r.message()).replace("\n", "\n         "));
     }
   }
 

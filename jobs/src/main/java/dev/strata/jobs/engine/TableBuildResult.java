@@ -44,6 +44,9 @@ public record TableBuildResult(
     this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, BuildMetrics.NONE);
   }
 
+  /** How the message of a published build starts when a step after its commit failed (the commit stands). */
+  public static final String WARNING = "warning: ";
+
   /** A build that was not attempted because an upstream build of this run did not publish. */
   static TableBuildResult skipped(String table, Layer layer, LocalDate partition, String message) {
     return new TableBuildResult(

@@ -104,6 +104,8 @@ final class TableBuilder {
     // Rows written into the table's folder and not yet committed: deleted unless published.
     StagedPartition unpublished = null;
     try {
+      // A table whose log went missing since the run's preflight fails here, before anything is read or written.
+      DeltaTables.exists(session, ctx.warehouse().tablePath(table.layer(), table.name()));
       GateResult fresh = freshnessRules(session, table);
       if (!fresh.passed()) {
         RuleResult stale = fresh.blocking().get(0);
@@ -199,12 +201,15 @@ final class TableBuilder {
       // Bronze carries the columns a source added (its drift policy accepted them): its schema grows.
       DeltaTables.Commit commit = split.good().commit(path, table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
       metrics = metrics.withWrites(commit.files(), commit.bytes());
-      ctx.files().delete(staging);
+      List<String> warnings = new ArrayList<>();
+      afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
       for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : landed.entrySet()) {
-        Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
-            () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant()));
+        // Without this record the next incremental run ingests the partition again: the same rows, replaced.
+        afterCommit(table, commit, warnings, "record-files", "record in the ledger the landing files of " + e.getKey() + " it read",
+            () -> Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
+                () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant())));
       }
-      return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, "", metrics);
+      return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings), metrics);
     } catch (StrataException e) {
       BuildStatus status =
           switch (e.exitCode()) {
@@ -377,8 +382,10 @@ final class TableBuilder {
     }
     ctx.faults().at("commit", table.name());
     DeltaTables.Commit commit = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
-    ctx.files().delete(staging);
-    return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, "", metrics.withWrites(commit.files(), commit.bytes()));
+    List<String> warnings = new ArrayList<>();
+    afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
+    return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings),
+        metrics.withWrites(commit.files(), commit.bytes()));
   }
 
   /** The invariants of a whole history, and the table's own rules on its view as of the partition. */
@@ -459,6 +466,22 @@ final class TableBuilder {
     return pipeline.rules(table.name()).stream()
         .filter(r -> (r.spec().group() == RuleGroup.QUARANTINE) == rowLevel)
         .toList();
+  }
+
+  /**
+   * One step after a build's commit returned (cleaning up, bookkeeping). The commit stands whatever
+   * happens here: a failure of the step is a warning of the published build, recorded in the ledger
+   * with it, never a failed build.
+   */
+  private void afterCommit(
+      TableDefinition table, DeltaTables.Commit commit, List<String> warnings, String point, String step, Runnable action) {
+    try {
+      ctx.faults().at(point, table.name());
+      action.run();
+    } catch (RuntimeException e) {
+      warnings.add(TableBuildResult.WARNING + "published as version " + commit.version() + ", but could not " + step + ": "
+          + Errors.rootMessage(e));
+    }
   }
 
   private void cleanUp(String staging, StagedPartition unpublished) {

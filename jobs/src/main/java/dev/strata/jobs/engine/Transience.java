@@ -29,6 +29,38 @@ public final class Transience {
 
   private Transience() {}
 
+  /**
+   * Storage failures that the same write or read would meet again: a full disk or quota, a file
+   * whose checksum does not match (corrupt data), a read-only file system. Never retried.
+   */
+  private static boolean permanentStorageFailure(Throwable t) {
+    if (t.getClass().getName().equals("org.apache.hadoop.fs.ChecksumException")
+        || t.getClass().getName().equals("org.apache.hadoop.fs.PathIOException") && String.valueOf(t.getMessage()).contains("Read-only")) {
+      return true;
+    }
+    String m = String.valueOf(t.getMessage());
+    // Also a job-abort message that quotes its task's IOException, when the cause was not kept.
+    return (t instanceof IOException || t instanceof org.apache.spark.SparkException)
+        && (m.contains("No space left on device") || m.contains("Disk quota exceeded") || m.contains("Read-only file system")
+            || m.contains("Checksum error") || m.contains("ChecksumException"));
+  }
+
+  /**
+   * The first storage failure in a cause chain, as "ExceptionClass: message" (the path is in the
+   * message of Hadoop's and the JDK's file exceptions), or null if the chain has none.
+   */
+  public static String storageFailure(Throwable failure) {
+    // The innermost I/O error says it best ("No space left on device", with the path); a job abort
+    // that only quotes it in its message comes next.
+    Throwable found = null;
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IOException || (found == null && permanentStorageFailure(t))) {
+        found = t;
+      }
+    }
+    return found == null ? null : found.getClass().getSimpleName() + ": " + dev.strata.jobs.Errors.firstLine(String.valueOf(found.getMessage()));
+  }
+
   public static boolean isTransient(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof StrataException || t instanceof AnalysisException) {
@@ -36,6 +68,9 @@ public final class Transience {
       }
       if (t instanceof DeltaConcurrentModificationException) {
         return true;
+      }
+      if (permanentStorageFailure(t)) {
+        return false;
       }
       if (t instanceof FileNotFoundException || t instanceof AccessDeniedException
           || t.getClass().getName().equals("org.apache.hadoop.security.AccessControlException")) {

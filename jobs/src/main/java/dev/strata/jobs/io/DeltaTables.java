@@ -19,10 +19,15 @@ public final class DeltaTables {
    * there is no Delta table at the path.
    */
   public static Optional<Dataset<Row>> read(SparkSession spark, String path, String partitionColumn, LocalDate partition) {
-    if (!DeltaTable.isDeltaTable(spark, path)) {
+    if (!exists(spark, path)) {
       return Optional.empty();
     }
-    Dataset<Row> rows = spark.read().format("delta").load(path);
+    Dataset<Row> rows;
+    try {
+      rows = spark.read().format("delta").load(path);
+    } catch (Exception e) {
+      throw unreadable(path, e);
+    }
     return Optional.of(partition == null ? rows : rows.where(Partitions.equalTo(rows.schema(), partitionColumn, partition)));
   }
 
@@ -49,12 +54,115 @@ public final class DeltaTables {
    * processes the conflict can still happen, and is retried as transient.)
    */
   public static <T> T write(SparkSession spark, String path, java.util.function.Supplier<T> write) {
-    if (DeltaTable.isDeltaTable(spark, path)) {
+    if (isDelta(spark, path)) {
       return write.get();
     }
     synchronized (CREATING.computeIfAbsent(path, p -> new Object())) {
+      // Inside the lock no other write of this JVM is creating the table, so files without a log
+      // are a damaged table (or another process's first commit under way: see exists).
+      exists(spark, path);
       return write.get();
     }
+  }
+
+  /**
+   * Whether a Delta table is at {@code path}: true if its log has at least one version, false if
+   * there is nothing there yet (no folder, or a folder without any file). Every place that decides
+   * between "the table" and "a new table" asks this, so that a damaged table is never taken for a
+   * new one: a first commit there would make a version 0 holding only the new rows, and every
+   * other partition would silently be gone.
+   *
+   * @throws dev.strata.jobs.StrataException.JobFailedException (exit 4) if the folder holds files
+   *     but no Delta log (the log was deleted or never copied), or its log cannot be read
+   */
+  public static boolean exists(SparkSession spark, String path) {
+    if (isDelta(spark, path)) {
+      return true;
+    }
+    org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(path);
+    org.apache.hadoop.fs.LocatedFileStatus found;
+    try {
+      org.apache.hadoop.fs.FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(folder)) {
+        return false;
+      }
+      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(folder, true);
+      found = files.hasNext() ? files.next() : null;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    if (found == null) {
+      return false;
+    }
+    if (System.currentTimeMillis() - found.getModificationTime() < CREATION_WINDOW.toMillis()) {
+      // Data files written moments ago and no log yet: most likely another process's first commit
+      // under way (it writes its files, then version 0). Transient: the caller's retry finds the table.
+      throw new java.io.UncheckedIOException(new java.io.IOException(
+          "the table at " + path + " has new files (" + found.getPath() + ") but no Delta log yet: another writer may be creating it"));
+    }
+    throw dev.strata.jobs.Errors.damagedTable(path, "holds files (e.g. " + found.getPath() + ") but no Delta log with a version in "
+        + path + "/_delta_log");
+  }
+
+  /**
+   * As {@link #exists}, and if the table exists, also replays its log as a reader would (every
+   * commit since the last checkpoint, to the list of its files), so that a log that lists fine but
+   * does not parse or fails its checksum fails here, with the damaged-table message, rather than in
+   * the middle of a run. The snapshot is Delta's cached one, which the run's own reads then reuse.
+   *
+   * @throws dev.strata.jobs.StrataException.JobFailedException (exit 4) for a damaged table
+   */
+  public static boolean check(SparkSession spark, String path) {
+    if (!exists(spark, path)) {
+      return false;
+    }
+    try {
+      // inputFiles() replays the whole log (every commit since the last checkpoint): a schema alone
+      // can come from Delta's version checksum file without reading a single commit.
+      spark.read().format("delta").load(path).inputFiles();
+    } catch (Exception e) {
+      throw unreadable(path, e);
+    }
+    return true;
+  }
+
+  /**
+   * How recent the files of a folder without a Delta log may be for it to count as a table being
+   * created by another writer (transient) rather than a damaged one.
+   */
+  static final java.time.Duration CREATION_WINDOW = java.time.Duration.ofMinutes(2);
+
+  /** Delta's strict check (its default): a _delta_log folder with a readable version 0 or later. */
+  private static boolean isDelta(SparkSession spark, String path) {
+    try {
+      return DeltaTable.isDeltaTable(spark, path);
+    } catch (Exception e) {
+      throw unreadable(path, e);
+    }
+  }
+
+  /**
+   * A failure to read a table's log: storage trouble (an I/O error, retried as transient) stays
+   * what it is; anything else (a log that does not parse, a checksum that does not match, a
+   * missing commit) is a damaged table.
+   */
+  private static RuntimeException unreadable(String path, Exception e) {
+    if (e instanceof dev.strata.jobs.StrataException se) {
+      return se;
+    }
+    boolean damaged = false;
+    java.io.IOException io = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      damaged |= t instanceof org.apache.hadoop.fs.ChecksumException || t instanceof java.io.FileNotFoundException
+          || t instanceof com.fasterxml.jackson.core.JsonProcessingException;
+      if (io == null && t instanceof java.io.IOException i) {
+        io = i;
+      }
+    }
+    if (io != null && !damaged) {
+      return new java.io.UncheckedIOException("Cannot read the Delta log of " + path, io);
+    }
+    return dev.strata.jobs.Errors.damagedTable(path, "has a Delta log that cannot be read (" + dev.strata.jobs.Errors.rootMessage(e) + ")");
   }
 
   /**
@@ -77,6 +185,15 @@ public final class DeltaTables {
    * read of the log's newest entry in the usual case.
    */
   public static Commit committed(SparkSession spark, String path) {
+    try {
+      return lastCommit(spark, path);
+    } catch (Exception e) {
+      // Called once the commit returned: it stands, only its figures are unknown.
+      return new Commit(-1, -1, -1);
+    }
+  }
+
+  private static Commit lastCommit(SparkSession spark, String path) {
     String marker = spark.conf().get(COMMIT_USER_METADATA, "");
     DeltaTable table = DeltaTable.forPath(spark, path);
     Column[] wanted = {col("version"), col("operationMetrics"), col("userMetadata")};
@@ -102,6 +219,7 @@ public final class DeltaTables {
 
   /** The table's latest Delta version. */
   public static long version(SparkSession spark, String path) {
+    exists(spark, path);
     return DeltaTable.forPath(spark, path).history(1).select("version").head().getLong(0);
   }
 }

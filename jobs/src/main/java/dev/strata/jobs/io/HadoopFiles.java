@@ -119,6 +119,15 @@ public final class HadoopFiles {
     }
   }
 
+  /** Whether anything (a file or a folder) is at the path. */
+  public boolean exists(String path) {
+    try {
+      return fs(path).exists(new Path(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A whole text file, or empty if there is no such file. */
   public java.util.Optional<String> readText(String file) {
     try {

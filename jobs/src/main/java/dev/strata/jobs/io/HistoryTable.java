@@ -173,7 +173,7 @@ public final class HistoryTable {
    */
   public static DeltaTables.Commit publish(SparkSession spark, String path, Dataset<Row> newTail, List<String> key, LocalDate d, boolean reset) {
     return DeltaTables.write(spark, path, () -> {
-      if (reset || !DeltaTable.isDeltaTable(spark, path)) {
+      if (reset || !DeltaTables.exists(spark, path)) {
         newTail.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
       } else {
         String on =

@@ -2,7 +2,6 @@ package dev.strata.jobs.io;
 
 import static org.apache.spark.sql.functions.lit;
 
-import io.delta.tables.DeltaTable;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -52,7 +51,7 @@ public final class Quarantine {
       long count,
       String runId,
       Instant at) {
-    boolean exists = DeltaTable.isDeltaTable(spark, path);
+    boolean exists = DeltaTables.exists(spark, path);
     if (!exists && count == 0) {
       return;
     }

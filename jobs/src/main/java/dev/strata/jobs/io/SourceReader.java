@@ -94,6 +94,13 @@ public final class SourceReader {
     List<HadoopFiles.FileInfo> listed = files.dataFileInfos(location);
     List<String> dataFiles = listed.stream().map(HadoopFiles.FileInfo::path).toList();
     if (dataFiles.isEmpty()) {
+      if (location.startsWith(warehouse.root() + "/") && !files.exists(warehouse.root())) {
+        // Not a missing day: the whole warehouse is not there (a mistyped --warehouse, an unmounted volume).
+        throw Errors.invalid(
+            "Cannot read source '%s' for %s: the warehouse %s does not exist, so neither does its landing folder %s. Check"
+                + " --warehouse (or $STRATA_WAREHOUSE); to try Strata on sample data: strata generate --warehouse <path>.",
+            source.name(), partition, warehouse.root(), location);
+      }
       throw Errors.missingSourceData(source.name(), partition, location, source.where());
     }
     Map<StructType, List<String>> byColumns = new LinkedHashMap<>();

@@ -66,15 +66,29 @@ public final class Ledger {
   static final String NOT_A_BUILD = "LOCKED";
 
   private final SparkSession spark;
-  private final String root;
+  private final Warehouse warehouse;
 
   public Ledger(SparkSession spark, Warehouse warehouse) {
     this.spark = spark;
-    this.root = warehouse.root() + "/_strata/ledger";
+    this.warehouse = warehouse;
   }
 
   public String path(String table) {
-    return root + "/" + table;
+    return warehouse.ledgerPath(table);
+  }
+
+  /** The ledger's Delta tables. */
+  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills");
+
+  /**
+   * Checks that every ledger table is either absent (nothing recorded yet) or a readable Delta
+   * table, so that a run never starts on a damaged ledger (and never leaves a RUNNING row it
+   * cannot end).
+   *
+   * @throws dev.strata.jobs.StrataException.JobFailedException (exit 4) naming the damaged table
+   */
+  public void check() {
+    TABLES.forEach(t -> dev.strata.jobs.io.DeltaTables.check(spark, path(t)));
   }
 
   /** Records that a run started; until it ends, its latest row says RUNNING. */
@@ -89,6 +103,15 @@ public final class Ledger {
         "runs",
         RUNS,
         List.of(runRow(run.runId(), run.pipeline(), request, tables, run.partitions(), status, run.exitCode(), run.startedAt(), at)));
+  }
+
+  /**
+   * Records that a run ended without finishing its work because the engine's own bookkeeping
+   * failed (status ABORTED, exit 4): what it published stays, as its builds' rows say.
+   */
+  public void runAborted(String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, Instant started,
+      Instant at) {
+    append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, "ABORTED", dev.strata.jobs.ExitCode.JOB_FAILED, started, at)));
   }
 
   /** Records one table build and its gate results. */
@@ -128,11 +151,12 @@ public final class Ledger {
 
   /** The latest build of a table's partition, as the ledger recorded it. */
   public Optional<BuildRecord> latestBuild(String pipeline, String table, LocalDate partition) {
-    if (!DeltaTable.isDeltaTable(spark, path("builds"))) {
+    Optional<Dataset<Row>> builds = read("builds");
+    if (builds.isEmpty()) {
       return Optional.empty();
     }
     List<Row> rows =
-        spark.read().format("delta").load(path("builds"))
+        builds.get()
             .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").equalTo(partition.toString())))
             .where(col("status").notEqual(NOT_A_BUILD))
             .orderBy(col("recorded_at").desc())
@@ -310,8 +334,8 @@ public final class Ledger {
    * files without changing data, so it never conflicts with other runs' appends.
    */
   public void compact() {
-    for (String table : List.of("runs", "builds", "gate_results", "ingested_files", "backfills")) {
-      if (!DeltaTable.isDeltaTable(spark, path(table))) {
+    for (String table : TABLES) {
+      if (!dev.strata.jobs.io.DeltaTables.exists(spark, path(table))) {
         continue;
       }
       DeltaTable t = DeltaTable.forPath(spark, path(table));
@@ -324,9 +348,8 @@ public final class Ledger {
 
   /** The rows of a ledger table, or empty if nothing was recorded yet. */
   public Optional<Dataset<Row>> read(String table) {
-    return DeltaTable.isDeltaTable(spark, path(table))
-        ? Optional.of(spark.read().format("delta").load(path(table)))
-        : Optional.empty();
+    // A ledger table whose log was lost or cannot be read is an error (exit 4), never an empty ledger.
+    return dev.strata.jobs.io.DeltaTables.read(spark, path(table), null, null);
   }
 
   private Row runRow(

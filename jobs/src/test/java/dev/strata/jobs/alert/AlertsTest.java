@@ -85,4 +85,15 @@ class AlertsTest {
       server.stop(0);
     }
   }
+
+  @Test
+  void aFailedWebhookSaysWhyEvenWhenTheClientGivesNoMessage() {
+    assertThat(Alerts.why(new java.net.ConnectException())).startsWith("connection refused");
+    assertThat(Alerts.why(new java.io.IOException(new java.net.ConnectException()))).startsWith("connection refused");
+    assertThat(Alerts.why(new java.net.http.HttpTimeoutException("request timed out"))).startsWith("no answer within");
+    assertThat(Alerts.why(new java.net.UnknownHostException("hooks.example"))).startsWith("unknown host");
+    assertThat(Alerts.why(new IllegalArgumentException("Illegal character in path at index 8: https://hooks/secret x")))
+        .doesNotContain("secret").contains("not a valid http(s) URL");
+    assertThat(Alerts.why(new java.io.IOException())).isEqualTo("IOException without a message");
+  }
 }

@@ -48,6 +48,21 @@ class TransienceTest {
   }
 
   @Test
+  void aFullDiskAReadOnlyStorageAndACorruptFileAreNotRetried() {
+    assertThat(Transience.isTransient(new java.io.IOException("No space left on device"))).isFalse();
+    assertThat(Transience.isTransient(new java.io.IOException("write failed: Read-only file system"))).isFalse();
+    assertThat(Transience.isTransient(new org.apache.hadoop.fs.ChecksumException("Checksum error: file:/w/x.csv at 0", 0))).isFalse();
+    // A job abort quoting its task's disk-full error, the cause not kept.
+    assertThat(Transience.isTransient(new org.apache.spark.SparkException(
+        "Job aborted due to stage failure: Task 0 failed: java.io.IOException: No space left on device"))).isFalse();
+    // Other I/O errors still are retried.
+    assertThat(Transience.isTransient(new java.io.IOException("Connection reset by peer"))).isTrue();
+    assertThat(Transience.storageFailure(new RuntimeException(new java.io.IOException("No space left on device"))))
+        .isEqualTo("IOException: No space left on device");
+    assertThat(Transience.storageFailure(new IllegalStateException("a bug"))).isNull();
+  }
+
+  @Test
   void delaysGrowExponentiallyWithJitterUpToTheCap() {
     RetryPolicy policy = new RetryPolicy(6, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(5));
     Random random = new Random(7);
