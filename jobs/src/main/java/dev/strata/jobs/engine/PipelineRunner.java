@@ -135,8 +135,8 @@ public final class PipelineRunner {
       throw new StrataException.JobFailedException(
           (e instanceof StrataException ? e.getMessage() : "Cannot record the end of run " + runId + " in the ledger: "
               + Errors.rootMessage(e) + ".")
-              + " Every build of the run is recorded with its outcome (above); `strata history` shows the run as RUNNING"
-              + " until a later run of the same partitions ends.", e);
+              + " Every build of the run is recorded with its outcome (above), and builds that read them trust those"
+              + " records; only the run itself shows as RUNNING in `strata history`, its end unrecorded.", e);
     }
     try {
       ledger.compact();

@@ -86,6 +86,11 @@ public final class DeltaTables {
       if (!fs.exists(folder)) {
         return false;
       }
+      if (hasCommits(fs, new org.apache.hadoop.fs.Path(folder, "_delta_log"))) {
+        // Delta answered from a snapshot it cached before another process made the table's first
+        // commit; the log says the table is there (reads and writes bring the snapshot up to date).
+        return true;
+      }
       org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(folder, true);
       found = files.hasNext() ? files.next() : null;
     } catch (java.io.IOException e) {
@@ -124,6 +129,23 @@ public final class DeltaTables {
       throw unreadable(path, e);
     }
     return true;
+  }
+
+  private static final java.util.regex.Pattern LOG_ENTRY =
+      java.util.regex.Pattern.compile("\\d{20}\\.(json|checkpoint(\\..+)?\\.parquet)|_last_checkpoint");
+
+  /** Whether a Delta log folder holds a commit or a checkpoint, as its listing says now. */
+  private static boolean hasCommits(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path log) throws java.io.IOException {
+    try {
+      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(log)) {
+        if (LOG_ENTRY.matcher(f.getPath().getName()).matches()) {
+          return true;
+        }
+      }
+      return false;
+    } catch (java.io.FileNotFoundException e) {
+      return false;
+    }
   }
 
   /**

@@ -69,7 +69,8 @@ class ExitCodesTest {
   }
 
   @Test
-  void aMissingLandingFolderExits2AndWritesNothing() {
+  void aMissingLandingFolderExits2AndWritesNothing() throws IOException {
+    Files.createDirectories(dir.resolve("wh")); // the warehouse is there, the day's files are not
     Cli.Outcome outcome = Cli.run("run", "banking", "--date", "2024-01-01", "--warehouse", warehouse());
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(2);
     assertThat(outcome.err())

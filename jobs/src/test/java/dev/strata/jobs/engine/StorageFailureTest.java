@@ -71,12 +71,7 @@ class StorageFailureTest {
 
   @Test
   void aFullDiskExits4AtOnceWithThePathAndLeavesTheWarehouseAsItWas() throws Exception {
-    Path wh = dir.resolve("wh");
-    Files.createDirectories(wh);
-    boolean mounted = exec("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", wh.toString()) == 0;
-    assumeTrue(mounted || REQUIRE_MOUNT, "mounting a tmpfs needs root; CI runs it (STRATA_REQUIRE_MOUNT=true)");
-    assertThat(mounted).as("mount a 6 MB tmpfs at " + wh).isTrue();
-    try {
+    onTmpfs("6m", wh -> {
       Path pipeline = pipeline();
       land(wh, "2024-01-01");
       land(wh, "2024-01-02");
@@ -100,19 +95,12 @@ class StorageFailureTest {
       // Once there is space again, the same command works.
       Cli.Outcome again = run(pipeline, wh, "2024-01-02");
       assertThat(again.exit()).as(again.toString()).isZero();
-    } finally {
-      exec("umount", "-l", wh.toString());
-    }
+    });
   }
 
   @Test
   void aReadOnlyWarehouseExits4WithThePathAndChangesNothing() throws Exception {
-    Path wh = dir.resolve("wh");
-    Files.createDirectories(wh);
-    boolean mounted = exec("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", wh.toString()) == 0;
-    assumeTrue(mounted || REQUIRE_MOUNT, "mounting a tmpfs needs root; CI runs it (STRATA_REQUIRE_MOUNT=true)");
-    assertThat(mounted).as("mount a tmpfs at " + wh).isTrue();
-    try {
+    onTmpfs("16m", wh -> {
       Path pipeline = pipeline();
       land(wh, "2024-01-01");
       land(wh, "2024-01-02");
@@ -125,6 +113,26 @@ class StorageFailureTest {
       assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(4);
       assertThat(outcome.err()).contains("Read-only file system").contains(wh.toString()).contains("writable");
       WarehouseState.of(wh).assertSameAs(before, "on a read-only warehouse");
+    });
+  }
+
+  /** What runs against a warehouse. */
+  private interface WarehouseBody {
+    void accept(Path warehouse) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} on a warehouse that is a tmpfs of {@code size} of its own (a real file
+   * system that can fill up or turn read-only), unmounted afterwards.
+   */
+  private void onTmpfs(String size, WarehouseBody body) throws Exception {
+    Path wh = dir.resolve("wh");
+    Files.createDirectories(wh);
+    boolean mounted = exec("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", wh.toString()) == 0;
+    assumeTrue(mounted || REQUIRE_MOUNT, "mounting a tmpfs needs root; CI runs it (STRATA_REQUIRE_MOUNT=true)");
+    assertThat(mounted).as("mount a tmpfs at " + wh).isTrue();
+    try {
+      body.accept(wh);
     } finally {
       exec("umount", "-l", wh.toString());
     }
