@@ -32,9 +32,10 @@ public final class Retrier {
                     + " (each write is one atomic commit); when the storage is back, run again or resume the run (strata run --resume RUN_ID).",
                 e);
           }
-          if (policy == BOOKKEEPING && !(e instanceof dev.strata.jobs.StrataException) && Transience.storageFailure(e) != null) {
+          String storage = e instanceof dev.strata.jobs.StrataException ? null : Transience.storageFailure(e);
+          if (policy == BOOKKEEPING && storage != null) {
             throw new dev.strata.jobs.StrataException.JobFailedException(
-                "Cannot " + what + ": the warehouse's storage refused it (" + Transience.storageFailure(e) + "). Every table"
+                "Cannot " + what + ": the warehouse's storage refused it (" + storage + "). Every table"
                     + " partition is either published or as it was (each write is one atomic commit). Make the warehouse"
                     + " writable (permissions, free space), then run again or resume the run (strata run --resume RUN_ID).",
                 e);

@@ -40,17 +40,23 @@ class StorageFailureTest {
     Files.writeString(folder.resolve("raw.csv"), "id,as_of_date\nr1," + day + "\nr2," + day + "\n");
   }
 
+  /** The pipeline, with 2024-01-01 published and 2024-01-02 landed in {@code wh}. */
+  private Path firstDayPublished(Path wh) throws IOException {
+    Path pipeline = pipeline();
+    land(wh, "2024-01-01");
+    land(wh, "2024-01-02");
+    assertThat(run(pipeline, wh, "2024-01-01").exit()).isZero();
+    return pipeline;
+  }
+
   private static Cli.Outcome run(Path pipeline, Path warehouse, String day) {
     return Cli.run("run", pipeline.toString(), "--date", day, "--warehouse", warehouse.toString());
   }
 
   @Test
   void aWriteThatFailsInTheMiddleOfABuildPublishesNothingAndTheRunIsRecordedAsEnded() throws IOException {
-    Path pipeline = pipeline();
     Path wh = dir.resolve("wh");
-    land(wh, "2024-01-01");
-    land(wh, "2024-01-02");
-    assertThat(run(pipeline, wh, "2024-01-01").exit()).isZero();
+    Path pipeline = firstDayPublished(wh);
     // Where the day's data files go, a file stands: every task writing there fails, as on a
     // storage that refuses the folder.
     Files.writeString(wh.resolve("bronze/b/as_of_date=2024-01-02"), "not a folder");
@@ -72,10 +78,7 @@ class StorageFailureTest {
   @Test
   void aFullDiskExits4AtOnceWithThePathAndLeavesTheWarehouseAsItWas() throws Exception {
     onTmpfs("6m", wh -> {
-      Path pipeline = pipeline();
-      land(wh, "2024-01-01");
-      land(wh, "2024-01-02");
-      assertThat(run(pipeline, wh, "2024-01-01").exit()).isZero();
+      Path pipeline = firstDayPublished(wh);
       Path filler = wh.resolve("filler");
       fill(filler);
       WarehouseState before = WarehouseState.of(wh);
@@ -101,10 +104,7 @@ class StorageFailureTest {
   @Test
   void aReadOnlyWarehouseExits4WithThePathAndChangesNothing() throws Exception {
     onTmpfs("16m", wh -> {
-      Path pipeline = pipeline();
-      land(wh, "2024-01-01");
-      land(wh, "2024-01-02");
-      assertThat(run(pipeline, wh, "2024-01-01").exit()).isZero();
+      Path pipeline = firstDayPublished(wh);
       assertThat(exec("mount", "-o", "remount,ro", wh.toString())).as("remount read-only").isZero();
       WarehouseState before = WarehouseState.of(wh);
 
