@@ -172,7 +172,7 @@ public final class Errors {
             "Cannot build '%s' for %s: its upstream table '%s' has never been published for that"
                 + " partition (the ledger has no build of it; table at %s). Build the upstream first,"
                 + " e.g. strata run <pipeline> --date %s --layer <its layer>.",
-            table, partition, upstream, path, partition));
+            table, partition, upstream, path, partition), upstream);
   }
 
   public static UpstreamNotReadyException upstreamNotPublished(
@@ -183,7 +183,7 @@ public final class Errors {
                 + " %s), so its data for that partition cannot be trusted. Fix and rebuild '%s' first;"
                 + " the quality report of run %s says why it did not publish.",
             table, partition, upstream, partition, latest.status(), latest.runId(), latest.recordedAt(),
-            upstream, latest.runId()));
+            upstream, latest.runId()), upstream);
   }
 
   public static JobFailedException buildFailed(

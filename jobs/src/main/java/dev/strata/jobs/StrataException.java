@@ -29,8 +29,21 @@ public class StrataException extends RuntimeException {
 
   /** An upstream table is not ready for the partition being built. Exit 5. */
   public static final class UpstreamNotReadyException extends StrataException {
+    private final String upstream;
+
     public UpstreamNotReadyException(String message) {
+      this(message, null);
+    }
+
+    /** @param upstream the upstream table that has not published, or null if what is not ready is a source */
+    public UpstreamNotReadyException(String message, String upstream) {
       super(ExitCode.UPSTREAM_NOT_READY, message, null);
+      this.upstream = upstream;
+    }
+
+    /** The upstream table that has not published the partition, or null. */
+    public String upstream() {
+      return upstream;
     }
   }
 

@@ -51,9 +51,10 @@ public final class VolumeAnomaly {
         passed
             ? ""
             : String.format(
-                Locale.ROOT, "%,d rows is %s the median %,.0f of %s (%s), beyond ±%s",
+                Locale.ROOT, "%,d rows is %s the median %,.0f of %s (%s) (expected within ±%s of it)",
                 rows, Double.isFinite(change) ? String.format(Locale.ROOT, "%+.1f%% from", change * 100) : "above",
-                median, basis, baseline, percent(maxChange));
+                median, basis, baseline.stream().map(b -> String.format(Locale.ROOT, "%,d", b))
+                    .collect(java.util.stream.Collectors.joining(" / ")), percent(maxChange));
     return new RuleResult(spec, passed, false, message, observed);
   }
 

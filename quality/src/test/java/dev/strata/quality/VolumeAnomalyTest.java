@@ -18,7 +18,7 @@ class VolumeAnomalyTest {
     assertThat(drop.passed()).isFalse();
     assertThat(drop.blocks()).isTrue();
     assertThat(drop.observed()).containsEntry("Volume.Change", -0.4);
-    assertThat(drop.message()).isEqualTo("600 rows is -40.0% from the median 1,000 of the last 4 accepted Mondays ([1000, 900, 1100]), beyond ±30%");
+    assertThat(drop.message()).isEqualTo("600 rows is -40.0% from the median 1,000 of the last 4 accepted Mondays (1,000 / 900 / 1,100) (expected within ±30% of it)");
     assertThat(SPEC.text()).isEqualTo("Volume within ±30% of the median of the last 4 accepted Mondays");
   }
 

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.jobs.definition.PipelineDefinition;
 import dev.strata.jobs.definition.PipelineDefinition.Webhook;
+import dev.strata.jobs.Errors;
 import dev.strata.jobs.engine.BuildStatus;
+import dev.strata.jobs.engine.Incident;
 import dev.strata.jobs.engine.RunResult;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.quality.RuleResult;
@@ -132,22 +134,25 @@ public final class Alerts {
           ":rotating_light: *Strata: pipeline %s, run %s* left %d table partition%s unpublished (exit %d).%n",
           run.pipeline(), run.runId(), bad.size(), bad.size() == 1 ? "" : "s", run.exitCode()));
     }
-    for (TableBuildResult b : bad.subList(0, Math.min(MAX_LISTED, bad.size()))) {
-      t.append(String.format("• *%s* %s: %s", b.table(), b.partition(), b.status()));
-      List<RuleResult> failing = b.gate().blocking();
-      if (!failing.isEmpty()) {
-        t.append(" — failed rules: ");
-        for (int i = 0; i < failing.size(); i++) {
-          RuleResult r = failing.get(i);
-          t.append(i == 0 ? "" : "; ").append('`').append(r.spec().text()).append("` observed ").append(r.observedText());
-          if (r.spec().text().startsWith("SchemaDrift ")) {
-            t.append(" (").append(r.message()).append(')');
-          }
-        }
-      } else if (!b.message().isEmpty()) {
-        t.append(" — ").append(dev.strata.jobs.Errors.firstLine(b.message()));
+    // Each unpublished table partition: the cause first, the rows that show it, what did not build, what to run.
+    List<Incident> incidents = run.incidents();
+    for (Incident i : incidents.subList(0, Math.min(MAX_LISTED, incidents.size()))) {
+      t.append(String.format("• *%s* %s %s — %s%n", i.table(), i.partition(), i.status(),
+          i.rule() == null ? Errors.firstLine(i.cause()) : "`" + i.rule() + "`: " + i.cause()));
+      if (!i.samples().isEmpty()) {
+        t.append("   e.g. ").append(String.join("; ", i.samples())).append('\n');
       }
-      t.append('\n');
+      for (String c : i.consequences()) {
+        t.append("   then: ").append(c).append('\n');
+      }
+      if (!i.notBuilt().isEmpty()) {
+        t.append("   Not built as a result: ").append(String.join(", ", i.notBuilt())).append('\n');
+      }
+      t.append("   Fix: ").append(i.fix()).append('\n');
+      t.append("   Then: `").append(i.rebuild()).append("`\n");
+    }
+    if (incidents.size() > MAX_LISTED) {
+      t.append(String.format("… and %d more.%n", incidents.size() - MAX_LISTED));
     }
     for (TableBuildResult b : notices.subList(0, Math.min(MAX_LISTED, notices.size()))) {
       t.append(String.format("• *%s* %s: %s with warnings — ", b.table(), b.partition(), b.status()));
@@ -157,18 +162,12 @@ public final class Alerts {
       }
       t.append('\n');
     }
-    if (bad.size() > MAX_LISTED) {
-      t.append(String.format("… and %d more.%n", bad.size() - MAX_LISTED));
+    if (!incidents.isEmpty()) {
+      t.append(String.format("Details: `%s` (the report: %s)", incidents.get(0).inspect().get(0), run.reportPath()));
+    } else {
+      t.append(String.format("Details: `strata history %s --warehouse %s --limit 1` and the report %s", run.pipeline(), warehouse,
+          run.reportPath()));
     }
-    List<String> skipped =
-        run.builds().stream().filter(b -> b.status() == BuildStatus.SKIPPED).map(b -> b.table() + " " + b.partition()).toList();
-    if (!skipped.isEmpty()) {
-      t.append("Not built as a result: ")
-          .append(String.join(", ", skipped.subList(0, Math.min(MAX_LISTED, skipped.size()))))
-          .append(skipped.size() > MAX_LISTED ? " and " + (skipped.size() - MAX_LISTED) + " more" : "")
-          .append('\n');
-    }
-    t.append(String.format("Details: `strata history %s --warehouse %s --limit 1` and the report %s", run.pipeline(), warehouse, run.reportPath()));
     return t.toString();
   }
 

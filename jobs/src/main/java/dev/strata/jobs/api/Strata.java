@@ -142,7 +142,7 @@ public final class Strata {
     List<Row> rows = new ArrayList<>();
     for (TableBuildResult b : run.builds()) {
       List<String> failed =
-          b.gate().results().stream().filter(r -> !r.passed()).map(r -> r.spec().text() + " (" + r.observedText() + ")").toList();
+          b.gate().results().stream().filter(r -> !r.passed()).map(r -> r.spec().text() + ": " + r.message()).toList();
       rows.add(
           RowFactory.create(
               run.runId(), b.table(), b.layer().key(), b.partition().toString(), b.status().name(),

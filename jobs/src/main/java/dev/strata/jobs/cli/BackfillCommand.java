@@ -48,7 +48,8 @@ final class BackfillCommand implements Callable<Integer> {
     build.check("Cannot backfill " + pipeline);
     Pipeline p = common.validated(pipeline);
     Set<String> selected = build.selected(p);
-    EngineContext ctx = common.context(common.session("strata backfill " + p.name()), spec.commandLine().getOut());
+    EngineContext ctx = common.context(common.session("strata backfill " + p.name()), spec.commandLine().getOut())
+        .with(common.invocation(pipeline, build.samples));
     Backfill backfill = new Backfill(ctx);
     Backfill.Plan plan = backfill.plan(p, start, end, selected, force);
     backfill.print(plan);

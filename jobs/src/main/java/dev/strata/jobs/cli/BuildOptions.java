@@ -31,10 +31,18 @@ final class BuildOptions {
       description = "How long to wait when another run is building the same table partition, e.g. 0s, 30s, 10m (default 10m). Then exit 6.")
   String lockTimeout = "10m";
 
+  @Option(
+      names = "--samples",
+      paramLabel = "N",
+      description = "Rows a failed rule shows (with the table's key), in the console, the report and the alert (default "
+          + dev.strata.quality.Samples.DEFAULT + "; 0 for none).")
+  int samples = dev.strata.quality.Samples.DEFAULT;
+
   /** Checks the values; {@code what} starts the error message, e.g. "Cannot run banking". */
   void check(String what) {
     Errors.check(Durations.parse(lockTimeout) != null, "%s: --lock-timeout '%s' is not a duration; write e.g. 0s, 30s or 10m.", what, lockTimeout);
     Errors.check(parallelism >= 1 && parallelism <= 64, "%s: --parallelism %d is out of range; use 1 to 64.", what, parallelism);
+    Errors.check(samples >= 0 && samples <= 100, "%s: --samples %d is out of range; use 0 to 100.", what, samples);
   }
 
   Duration lockWait() {

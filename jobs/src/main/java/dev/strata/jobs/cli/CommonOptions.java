@@ -125,7 +125,27 @@ final class CommonOptions {
 
   /** The engine context of a command: its session, this warehouse, the process environment (for secrets) and any test faults. */
   EngineContext context(SparkSession spark, PrintWriter out) {
-    return new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(), Faults.fromSystemProperties());
+    return new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(), Faults.fromSystemProperties(),
+        invocation(null, dev.strata.quality.Samples.DEFAULT));
+  }
+
+  /**
+   * How this command was invoked, for the commands a failure suggests next: the pipeline argument
+   * and the location flags exactly as given (a warehouse or conf folder from the environment is
+   * left to the environment, as it was for this command).
+   */
+  dev.strata.jobs.engine.Invocation invocation(String pipeline, int samples) {
+    java.util.List<String> options = new java.util.ArrayList<>();
+    if (confDir != null && !confDir.isBlank()) {
+      options.addAll(java.util.List.of("--conf-dir", confDir));
+    }
+    if (warehouse != null && !warehouse.isBlank()) {
+      options.addAll(java.util.List.of("--warehouse", warehouse));
+    }
+    if (envFile != null && !envFile.isBlank()) {
+      options.addAll(java.util.List.of("--env-file", envFile));
+    }
+    return new dev.strata.jobs.engine.Invocation(pipeline, options, samples);
   }
 
   private static String firstOf(String... values) {

@@ -112,7 +112,8 @@ final class RunCommand implements Callable<Integer> {
     if (request != null && !build.tables.isEmpty()) {
       request = request.withTables(build.selected(p));
     }
-    EngineContext ctx = common.context(common.session("strata run " + p.name()), spec.commandLine().getOut());
+    EngineContext ctx = common.context(common.session("strata run " + p.name()), spec.commandLine().getOut())
+        .with(common.invocation(pipeline, build.samples));
     PipelineRunner runner = new PipelineRunner(ctx);
     if (resume != null) {
       request = runner.resumeRequest(p, resume, build.parallelism);

@@ -81,9 +81,16 @@ public final class StrataMain implements Runnable {
           String storage = dev.strata.jobs.engine.Transience.storageFailure(e);
           if (storage != null) {
             // Outside any table build (whose failures are its result): the warehouse's storage refused a read or write.
+            String again = "strata " + String.join(" ", java.util.Arrays.stream(args).map(dev.strata.jobs.engine.Invocation::quote).toList());
+            if (dev.strata.jobs.engine.Transience.unreachable(e)) {
+              err.println("strata: Cannot complete the command: the storage could not be reached (" + dev.strata.jobs.Errors.printable(storage)
+                  + "): an object store that is down, a wrong endpoint, or no network. Nothing was changed: every table partition is"
+                  + " either published or as it was. Once it is reachable, run the same command again: " + again);
+              return ExitCode.JOB_FAILED;
+            }
             err.println("strata: Cannot complete the command: the storage failed (" + dev.strata.jobs.Errors.printable(storage)
                 + "). Check that the path exists and is readable and writable, and that its disk has space; every table"
-                + " partition is either published or as it was.");
+                + " partition is either published or as it was. Then run the same command again: " + again);
             return ExitCode.JOB_FAILED;
           }
           err.println("strata: unexpected failure (a bug in Strata; please report it with this output):");

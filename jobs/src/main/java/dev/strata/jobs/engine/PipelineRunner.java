@@ -86,7 +86,8 @@ public final class PipelineRunner {
     Instant start = ctx.clock().instant();
     String runId = newRunId(start);
     RunPrinter printer = new RunPrinter(ctx.out());
-    printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root());
+    List<String> unfinished = unfinishedRuns(ledger, pipeline, partitions);
+    printer.start(runId, pipeline.name(), partitions, request, ctx.warehouse().root(), unfinished);
     List<String> tableNames = tables.stream().map(TableDefinition::name).toList();
     Retrier.run(Retrier.BOOKKEEPING, "record run " + runId + " in the ledger",
         () -> ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start));
@@ -114,12 +115,13 @@ public final class PipelineRunner {
     }
     Instant end = ctx.clock().instant();
     String reportDir = ctx.warehouse().reportDir(runId);
-    RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json");
+    RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json",
+        Incidents.of(runId, pipeline.name(), builds, ctx.invocation(), pipeline.definition().folder(), ctx.warehouse()));
     try {
       // The report is a view of what the ledger holds: failing to write it changes no outcome.
       Retrier.run(Retrier.BOOKKEEPING, "write the quality report of run " + runId, () -> {
         ctx.faults().at("report", pipeline.name());
-        ctx.files().writeText(partial.reportPath(), QualityReport.json(partial));
+        ctx.files().writeText(partial.reportPath(), QualityReport.json(partial, pipeline.definition().folder()));
       });
     } catch (RuntimeException e) {
       ctx.out().printf("Warning: the quality report of run %s could not be written to %s (%s); the ledger has every outcome"
@@ -131,7 +133,7 @@ public final class PipelineRunner {
         ledger.runEnded(partial, request, tableNames, ctx.clock().instant());
       });
     } catch (RuntimeException e) {
-      printer.finish(partial);
+      printer.finish(partial, ctx.invocation());
       throw new StrataException.JobFailedException(
           (e instanceof StrataException ? e.getMessage() : "Cannot record the end of run " + runId + " in the ledger: "
               + Errors.rootMessage(e) + ".")
@@ -144,7 +146,7 @@ public final class PipelineRunner {
       // Housekeeping: the next run tries again.
       ctx.out().printf("Note: compacting the ledger failed (%s); the next run tries again.%n", e.getClass().getSimpleName());
     }
-    printer.finish(partial);
+    printer.finish(partial, ctx.invocation());
     new Alerts(pipeline.definition(), ctx.env(), ctx.out()).send(partial, ctx.warehouse().root());
     return partial;
   }
@@ -359,7 +361,8 @@ public final class PipelineRunner {
             .map(TableBuildResult::table).findFirst().orElse(null);
     if (blocker != null) {
       return record(pipeline, runId, ledger, printer,
-          TableBuildResult.skipped(table.name(), table.layer(), partition, "not built: upstream '" + blocker + "' did not publish " + partition));
+          TableBuildResult.skipped(table.name(), table.layer(), partition, blocker,
+              "not built: upstream '" + blocker + "' did not publish " + partition));
     }
     Instant waiting = ctx.clock().instant();
     try {
@@ -430,6 +433,34 @@ public final class PipelineRunner {
       printer.retrying(failed, policy.maxAttempts(), Durations.format(wait));
       Retrier.sleep(wait);
     }
+  }
+
+  /**
+   * Earlier runs of the pipeline over any of these partitions that never recorded their end: still
+   * running elsewhere, or killed. What such a run published stands (each build is its own commit);
+   * the note says so, and how to see it, before this run builds the same partitions again.
+   */
+  private List<String> unfinishedRuns(Ledger ledger, Pipeline pipeline, List<LocalDate> partitions) {
+    List<String> notes = new ArrayList<>();
+    Set<String> ours = new java.util.HashSet<>(partitions.stream().map(LocalDate::toString).toList());
+    try {
+      ledger.runs(pipeline.name()).ifPresent(runs -> {
+        for (Row r : runs.where(org.apache.spark.sql.functions.col("status").equalTo("RUNNING")).limit(20).collectAsList()) {
+          List<String> theirs = r.getList(r.fieldIndex("partitions"));
+          if (theirs.stream().noneMatch(ours::contains)) {
+            continue;
+          }
+          String id = r.getAs("run_id");
+          notes.add("Note: run " + id + " (started " + r.getAs("started_at") + ") never recorded its end: it is still running"
+              + " elsewhere, or it was killed. What it published stands; this run builds the partitions it shares with it again."
+              + " Its builds: " + ctx.invocation().command("history", pipeline.name(), "--limit", "20")
+              + "; to build only what it did not publish: " + ctx.invocation().command("run", pipeline.name(), "--resume", id));
+        }
+      });
+    } catch (RuntimeException e) {
+      // A note only: the ledger was checked readable above, and the run records its own outcome regardless.
+    }
+    return notes;
   }
 
   /** The freshness of every source with a freshness rule that the run's tables read, as the run starts. */

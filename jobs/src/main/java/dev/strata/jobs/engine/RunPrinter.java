@@ -8,19 +8,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+
 /** Prints a run's progress and summary for people: one line per table partition, failures below it. */
 final class RunPrinter {
+  /** Published table partitions with quarantined rows that the run's end names (the rest: one line). */
+  private static final int QUARANTINE_NOTES = 5;
   private final PrintWriter out;
 
   RunPrinter(PrintWriter out) {
     this.out = out;
   }
 
-  void start(String runId, String pipeline, List<LocalDate> partitions, RunRequest request, String warehouse) {
+  /** The run's first lines: what it builds, then notes a reader needs first (an earlier run that never ended), then the table's header. */
+  void start(String runId, String pipeline, List<LocalDate> partitions, RunRequest request, String warehouse, List<String> notes) {
     String range = RunRequest.describe(partitions);
     out.printf(
         "Run %s: pipeline %s, %s%s, warehouse %s%n",
         runId, pipeline, range, request.layer().map(l -> ", layer " + l.key()).orElse(""), warehouse);
+    notes.forEach(out::println);
     out.printf("  %-10s  %-6s  %-26s  %-9s  %12s  %-12s  %7s  %s%n", "partition", "layer", "table", "status", "rows", "rules", "time", "version");
   }
 
@@ -41,27 +46,43 @@ final class RunPrinter {
     if (r.counts().quarantined() > 0) {
       out.printf(
           Locale.ROOT,
-          "      quarantined %,d of %,d rows: %s%n",
+          "      %s %,d of %,d rows: %s%n",
+          // A build that does not publish writes nothing to the quarantine: its rejected rows stay in staging.
+          r.status() == BuildStatus.PUBLISHED ? "quarantined" : "rejected (kept in staging, not quarantined)",
           r.counts().quarantined(),
           r.counts().in(),
           r.counts().quarantinedByRule().entrySet().stream()
-              .map(e -> e.getKey() + " (" + e.getValue() + ")")
+              .map(e -> e.getKey() + " (" + String.format(Locale.ROOT, "%,d", e.getValue()) + ")")
               .collect(java.util.stream.Collectors.joining(", ")));
     }
     if (r.counts().filtered() > 0) {
       out.printf(Locale.ROOT, "      filtered %,d rows: %s%n", r.counts().filtered(), r.counts().filteredReason());
     }
+    // Causes first (the gate's results are in causal order), then one line for what could not be evaluated, then warnings.
+    List<RuleResult> notEvaluated = r.gate().notEvaluated();
+    boolean folded = false;
     for (RuleResult rule : r.gate().results()) {
-      if (!rule.passed()) {
-        String mark = rule.blocks() ? "x" : "!";
-        String group = rule.blocks() ? "error" : "warn";
-        out.printf(
-            "      %s %s rule %s failed on %s %s: observed %s%s%n",
-            mark, group, rule.spec().text(), r.table(), r.partition(), rule.observedText(),
-            rule.message().isEmpty() ? "" : " (" + dev.strata.jobs.Errors.printable(rule.message()) + ")");
+      if (rule.passed()) {
+        continue;
+      }
+      if (rule.notEvaluated()) {
+        if (!folded) {
+          folded = true;
+          out.printf("      - %d rule%s not evaluated (%s): %s%n", notEvaluated.size(), notEvaluated.size() == 1 ? "" : "s",
+              rule.message().replaceFirst("^not evaluated: ", ""),
+              String.join(", ", notEvaluated.stream().map(n -> n.spec().text()).toList()));
+        }
+        continue;
+      }
+      out.printf("      %s %s %s: %s%n", rule.blocks() ? "x" : "!", rule.blocks() ? "error" : "warn", rule.spec().text(),
+          dev.strata.jobs.Errors.printable(rule.message()));
+      if (!rule.samples().isEmpty()) {
+        out.printf("          e.g. %s%n", String.join("; ", rule.samples()));
       }
     }
-    if (!r.message().isEmpty() && (r.status() != BuildStatus.PUBLISHED || r.message().startsWith(TableBuildResult.WARNING))) {
+    // A blocked build's message repeats its cause, printed above; the run's end says where its rows are.
+    boolean explained = r.status() == BuildStatus.BLOCKED && r.gate().cause().isPresent();
+    if (!r.message().isEmpty() && !explained && (r.status() != BuildStatus.PUBLISHED || r.message().startsWith(TableBuildResult.WARNING))) {
       out.printf("      -> %s%n", dev.strata.jobs.Errors.printable(r.message()).replace("\n", "\n         "));
     }
   }
@@ -73,18 +94,51 @@ final class RunPrinter {
         failed.errorClass(), wait);
   }
 
-  synchronized void finish(RunResult run) {
+  /**
+   * The run's end: its outcome, then each table partition it left unpublished with the cause
+   * first, the rows that show it, what did not build because of it, and the commands to run next.
+   */
+  synchronized void finish(RunResult run, Invocation how) {
     Map<BuildStatus, Integer> counts = new EnumMap<>(BuildStatus.class);
     run.builds().forEach(b -> counts.merge(b.status(), 1, Integer::sum));
     StringBuilder parts = new StringBuilder();
     counts.forEach((status, n) -> parts.append(parts.length() == 0 ? "" : ", ").append(n).append(' ').append(status.name().toLowerCase(Locale.ROOT)));
-    out.printf("Quality report: %s%n", run.reportPath());
     out.printf(
         "Run %s %s (exit %d): %s in %.1fs%n",
         run.runId(), run.status() == BuildStatus.PUBLISHED ? "succeeded" : "did not publish everything: " + run.status(),
         run.exitCode(), parts, java.time.Duration.between(run.startedAt(), run.endedAt()).toMillis() / 1000.0);
-    if (run.status() == BuildStatus.BLOCKED || run.status() == BuildStatus.SKIPPED) {
-      out.println("Blocked tables keep their previously published rows; fix the data or the rules and run the partition again.");
+    for (Incident i : run.incidents()) {
+      out.printf("%s%n", dev.strata.jobs.Errors.printable(i.headline()));
+      if (!i.samples().isEmpty()) {
+        out.printf("  e.g. %s%n", String.join("; ", i.samples()));
+      }
+      for (String c : i.consequences()) {
+        out.printf("  %s%n", dev.strata.jobs.Errors.printable(c));
+      }
+      if (!i.notBuilt().isEmpty()) {
+        out.printf("  not built as a result: %s%n", String.join(", ", i.notBuilt()));
+      }
+      out.printf("  fix: %s%n", i.fix());
+      for (String command : i.inspect()) {
+        out.printf("  inspect: %s%n", command);
+      }
+      out.printf("  then rebuild: %s%n", i.rebuild());
     }
+    if (run.incidents().size() > 1) {
+      out.printf("Or rebuild everything this run did not publish, once fixed: %s%n",
+          how.command("run", run.pipeline(), "--resume", run.runId()));
+    }
+    List<TableBuildResult> quarantined =
+        run.builds().stream().filter(b -> b.status() == BuildStatus.PUBLISHED && b.counts().quarantined() > 0).toList();
+    for (TableBuildResult b : quarantined.subList(0, Math.min(QUARANTINE_NOTES, quarantined.size()))) {
+      out.printf(Locale.ROOT, "Quarantined %,d rows of %s %s: see %s; once their cause is fixed: %s%n", b.counts().quarantined(), b.table(),
+          b.partition(), how.command("quarantine list", run.pipeline(), "--table", b.table(), "--date", b.partition().toString()),
+          how.command("quarantine replay", run.pipeline(), "--table", b.table(), "--date", b.partition().toString()));
+    }
+    if (quarantined.size() > QUARANTINE_NOTES) {
+      out.printf("... and %d more table partitions with quarantined rows: %s%n", quarantined.size() - QUARANTINE_NOTES,
+          how.command("quarantine list", run.pipeline()));
+    }
+    out.printf("Quality report: %s%n", run.reportPath());
   }
 }

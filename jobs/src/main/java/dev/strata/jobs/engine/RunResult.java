@@ -16,6 +16,7 @@ import java.util.List;
  * @param endedAt when it ended
  * @param builds one result per table and partition, in build order
  * @param reportPath where the quality report was written
+ * @param incidents the table partitions it left unpublished, explained ({@link Incidents})
  */
 public record RunResult(
     String runId,
@@ -24,7 +25,21 @@ public record RunResult(
     Instant startedAt,
     Instant endedAt,
     List<TableBuildResult> builds,
-    String reportPath) {
+    String reportPath,
+    List<Incident> incidents) {
+
+  public RunResult {
+    builds = List.copyOf(builds);
+    incidents = List.copyOf(incidents);
+  }
+
+  /** A run's result with its incidents as a run started from code would explain them (the pipeline's name, no options). */
+  public RunResult(
+      String runId, String pipeline, List<LocalDate> partitions, Instant startedAt, Instant endedAt, List<TableBuildResult> builds,
+      String reportPath) {
+    this(runId, pipeline, partitions, startedAt, endedAt, builds, reportPath,
+        Incidents.of(runId, pipeline, builds, Invocation.DEFAULT, null, null));
+  }
 
   /** The worst outcome among the builds. */
   public BuildStatus status() {

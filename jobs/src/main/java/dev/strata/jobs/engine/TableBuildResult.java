@@ -21,6 +21,8 @@ import java.time.LocalDate;
  * @param errorClass the class of the exception that failed the build, or null
  * @param retryable whether the failure was transient, so that another attempt may succeed
  * @param metrics null and duplicate counts, files and bytes written, or {@link BuildMetrics#NONE}
+ * @param upstream the upstream table whose partition kept this one from building (it did not
+ *     publish: this build was SKIPPED or NOT_READY), or null
  */
 public record TableBuildResult(
     String table,
@@ -35,31 +37,42 @@ public record TableBuildResult(
     int attempt,
     String errorClass,
     boolean retryable,
-    BuildMetrics metrics) {
+    BuildMetrics metrics,
+    String upstream) {
 
   /** A result without metrics: the build did not get as far as measuring its rows. */
   public TableBuildResult(
       String table, Layer layer, LocalDate partition, BuildStatus status, RowCounts counts, long deltaVersion, Duration duration,
       GateResult gate, String message, int attempt, String errorClass, boolean retryable) {
-    this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, BuildMetrics.NONE);
+    this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, BuildMetrics.NONE,
+        null);
+  }
+
+  /** A result with metrics, not kept from building by an upstream. */
+  public TableBuildResult(
+      String table, Layer layer, LocalDate partition, BuildStatus status, RowCounts counts, long deltaVersion, Duration duration,
+      GateResult gate, String message, int attempt, String errorClass, boolean retryable, BuildMetrics metrics) {
+    this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, metrics, null);
   }
 
   /** How the message of a published build starts when a step after its commit failed (the commit stands). */
   public static final String WARNING = "warning: ";
 
   /** A build that was not attempted because an upstream build of this run did not publish. */
-  static TableBuildResult skipped(String table, Layer layer, LocalDate partition, String message) {
+  static TableBuildResult skipped(String table, Layer layer, LocalDate partition, String upstream, String message) {
     return new TableBuildResult(
         table, layer, partition, BuildStatus.SKIPPED, RowCounts.NONE, -1, Duration.ZERO, new GateResult(java.util.List.of()),
-        message, 0, null, false);
+        message, 0, null, false, BuildMetrics.NONE, upstream);
   }
 
   TableBuildResult withMessage(String text) {
-    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, text, attempt, errorClass, retryable, metrics);
+    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, text, attempt, errorClass, retryable, metrics,
+        upstream);
   }
 
   TableBuildResult withAttempt(int n) {
-    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, message, n, errorClass, retryable, metrics);
+    return new TableBuildResult(
+        table, layer, partition, status, counts, deltaVersion, duration, gate, message, n, errorClass, retryable, metrics, upstream);
   }
 
   /** Rows that passed every row-level rule (published, if the gate passed), or -1. */

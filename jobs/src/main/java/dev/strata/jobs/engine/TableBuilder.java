@@ -28,6 +28,7 @@ import dev.strata.quality.RowLevelRules;
 import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleResult;
 import dev.strata.quality.RuleSpec;
+import dev.strata.quality.Samples;
 import dev.strata.transforms.TableTransform;
 import dev.strata.transforms.TransformInputs;
 import java.sql.Timestamp;
@@ -164,16 +165,19 @@ final class TableBuilder {
       RowCounts counts = account(table, partition, inputs, split);
       BuildMetrics metrics = split.metrics();
       // The staging pass counted the rows, their nulls and distinct keys: a unique key needs no second look.
-      GateResult gate = QualityGate.evaluate(split.good().rows(), rules(table, false), inputs, known(split));
-      if (!fresh.results().isEmpty()) {
-        gate = new GateResult(concat(fresh.results(), gate.results()));
-      }
+      GateResult checked =
+          QualityGate.evaluate(split.good().rows(), rules(table, false), inputs, known(split), ctx.invocation().samples());
+      // In order of precedence, so that the first failure is the cause: what was read (freshness,
+      // drift), then what the split rejected, then the table's own rules, then its volume.
+      List<RuleResult> ordered = new ArrayList<>(fresh.results());
       if (quarantines) {
-        gate = withQuarantineRatio(table, gate, counts);
+        ordered.add(quarantineRatio(table, counts, split, rowRules));
       }
+      ordered.addAll(explainEmpty(checked.results(), table, counts));
       if (table.volume() != null) {
-        gate = with(gate, volume(table, partition, counts.published()));
+        ordered.add(volume(table, partition, counts.published()));
       }
+      GateResult gate = new GateResult(ordered).inCausalOrder();
       if (!gate.passed()) {
         // The staged rows stay for inspection; the table and its quarantine are untouched.
         try {
@@ -182,7 +186,7 @@ final class TableBuilder {
           // The verdict stands: unpublished files are invisible to readers, and VACUUM removes them.
         }
         return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
-            "gate blocked publication; the rows it checked are at " + staging, metrics);
+            blockedBy(gate) + "; the rows it checked are at " + staging, metrics);
       }
       if (quarantines) {
         // Quarantine first: if the table's commit then failed, a rejected row would be in both
@@ -218,7 +222,11 @@ final class TableBuilder {
             default -> BuildStatus.FAILED;
           };
       cleanUp(staging, unpublished);
-      return failed(table, partition, status, start, e.getMessage(), e, false);
+      TableBuildResult failed = failed(table, partition, status, start, e.getMessage(), e, false);
+      return e instanceof StrataException.UpstreamNotReadyException u && u.upstream() != null
+          ? new TableBuildResult(failed.table(), failed.layer(), failed.partition(), failed.status(), failed.counts(), -1, failed.duration(),
+              failed.gate(), failed.message(), failed.attempt(), failed.errorClass(), false, BuildMetrics.NONE, u.upstream())
+          : failed;
     } catch (Exception e) {
       cleanUp(staging, unpublished);
       String message = Errors.buildFailed(table.name(), partition, e.getClass().getSimpleName(), e).getMessage();
@@ -360,7 +368,7 @@ final class TableBuilder {
       GateResult gate = historyGate(table, upstream, history, snapshot, partition);
       return result(table, partition, gate.passed() ? BuildStatus.PUBLISHED : BuildStatus.BLOCKED, counts,
           gate.passed() ? DeltaTables.version(session, path) : -1, start, gate,
-          gate.passed() ? "unchanged: the history already holds this snapshot, no new commit" : "gate blocked: the history breaks its invariants",
+          gate.passed() ? "unchanged: the history already holds this snapshot, no new commit" : blockedBy(gate),
           gate.passed() ? metrics.withWrites(0, 0) : metrics);
     }
     if (history != null) {
@@ -378,7 +386,7 @@ final class TableBuilder {
     GateResult gate = historyGate(table, upstream, full, snapshot, partition);
     if (!gate.passed()) {
       return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
-          "gate blocked publication; the new history tail it checked is at " + staging + "/tail", metrics);
+          blockedBy(gate) + "; the new history tail it checked is at " + staging + "/tail", metrics);
     }
     ctx.faults().at("commit", table.name());
     DeltaTables.Commit commit = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
@@ -386,6 +394,20 @@ final class TableBuilder {
     afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
     return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings),
         metrics.withWrites(commit.files(), commit.bytes()));
+  }
+
+  /** An invariant of a history, in words: how many break it, against none. */
+  private static String historyWords(String invariant, long n) {
+    String many = String.format(Locale.ROOT, "%,d", n);
+    return switch (invariant) {
+      case "History.KeysWithSeveralCurrentVersions" -> n == 0 ? "every key has one current version"
+          : many + (n == 1 ? " key has" : " keys have") + " more than one current version (expected one per key)";
+      case "History.ReversedIntervals" -> n == 0 ? "no version ends before it starts"
+          : many + (n == 1 ? " version ends" : " versions end") + " before it starts (expected none)";
+      case "History.OverlappingIntervals" -> n == 0 ? "no two versions of a key overlap"
+          : many + (n == 1 ? " version overlaps" : " versions overlap") + " the previous version of its key (expected none)";
+      default -> many + " violation(s) of " + invariant;
+    };
   }
 
   /** The invariants of a whole history, and the table's own rules on its view as of the partition. */
@@ -397,11 +419,12 @@ final class TableBuilder {
     for (Map.Entry<String, Long> v : violations.entrySet()) {
       RuleSpec spec = new RuleSpec("History: " + names[i++], RuleGroup.ERROR, table.where() + " tables." + table.name() + ".history");
       boolean ok = v.getValue() == 0;
-      results.add(new RuleResult(spec, ok, false, ok ? "" : v.getValue() + " violation(s) of " + v.getKey(), Map.of(v.getKey(), (double) v.getValue())));
+      results.add(new RuleResult(spec, ok, false, historyWords(v.getKey(), v.getValue()), Map.of(v.getKey(), (double) v.getValue())));
     }
     Dataset<Row> asOf = HistoryTable.asOf(full, partition);
-    results.addAll(QualityGate.evaluate(asOf, rules(table, false), Map.of(upstream.name(), snapshot)).results());
-    return new GateResult(results);
+    results.addAll(QualityGate.evaluate(asOf, rules(table, false), Map.of(upstream.name(), snapshot),
+        new KnownMetrics(-1, Map.of(), table.key(), -1), ctx.invocation().samples()).results());
+    return new GateResult(results).inCausalOrder();
   }
 
   /**
@@ -440,18 +463,22 @@ final class TableBuilder {
     return results;
   }
 
-  /** A flood of rejected rows is an incident: above the table's ratio, the gate fails. */
-  private static GateResult withQuarantineRatio(TableDefinition table, GateResult gate, RowCounts counts) {
+  /**
+   * A flood of rejected rows is an incident: above the table's ratio, the gate fails. Its failure
+   * shows rows rejected by the rule that rejected the most (the message names it first).
+   */
+  private RuleResult quarantineRatio(TableDefinition table, RowCounts counts, Split split, List<CompiledRule> rowRules) {
     double ratio = counts.in() == 0 ? 0 : (double) counts.quarantined() / counts.in();
     boolean passed = ratio <= table.maxQuarantineRatio();
+    String byRule = counts.quarantinedByRule().entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> e.getKey() + " rejected " + String.format(Locale.ROOT, "%,d", e.getValue()))
+        .collect(java.util.stream.Collectors.joining(", "));
     String message =
-        passed
-            ? ""
-            : String.format(
-                Locale.ROOT,
-                "%d of %d rows (%.1f%%) were quarantined, above max_quarantine_ratio %s; by rule: %s."
-                    + " Fix the source, or raise max_quarantine_ratio if this is expected",
-                counts.quarantined(), counts.in(), ratio * 100, table.maxQuarantineRatio(), counts.quarantinedByRule());
+        String.format(Locale.ROOT, "%,d of %,d rows (%s) were quarantined", counts.quarantined(), counts.in(), percent(ratio))
+            + (passed ? "" : " (expected at most " + percent(table.maxQuarantineRatio()) + ": max_quarantine_ratio "
+                + table.maxQuarantineRatio() + ")")
+            + (byRule.isEmpty() ? "" : ": " + byRule);
     RuleSpec spec =
         new RuleSpec(
             "QuarantineRatio <= " + table.maxQuarantineRatio(), RuleGroup.ERROR,
@@ -459,7 +486,69 @@ final class TableBuilder {
     Map<String, Double> observed = new TreeMap<>();
     observed.put("Table.QuarantinedRows", (double) counts.quarantined());
     observed.put("Table.QuarantineRatio", ratio);
-    return with(gate, new RuleResult(spec, passed, false, message, observed));
+    RuleResult result = new RuleResult(spec, passed, false, message, observed);
+    if (passed || split.bad() == null || ctx.invocation().samples() == 0) {
+      return result;
+    }
+    String worst = counts.quarantinedByRule().entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+    if (worst == null) {
+      return result;
+    }
+    Dataset<Row> rejected = split.bad().where(org.apache.spark.sql.functions.array_contains(col(Quarantine.FAILED_RULES), worst));
+    List<String> columns = java.util.Arrays.asList(rejected.columns());
+    if (worst.startsWith("malformed:")) {
+      // A line that could not be read has no columns to show: the line itself is the evidence.
+      return result.withSamples(Samples.take(rejected, List.of(Quarantine.RAW_LINE), ctx.invocation().samples()).stream()
+          .map(line -> "line " + line.substring(Quarantine.RAW_LINE.length() + 1)).toList());
+    }
+    List<String> shown = rowRules.stream().filter(r -> r.spec().text().equals(worst)).findFirst()
+        .map(r -> Samples.columns(r, table.key(), columns))
+        .orElse(Samples.columns(null, table.key(), columns));
+    return result.withSamples(Samples.take(rejected, shown, ctx.invocation().samples()));
+  }
+
+  /**
+   * The table's own rules, with the reason there was nothing to check when no row is left to
+   * publish: a rule that could not be evaluated says so, and a rule that failed on no rows says
+   * where the rows went.
+   */
+  private static List<RuleResult> explainEmpty(List<RuleResult> results, TableDefinition table, RowCounts counts) {
+    if (counts.published() != 0) {
+      return results;
+    }
+    String why = whyEmpty(table, counts);
+    return results.stream().map(r -> switch (r.outcome()) {
+      case NOT_EVALUATED -> r.withMessage("not evaluated: no rows to check, " + why);
+      case FAILED -> r.withMessage(r.message() + "; " + why);
+      default -> r;
+    }).toList();
+  }
+
+  /** Where the rows of a build that has none to publish went, in words. */
+  static String whyEmpty(TableDefinition table, RowCounts counts) {
+    if (counts.in() == 0) {
+      return table.rowsFrom().equals(TableDefinition.AGGREGATE) ? "the transform produced no rows" : "no rows came in from " + table.rowsFrom();
+    }
+    if (counts.quarantined() == counts.in()) {
+      return String.format(Locale.ROOT, "all %,d rows were quarantined", counts.in());
+    }
+    if (counts.filtered() == counts.in()) {
+      return String.format(Locale.ROOT, "all %,d rows were filtered out (%s)", counts.in(), counts.filteredReason());
+    }
+    return String.format(Locale.ROOT, "of %,d rows, %,d were quarantined and %,d filtered out", counts.in(), counts.quarantined(),
+        counts.filtered());
+  }
+
+  /** The start of a blocked build's message: the rule that decided, in words. */
+  static String blockedBy(GateResult gate) {
+    return gate.cause()
+        .map(r -> "blocked by " + r.spec().text() + ": " + r.message())
+        .orElseGet(() -> "blocked: " + gate.notEvaluated().size() + " rule(s) could not be evaluated ("
+            + gate.notEvaluated().stream().map(RuleResult::message).findFirst().orElse("no rows to check") + ")");
+  }
+
+  private static String percent(double share) {
+    return dev.strata.quality.RuleWords.percent(share);
   }
 
   private List<CompiledRule> rules(TableDefinition table, boolean rowLevel) {
@@ -638,7 +727,7 @@ final class TableBuilder {
         baseline.add(accepted.get(d));
       }
     }
-    String day = partition.getDayOfWeek().getDisplayName(java.time.format.TextStyle.FULL, Locale.ROOT);
+    String day = partition.getDayOfWeek().getDisplayName(java.time.format.TextStyle.FULL, Locale.ENGLISH);
     String basis = "the last " + rule.baseline() + " accepted " + (rule.sameWeekday() ? day + "s" : "partitions");
     RuleSpec spec = new RuleSpec(dev.strata.quality.VolumeAnomaly.text(rule.maxChange(), basis), rule.group(), rule.where());
     return dev.strata.quality.VolumeAnomaly.evaluate(rows, baseline, rule.maxChange(), rule.minHistory(), spec, basis);

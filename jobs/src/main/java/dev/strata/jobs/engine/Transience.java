@@ -61,6 +61,17 @@ public final class Transience {
     return found == null ? null : found.getClass().getSimpleName() + ": " + dev.strata.jobs.Errors.firstLine(String.valueOf(found.getMessage()));
   }
 
+  /** True when the failure is that the storage could not be reached at all (refused, unknown host, connect timeout). */
+  public static boolean unreachable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.NoRouteToHostException || t instanceof org.apache.hadoop.net.ConnectTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static boolean isTransient(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof StrataException || t instanceof AnalysisException) {

@@ -85,6 +85,13 @@ public final class ObjectStore {
    */
   public static Map<String, String> sparkSettings(Map<String, String> process, Map<String, String> file) {
     Map<String, String> settings = new LinkedHashMap<>();
+    // Strata retries a build that failed transiently itself (with backoff, up to max_attempts), so
+    // the S3 client's own retries stay short: hadoop-aws 3.3's defaults (20 SDK attempts, each
+    // retried 7 times by S3A) keep a run silent for many minutes when the store is unreachable.
+    settings.put(S3A + "attempts.maximum", "2");
+    settings.put(S3A + "retry.limit", "2");
+    settings.put(S3A + "retry.interval", "500ms");
+    settings.put(S3A + "connection.establish.timeout", "5000");
     String endpoint = firstOf(process, file, ENDPOINT);
     if (endpoint != null) {
       settings.put(S3A + "endpoint", endpoint);

@@ -49,7 +49,7 @@ public final class Ledger {
   static final StructType GATE_RESULTS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, table STRING, partition STRING, rule STRING, rule_group STRING,"
-              + " outcome STRING, observed MAP<STRING, DOUBLE>, message STRING, recorded_at TIMESTAMP");
+              + " outcome STRING, observed MAP<STRING, DOUBLE>, message STRING, recorded_at TIMESTAMP, position INT");
 
   static final StructType INGESTED_FILES =
       StructType.fromDDL(
@@ -138,11 +138,12 @@ public final class Ledger {
                 b.metrics().filesWritten() < 0 ? null : b.metrics().filesWritten(),
                 b.metrics().bytesWritten() < 0 ? null : b.metrics().bytesWritten())));
     List<Row> gate = new ArrayList<>();
+    // position: the order of the gate's results, causes first (0 is the rule that decided a blocked build).
     for (RuleResult r : b.gate().results()) {
       gate.add(
           RowFactory.create(
-              runId, pipeline, b.table(), b.partition().toString(), r.spec().text(), r.spec().group().key(), r.outcome(),
-              JavaConverters.mapAsScalaMapConverter(r.observed()).asScala(), r.message(), now));
+              runId, pipeline, b.table(), b.partition().toString(), r.spec().text(), r.spec().group().key(), r.outcome().name(),
+              JavaConverters.mapAsScalaMapConverter(r.observed()).asScala(), r.message(), now, gate.size()));
     }
     if (!gate.isEmpty()) {
       append("gate_results", GATE_RESULTS, gate);

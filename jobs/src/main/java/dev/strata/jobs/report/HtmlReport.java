@@ -74,8 +74,13 @@ public final class HtmlReport {
         .append("body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px 32px;color:#212121;background:#fafafa}")
         .append("h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}")
         .append("h3{font-size:15px;margin:16px 0 6px}.muted{color:#757575}.pill{display:inline-block;border-radius:10px;padding:1px 9px;color:#fff;font-size:12px;font-weight:600}")
-        .append("table{border-collapse:collapse;margin:6px 0 12px;background:#fff}td,th{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}")
-        .append("th{background:#f0f0f0;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}")
+        // Headers, numbers, dates and outcomes never wrap; prose wraps between words, and a long path anywhere.
+        .append("table{border-collapse:collapse;margin:6px 0 12px;background:#fff}td,th{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}")
+        .append("th{background:#f0f0f0;font-weight:600;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}")
+        .append("td.nowrap,.pill{white-space:nowrap}td.wrap{overflow-wrap:anywhere;min-width:14em}")
+        .append(".incident{background:#fff;border:1px solid #e0e0e0;border-left:5px solid #c62828;border-radius:6px;padding:8px 16px;margin:10px 0}")
+        .append(".incident p{margin:4px 0}.incident ul{margin:4px 0 4px 18px;padding:0}.cmd{display:block;overflow-wrap:anywhere;margin:2px 0}")
+        .append(".graph{overflow-x:auto;max-width:100%;border:1px solid #eceff1;border-radius:6px;background:#fff}")
         .append("tr.FAILED td,tr.ERROR td{background:#ffebee}tr.WARNED td{background:#fff8e1}.section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:8px 16px;margin:12px 0}")
         .append("code{background:#f5f5f5;padding:0 3px;border-radius:3px}.legend span{margin-right:14px}svg text{font:13px system-ui,sans-serif}")
         .append("</style></head><body>\n");
@@ -89,7 +94,8 @@ public final class HtmlReport {
         .append(" passed, <b>").append(summary.path("failed").asInt()).append(" failed</b>, ").append(summary.path("warned").asInt())
         .append(" warned (pass rate ").append(summary.path("pass_rate").asText()).append("%).</p>\n");
 
-    h.append("<h2>Pipeline</h2>\n<div style=\"overflow-x:auto\">").append(graph(nodes, builds)).append("</div>\n");
+    h.append(incidents(report));
+    h.append("<h2>Pipeline</h2>\n<div class=\"graph\" id=\"graph-box\">").append(graph(nodes, builds)).append("</div>\n");
     h.append("<p class=\"legend\">");
     for (String s : SEVERITY) {
       h.append("<span><span class=\"pill\" style=\"background:").append(COLOURS.get(s)).append("\">").append(s).append("</span></span>");
@@ -105,26 +111,31 @@ public final class HtmlReport {
       for (JsonNode b : e.getValue()) {
         JsonNode c = b.path("counts");
         JsonNode m = b.path("metrics");
-        h.append("<tr><td>").append(esc(b.path("partition").asText())).append("</td><td>").append(pill(b.path("status").asText()))
+        h.append("<tr><td class=\"nowrap\">").append(esc(b.path("partition").asText())).append("</td><td>").append(pill(b.path("status").asText()))
             .append("</td>").append(num(c.path("in"))).append(num(c.path("published"))).append(num(c.path("quarantined")))
             .append(num(c.path("filtered"))).append(num(m.path("duplicate_keys")))
             .append("<td class=\"num\">").append(m.has("files_written") ? m.path("files_written").asLong() + " / " + bytes(m.path("bytes_written").asLong()) : "")
             .append("</td><td class=\"num\">").append(String.format(Locale.ROOT, "%.1f s", b.path("duration_ms").asLong() / 1000.0))
-            .append("</td>").append(num(b.path("delta_version"))).append("<td>").append(esc(b.path("message").asText())).append("</td></tr>\n");
+            .append("</td>").append(num(b.path("delta_version"))).append("<td class=\"wrap\">").append(esc(b.path("message").asText())).append("</td></tr>\n");
       }
       h.append("</table>\n");
       for (JsonNode b : e.getValue()) {
         String partition = b.path("partition").asText();
         List<JsonNode> rs = rules.getOrDefault(table + " " + partition, List.of());
         if (!rs.isEmpty()) {
-          h.append("<h3>Rules, ").append(esc(partition)).append("</h3>\n<table class=\"rules\"><tr><th>rule</th><th>group</th><th>outcome</th><th>observed</th><th>message</th><th>declared at</th></tr>\n");
+          h.append("<h3>Rules, ").append(esc(partition)).append("</h3>\n<table class=\"rules\"><tr><th>rule</th><th>group</th><th>outcome</th>")
+              .append("<th>observed vs expected</th><th>rows that show it</th><th>declared at</th></tr>\n");
+          // In the report's order: the rule that decided first, then what it made impossible to evaluate.
           for (JsonNode r : rs) {
             String outcome = r.path("outcome").asText();
             String row = outcome.equals("FAILED") && r.path("group").asText().equals("warn") ? "WARNED" : outcome;
+            List<String> shown = new ArrayList<>();
+            r.path("samples").forEach(x -> shown.add(x.asText()));
             h.append("<tr class=\"").append(row).append("\"><td><code>").append(esc(r.path("rule").asText())).append("</code></td><td>")
-                .append(esc(r.path("group").asText())).append("</td><td>").append(esc(row)).append("</td><td>").append(esc(observed(r.path("observed"))))
-                .append("</td><td>").append(esc(r.path("message").asText())).append("</td><td class=\"muted\">").append(esc(r.path("declared_at").asText()))
-                .append("</td></tr>\n");
+                .append(esc(r.path("group").asText())).append("</td><td class=\"nowrap\">").append(esc(row.replace('_', ' ')))
+                .append("</td><td class=\"wrap\" title=\"").append(esc(observed(r.path("observed")))).append("\">")
+                .append(esc(r.path("message").asText())).append("</td><td class=\"wrap\">").append(esc(String.join("; ", shown)))
+                .append("</td><td class=\"muted wrap\">").append(esc(r.path("declared_at").asText())).append("</td></tr>\n");
           }
           h.append("</table>\n");
         }
@@ -161,10 +172,59 @@ public final class HtmlReport {
     }
     // Written by the browser: how many graph nodes and failed rules it rendered (a check for tests
     // and a one-line summary for readers).
+    // The layout as the browser laid it out, on the page's body (data-graph: fits, scrolls in its box, or
+    // cut; data-broken-headers: header words split across lines), for the browser test to read.
     h.append("<p id=\"rendered\" class=\"muted\"></p>\n<script>(function(){var n=document.querySelectorAll('svg#graph g.node').length;")
         .append("var f=document.querySelectorAll('table.rules tr.FAILED, table.rules tr.ERROR').length;")
-        .append("document.getElementById('rendered').textContent='Rendered: '+n+' graph nodes, '+f+' failed rules.';})();</script>\n");
+        .append("document.getElementById('rendered').textContent='Rendered: '+n+' graph nodes, '+f+' failed rules.';")
+        .append("var box=document.getElementById('graph-box'),page=document.documentElement,vw=page.clientWidth;")
+        .append("var out=0;document.querySelectorAll('svg#graph g.node rect').forEach(function(r){var b=r.getBoundingClientRect();if(b.left<0||b.right>vw)out++;});")
+        .append("var scrolls=box.scrollWidth>box.clientWidth+1;")
+        .append("document.body.setAttribute('data-graph',out==0?'fits':(scrolls&&page.scrollWidth<=vw+1?'scrolls':'cut'));")
+        .append("var broken=[];document.querySelectorAll('th').forEach(function(th){var t=th.firstChild;if(!t||t.nodeType!==3)return;")
+        .append("var words=t.data.split(' '),at=0;words.forEach(function(w){var g=document.createRange();g.setStart(t,at);g.setEnd(t,at+w.length);")
+        .append("var top=new Set();Array.from(g.getClientRects()).forEach(function(c){top.add(Math.round(c.top));});if(top.size>1)broken.push(w);at+=w.length+1;});});")
+        .append("document.body.setAttribute('data-broken-headers',broken.join(','));")
+        .append("document.body.setAttribute('data-page-overflow',page.scrollWidth>vw+1?'yes':'no');})();</script>\n");
     h.append("</body></html>\n");
+    return h.toString();
+  }
+
+  /** The run's outcome at a glance: each table partition it left unpublished, its cause first, and what to run next. */
+  private static String incidents(JsonNode report) {
+    StringBuilder h = new StringBuilder("<h2>What happened</h2>\n");
+    JsonNode incidents = report.path("incidents");
+    if (!incidents.isArray()) {
+      return h.append("<p class=\"muted\">This report was written before reports named root causes; see the rules below.</p>\n").toString();
+    }
+    if (incidents.isEmpty()) {
+      return h.append("<p id=\"outcome\">Every table partition of the run was published.</p>\n").toString();
+    }
+    h.append("<p id=\"outcome\">").append(incidents.size()).append(" table partition").append(incidents.size() == 1 ? " was" : "s were")
+        .append(" not published; each keeps its previously published rows.</p>\n");
+    for (JsonNode i : incidents) {
+      h.append("<div class=\"incident\" data-table=\"").append(esc(i.path("table").asText())).append("\"><p><b>")
+          .append(esc(i.path("table").asText())).append("</b> ").append(esc(i.path("partition").asText())).append(' ')
+          .append(pill(i.path("status").asText())).append(' ');
+      if (i.has("rule")) {
+        h.append("<code>").append(esc(i.path("rule").asText())).append("</code> failed: ");
+      }
+      h.append(esc(i.path("cause").asText())).append("</p>\n");
+      if (i.path("samples").size() > 0) {
+        h.append("<p>Rows that show it:</p><ul class=\"samples\">");
+        i.path("samples").forEach(x -> h.append("<li><code>").append(esc(x.asText())).append("</code></li>"));
+        h.append("</ul>\n");
+      }
+      i.path("consequences").forEach(c -> h.append("<p class=\"muted\">").append(esc(c.asText())).append("</p>\n"));
+      if (i.path("not_built").size() > 0) {
+        List<String> notBuilt = new ArrayList<>();
+        i.path("not_built").forEach(x -> notBuilt.add(x.asText()));
+        h.append("<p>Not built as a result: ").append(esc(String.join(", ", notBuilt))).append("</p>\n");
+      }
+      h.append("<p>Fix: ").append(esc(i.path("fix").asText())).append("</p>\n");
+      i.path("inspect").forEach(c -> h.append("<code class=\"cmd\">").append(esc(c.asText())).append("</code>"));
+      h.append("<p>Then rebuild:</p><code class=\"cmd rebuild\">").append(esc(i.path("rebuild").asText())).append("</code></div>\n");
+    }
     return h.toString();
   }
 
@@ -180,17 +240,23 @@ public final class HtmlReport {
     nodes.forEach(n -> columns.computeIfAbsent(depth.get(n.name()), d -> new ArrayList<>()).add(n.name()));
     Map<String, int[]> at = new HashMap<>();
     int rows = columns.values().stream().mapToInt(List::size).max().orElse(1);
+    // Wide enough for the longest name and detail line (a 13px bold character is about 8px wide).
+    int longest = nodes.stream().mapToInt(n -> Math.max(n.name().length(), n.kind().length() + 22)).max().orElse(0);
+    int nodeW = Math.max(NODE_W, longest * 8 + 20);
+    int colW = nodeW + COL_W - NODE_W;
     for (Map.Entry<Integer, List<String>> c : columns.entrySet()) {
       int offset = (rows - c.getValue().size()) * ROW_H / 2;
       for (int i = 0; i < c.getValue().size(); i++) {
-        at.put(c.getValue().get(i), new int[] {20 + c.getKey() * COL_W, 20 + offset + i * ROW_H});
+        at.put(c.getValue().get(i), new int[] {20 + c.getKey() * colW, 20 + offset + i * ROW_H});
       }
     }
-    int width = 40 + columns.size() * COL_W;
+    int width = 40 + columns.size() * colW - (colW - nodeW);
     int height = 40 + rows * ROW_H;
     StringBuilder s = new StringBuilder();
-    s.append("<svg id=\"graph\" width=\"").append(width).append("\" height=\"").append(height)
-        .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\" role=\"img\" aria-label=\"pipeline graph\">")
+    // Scaled to the page's width (a laptop shows every node), but never below 70%: a wider graph scrolls in its own box.
+    s.append("<svg id=\"graph\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+        .append("\" style=\"display:block;width:100%;max-width:").append(width).append("px;min-width:").append(width * 7 / 10)
+        .append("px;height:auto\" role=\"img\" aria-label=\"pipeline graph\">")
         .append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">")
         .append("<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#78909c\"/></marker></defs>");
     for (Node n : nodes) {
@@ -200,7 +266,7 @@ public final class HtmlReport {
         if (from == null) {
           continue;
         }
-        int x1 = from[0] + NODE_W;
+        int x1 = from[0] + nodeW;
         int y1 = from[1] + NODE_H / 2;
         int x2 = to[0];
         int y2 = to[1] + NODE_H / 2;
@@ -222,7 +288,7 @@ public final class HtmlReport {
       s.append("<g class=\"node\" data-table=\"").append(esc(n.name())).append("\" data-outcome=\"").append(outcome == null ? (source ? "SOURCE" : "NONE") : outcome)
           .append("\">").append(source ? "" : "<a href=\"#table-" + esc(n.name()) + "\">")
           .append("<title>").append(esc(n.name() + ": " + detail)).append("</title>")
-          .append("<rect x=\"").append(p[0]).append("\" y=\"").append(p[1]).append("\" width=\"").append(NODE_W).append("\" height=\"").append(NODE_H)
+          .append("<rect x=\"").append(p[0]).append("\" y=\"").append(p[1]).append("\" width=\"").append(nodeW).append("\" height=\"").append(NODE_H)
           .append("\" rx=\"7\" fill=\"").append(fill).append("\" stroke=\"#546e7a\" stroke-width=\"").append(source ? "1\" stroke-dasharray=\"4 3" : "1")
           .append("\"/><text x=\"").append(p[0] + 10).append("\" y=\"").append(p[1] + 17).append("\" fill=\"").append(text).append("\" font-weight=\"600\">")
           .append(esc(n.name())).append("</text><text x=\"").append(p[0] + 10).append("\" y=\"").append(p[1] + 33).append("\" fill=\"").append(text)

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.jobs.engine.Incident;
+import dev.strata.jobs.engine.Incidents;
 import dev.strata.jobs.engine.RunResult;
 import dev.strata.jobs.engine.TableBuildResult;
 import dev.strata.quality.RuleResult;
@@ -22,6 +24,15 @@ public final class QualityReport {
   private QualityReport() {}
 
   public static String json(RunResult run) {
+    return json(run, null);
+  }
+
+  /**
+   * The report.
+   *
+   * @param definition the pipeline's definition folder: where rules are declared is shown relative to it (null: as recorded)
+   */
+  public static String json(RunResult run, java.nio.file.Path definition) {
     ObjectNode root = JSON.createObjectNode();
     root.put("run_id", run.runId());
     root.put("pipeline", run.pipeline());
@@ -31,6 +42,29 @@ public final class QualityReport {
     root.put("ended_at", run.endedAt().toString());
     root.put("status", run.status().name());
     root.put("exit_code", run.exitCode());
+    // What a reader needs first: each unpublished table partition, its cause, and what to run next.
+    ArrayNode incidents = root.putArray("incidents");
+    for (Incident i : run.incidents()) {
+      ObjectNode n = incidents.addObject();
+      n.put("table", i.table());
+      n.put("layer", i.layer().key());
+      n.put("partition", i.partition().toString());
+      n.put("status", i.status().name());
+      n.put("headline", i.headline());
+      if (i.rule() != null) {
+        n.put("rule", i.rule());
+      }
+      n.put("cause", i.cause());
+      if (i.declaredAt() != null) {
+        n.put("declared_at", i.declaredAt());
+      }
+      i.samples().forEach(n.putArray("samples")::add);
+      i.consequences().forEach(n.putArray("consequences")::add);
+      i.notBuilt().forEach(n.putArray("not_built")::add);
+      n.put("fix", i.fix());
+      i.inspect().forEach(n.putArray("inspect")::add);
+      n.put("rebuild", i.rebuild());
+    }
 
     int total = 0;
     int passed = 0;
@@ -76,6 +110,7 @@ public final class QualityReport {
       }
       t.put("duration_ms", b.duration().toMillis());
       t.put("message", b.message());
+      int position = 0;
       for (RuleResult r : b.gate().results()) {
         total++;
         if (r.passed()) {
@@ -91,11 +126,16 @@ public final class QualityReport {
         rule.put("partition", b.partition().toString());
         rule.put("rule", r.spec().text());
         rule.put("group", r.spec().group().key());
-        rule.put("outcome", r.outcome());
+        // Causes first: position 0 is the rule that decided a blocked build.
+        rule.put("position", position++);
+        rule.put("outcome", r.outcome().name());
         ObjectNode observed = rule.putObject("observed");
         r.observed().forEach(observed::put);
         rule.put("message", r.message());
-        rule.put("declared_at", r.spec().origin());
+        if (!r.samples().isEmpty()) {
+          r.samples().forEach(rule.putArray("samples")::add);
+        }
+        rule.put("declared_at", Incidents.relative(r.spec().origin(), definition));
       }
     }
     ObjectNode summary = root.putObject("summary");

@@ -68,13 +68,15 @@ class AlertsTest {
               run(List.of(
                   build("a", BuildStatus.BLOCKED, new GateResult(List.of(failed)), "gate blocked"),
                   build("b", BuildStatus.FAILED, new GateResult(List.of()), "Cannot build 'b': disk on fire\nstack..."),
-                  build("c", BuildStatus.SKIPPED, new GateResult(List.of()), ""))),
+                  new TableBuildResult("c", Layer.GOLD, DAY, BuildStatus.SKIPPED, RowCounts.NONE, -1, Duration.ZERO, new GateResult(List.of()),
+                      "", 0, null, false, dev.strata.jobs.engine.BuildMetrics.NONE, "a"))),
               "/wh");
       assertThat(delivered).isEqualTo(1);
       assertThat(received).singleElement().asString()
           .contains("left 2 table partitions unpublished (exit 4)")
-          .contains("*a* 2024-03-01: BLOCKED — failed rules: `IsUnique \\\"id\\\"` observed Column.id.Uniqueness=0.99")
-          .contains("*b* 2024-03-01: FAILED — Cannot build 'b': disk on fire")
+          .contains("*a* 2024-03-01 BLOCKED — `IsUnique \\\"id\\\"`: not unique")
+          .contains("*b* 2024-03-01 FAILED — Cannot build 'b': disk on fire")
+          .contains("Then: `strata run p --date 2024-03-01 --tables a+`")
           .doesNotContain("stack...")
           .contains("Not built as a result: c 2024-03-01");
       assertThat(printed.toString())

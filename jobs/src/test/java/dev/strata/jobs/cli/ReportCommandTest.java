@@ -107,9 +107,19 @@ class ReportCommandTest {
         .containsPattern("<g class=\"node\" data-table=\"s\" data-outcome=\"PUBLISHED\">")
         .containsPattern("<g class=\"node\" data-table=\"g\" data-outcome=\"BLOCKED\">")
         .containsPattern("<tr class=\"FAILED\"><td><code>ColumnValues \"doubled\" &lt;= 10</code>");
+    // Read at a laptop's width: the cause at the top, every graph node in view (or in its own scrolling
+    // box), no header split mid-word, and where rules are declared relative to the definition.
+    String laptop = chromium(html, "--dump-dom", "--window-size=1366,900");
+    assertThat(laptop).containsPattern("<body [^>]*data-graph=\"(fits|scrolls)\"")
+        .contains("data-broken-headers=\"\"", "data-page-overflow=\"no\"");
+    assertThat(laptop.indexOf("<h2>What happened</h2>")).as("the outcome comes before the graph and the tables")
+        .isPositive().isLessThan(laptop.indexOf("<h2>Pipeline</h2>"));
+    assertThat(laptop).contains("<code>ColumnValues \"doubled\" &lt;= 10</code> failed: the largest doubled is 80"
+        + " (expected every doubled at most 10)");
+    assertThat(laptop).contains(">pipeline.yaml:").doesNotContain(">" + p);
     Path shot = SHOTS.resolve("report.png");
     Files.deleteIfExists(shot);
-    chromium(html, "--screenshot=" + shot, "--window-size=1280,1600");
+    chromium(html, "--screenshot=" + shot, "--window-size=1366,1600");
     assertThat(shot).isNotEmptyFile();
     byte[] png = Files.readAllBytes(shot);
     assertThat(new String(png, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");

@@ -149,7 +149,7 @@ class HistoryTest {
     land("2024-01-04", "r1,Ann,2024-01-04", "r1,Anne,2024-01-04");
     Cli.Outcome dup = run(p, "--date", "2024-01-04");
     assertThat(dup.exit()).isEqualTo(3);
-    assertThat(dup.out()).contains("x error rule History: one current version per key failed on h 2024-01-04: observed History.KeysWithSeveralCurrentVersions=1");
+    assertThat(dup.out()).contains("x error History: one current version per key: 1 key has more than one current version (expected one per key)");
     assertThat(history()).hasSize(5);
   }
 }

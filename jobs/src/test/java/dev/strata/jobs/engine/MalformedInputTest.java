@@ -95,7 +95,8 @@ class MalformedInputTest {
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(3);
     assertThat(outcome.out())
         .containsPattern("customers_raw +BLOCKED")
-        .contains("x error rule RowCount > 0 failed on customers_raw " + DAY + ": observed Dataset.*.RowCount=0");
+        .contains("x error RowCount > 0: 0 rows (expected more than 0); no rows came in from customers")
+        .contains("customers_raw " + DAY + " BLOCKED: RowCount > 0 failed: 0 rows (expected more than 0); no rows came in from customers");
   }
 
   @Test
@@ -109,7 +110,7 @@ class MalformedInputTest {
     Cli.Outcome outcome = runBronze();
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
     assertThat(outcome.out())
-        .contains("! warn rule SchemaDrift \"customers\" no change failed on customers_raw " + DAY)
+        .contains("! warn SchemaDrift \"customers\" no change: source 'customers' for " + DAY + " drifted")
         .contains("drifted from its declared schema: added: segment (string) (added columns are carried into bronze)");
     Dataset<Row> bronze = delta("bronze/customers_raw");
     assertThat(bronze.count()).isEqualTo(202);

@@ -169,8 +169,10 @@ class OperationsTest {
       String text = new com.fasterxml.jackson.databind.ObjectMapper().readTree(received.get(0)).get("text").asText();
       String runId = new Ledger(SparkTestSession.get(), Warehouse.at(wh().toString())).runs("ops").orElseThrow().head().getAs("run_id");
       assertThat(text)
-          .contains("pipeline ops, run " + runId, "*s* 2024-01-01: BLOCKED", "`ColumnValues \"amount\" > 0` observed Column.amount.Minimum=-7", "Not built as a result: g 2024-01-01")
-          .contains("strata history ops --warehouse file://" + wh());
+          .contains("pipeline ops, run " + runId, "*s* 2024-01-01 BLOCKED — `ColumnValues \"amount\" > 0`: the smallest amount is -7"
+              + " (expected every amount more than 0)", "e.g. id=R2, amount=-7, as_of_date=2024-01-01", "Not built as a result: g 2024-01-01")
+          .contains("Then: `strata run " + p + " ", " --warehouse " + wh() + " --date 2024-01-01 --tables s+`")
+          .contains("strata report " + runId + " --html report-" + runId + ".html");
       assertThat(blocked.out()).contains("Alert sent to webhook 1 (slack-url.secret).");
 
       // The webhook is down: the run says so, keeps its own exit code, and still never shows the URL.
@@ -227,7 +229,7 @@ class OperationsTest {
     Cli.Outcome warned = run(warnOnly);
     assertThat(warned.exit()).as(warned.toString()).isZero();
     assertThat(warned.out())
-        .containsPattern("! warn rule Freshness \"raw\" <= 1h failed on b 2024-01-01: observed Source.raw.AgeHours=3\\.0\\d*")
+        .containsPattern("! warn Freshness \"raw\" <= 1h: source 'raw' is stale: its newest file .* landed 3\\.0 h ago")
         .contains("its newest file", "landed 3.0 h ago, above warn_after 1h");
 
     Path strict = pipeline("freshness: {warn_after: 1h, error_after: 2h}", "", "ColumnValues \"amount\" > 0");

@@ -216,8 +216,10 @@ class QuarantineTest {
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(3);
     assertThat(outcome.out())
         .containsPattern("stg_customer +BLOCKED")
-        .contains("x error rule QuarantineRatio <= 0.05 failed on stg_customer " + flood)
-        .contains("100 of 500 rows (20.0%) were quarantined, above max_quarantine_ratio 0.05; by rule: {IsComplete \"customer_id\"=100}");
+        .contains("x error QuarantineRatio <= 0.05: 100 of 500 rows (20%) were quarantined (expected at most 5%: max_quarantine_ratio 0.05):"
+            + " IsComplete \"customer_id\" rejected 100")
+        .containsPattern("e\\.g\\. customer_id=null, [a-z_]+=")
+        .contains("stg_customer " + flood + " BLOCKED: QuarantineRatio <= 0.05 failed: 100 of 500 rows (20%) were quarantined");
     // Nothing of the flooded partition was published, not even to the quarantine.
     assertThat(delta(warehouse.resolve("_quarantine/stg_customer")).where("as_of_date = '" + flood + "'").count()).isZero();
     assertThat(delta(warehouse.resolve("silver/stg_customer")).where("as_of_date = '" + flood + "'").count()).isZero();
