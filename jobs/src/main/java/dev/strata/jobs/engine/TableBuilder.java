@@ -28,6 +28,7 @@ import dev.strata.quality.RowLevelRules;
 import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleResult;
 import dev.strata.quality.RuleSpec;
+import dev.strata.quality.RuleWords;
 import dev.strata.quality.Samples;
 import dev.strata.transforms.TableTransform;
 import dev.strata.transforms.TransformInputs;
@@ -177,7 +178,7 @@ final class TableBuilder {
       if (table.volume() != null) {
         ordered.add(volume(table, partition, counts.published()));
       }
-      GateResult gate = new GateResult(ordered).inCausalOrder();
+      GateResult gate = new GateResult(ordered);
       if (!gate.passed()) {
         // The staged rows stay for inspection; the table and its quarantine are untouched.
         try {
@@ -424,7 +425,7 @@ final class TableBuilder {
     Dataset<Row> asOf = HistoryTable.asOf(full, partition);
     results.addAll(QualityGate.evaluate(asOf, rules(table, false), Map.of(upstream.name(), snapshot),
         new KnownMetrics(-1, Map.of(), table.key(), -1), ctx.invocation().samples()).results());
-    return new GateResult(results).inCausalOrder();
+    return new GateResult(results);
   }
 
   /**
@@ -475,8 +476,8 @@ final class TableBuilder {
         .map(e -> e.getKey() + " rejected " + String.format(Locale.ROOT, "%,d", e.getValue()))
         .collect(java.util.stream.Collectors.joining(", "));
     String message =
-        String.format(Locale.ROOT, "%,d of %,d rows (%s) were quarantined", counts.quarantined(), counts.in(), percent(ratio))
-            + (passed ? "" : " (expected at most " + percent(table.maxQuarantineRatio()) + ": max_quarantine_ratio "
+        String.format(Locale.ROOT, "%,d of %,d rows (%s) were quarantined", counts.quarantined(), counts.in(), RuleWords.percent(ratio))
+            + (passed ? "" : " (expected at most " + RuleWords.percent(table.maxQuarantineRatio()) + ": max_quarantine_ratio "
                 + table.maxQuarantineRatio() + ")")
             + (byRule.isEmpty() ? "" : ": " + byRule);
     RuleSpec spec =
@@ -545,10 +546,6 @@ final class TableBuilder {
         .map(r -> "blocked by " + r.spec().text() + ": " + r.message())
         .orElseGet(() -> "blocked: " + gate.notEvaluated().size() + " rule(s) could not be evaluated ("
             + gate.notEvaluated().stream().map(RuleResult::message).findFirst().orElse("no rows to check") + ")");
-  }
-
-  private static String percent(double share) {
-    return dev.strata.quality.RuleWords.percent(share);
   }
 
   private List<CompiledRule> rules(TableDefinition table, boolean rowLevel) {
@@ -662,8 +659,10 @@ final class TableBuilder {
       TableDefinition table, LocalDate partition, BuildStatus status, RowCounts counts, long version, Instant start, GateResult gate,
       String message, BuildMetrics metrics) {
     Duration duration = Duration.between(start, ctx.clock().instant());
+    // Every gate a build reports (stale input, drift, the table's rules, a history's invariants) is
+    // in causal order: the ledger, the reports, the console and the alert read the cause first.
     return new TableBuildResult(
-        table.name(), table.layer(), partition, status, counts, version, duration, gate, message, 1, null, false, metrics);
+        table.name(), table.layer(), partition, status, counts, version, duration, gate.inCausalOrder(), message, 1, null, false, metrics);
   }
 
   /**
@@ -788,10 +787,6 @@ final class TableBuilder {
     List<RuleResult> all = new ArrayList<>(a);
     all.addAll(b);
     return all;
-  }
-
-  private static GateResult with(GateResult gate, RuleResult extra) {
-    return new GateResult(concat(gate.results(), List.of(extra)));
   }
 
   private TableBuildResult failed(
