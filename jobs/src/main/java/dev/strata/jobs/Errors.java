@@ -1,8 +1,8 @@
 package dev.strata.jobs;
 
-import dev.strata.jobs.StrataException.InvalidException;
-import dev.strata.jobs.StrataException.JobFailedException;
-import dev.strata.jobs.StrataException.UpstreamNotReadyException;
+import dev.strata.api.StrataException.InvalidException;
+import dev.strata.api.StrataException.JobFailedException;
+import dev.strata.api.StrataException.UpstreamNotReadyException;
 import dev.strata.jobs.definition.Problem;
 import java.time.LocalDate;
 import java.util.List;
@@ -58,14 +58,9 @@ public final class Errors {
         null);
   }
 
-  public static dev.strata.jobs.StrataException.LockedException partitionLocked(
-      String table, LocalDate partition, dev.strata.jobs.engine.PartitionLocks.Holder holder, java.time.Duration waited, String lock) {
-    String who =
-        holder == null
-            ? "another run"
-            : String.format(
-                "run %s (host %s, pid %d, since %s)", holder.runId(), holder.host(), holder.pid(), holder.acquiredAt());
-    return new dev.strata.jobs.StrataException.LockedException(
+  public static dev.strata.api.StrataException.LockedException partitionLocked(
+      String table, LocalDate partition, String who, java.time.Duration waited, String lock) {
+    return new dev.strata.api.StrataException.LockedException(
         String.format(
             "Cannot build '%s' for %s: %s is building it, and still was after waiting %s. Two runs never write the"
                 + " same table partition at once. Wait for that run (strata history), or raise --lock-timeout; if that"
@@ -176,14 +171,13 @@ public final class Errors {
   }
 
   public static UpstreamNotReadyException upstreamNotPublished(
-      String table, String upstream, LocalDate partition, dev.strata.jobs.ledger.BuildRecord latest) {
+      String table, String upstream, LocalDate partition, String status, String runId, java.time.Instant recordedAt) {
     return new UpstreamNotReadyException(
         String.format(
             "Cannot build '%s' for %s: the latest build of its upstream table '%s' for %s is %s (run %s,"
                 + " %s), so its data for that partition cannot be trusted. Fix and rebuild '%s' first;"
                 + " the quality report of run %s says why it did not publish.",
-            table, partition, upstream, partition, latest.status(), latest.runId(), latest.recordedAt(),
-            upstream, latest.runId()), upstream);
+            table, partition, upstream, partition, status, runId, recordedAt, upstream, runId), upstream);
   }
 
   public static JobFailedException buildFailed(

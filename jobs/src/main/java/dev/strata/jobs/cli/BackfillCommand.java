@@ -3,7 +3,7 @@ package dev.strata.jobs.cli;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.engine.Backfill;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.RunResult;
+import dev.strata.jobs.run.RunResult;
 import java.time.LocalDate;
 import java.util.Set;
 import java.util.concurrent.Callable;

@@ -3,7 +3,7 @@ package dev.strata.jobs.cli;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.engine.RunRequest;
+import dev.strata.jobs.run.RunRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

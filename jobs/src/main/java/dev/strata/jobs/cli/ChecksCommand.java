@@ -1,7 +1,7 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;

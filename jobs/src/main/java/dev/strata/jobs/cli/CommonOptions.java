@@ -3,7 +3,6 @@ package dev.strata.jobs.cli;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.DefinitionLoader;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.Faults;
 import dev.strata.jobs.engine.Sessions;
 import dev.strata.jobs.io.ObjectStore;
 import dev.strata.jobs.io.Warehouse;
@@ -14,7 +13,9 @@ import org.apache.spark.sql.SparkSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Options every command takes. Where a setting can come from several places, the first of these
@@ -51,6 +52,10 @@ final class CommonOptions {
   String envFile;
 
   private Map<String, String> fileVars;
+
+  /** The command these options are mixed into: its root is the {@link StrataMain} that runs it. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
 
   String warehouse() {
     return firstOf(warehouse, System.getenv(WAREHOUSE_ENV), envFile().get(WAREHOUSE_ENV), WAREHOUSE_DEFAULT);
@@ -123,10 +128,14 @@ final class CommonOptions {
     return confDir == null || confDir.isBlank() ? pipeline : pipeline + " --conf-dir " + confDir;
   }
 
-  /** The engine context of a command: its session, this warehouse, the process environment (for secrets) and any test faults. */
+  /**
+   * The engine context of a command: its session, this warehouse, the process environment (for
+   * secrets), as the program that embeds the command line adjusts it ({@link StrataMain#execute}).
+   */
   EngineContext context(SparkSession spark, PrintWriter out) {
-    return new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(), Faults.fromSystemProperties(),
-        invocation(null, dev.strata.quality.Samples.DEFAULT));
+    EngineContext ctx = new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(),
+        dev.strata.jobs.engine.Steps.DIRECT, invocation(null, dev.strata.quality.Samples.DEFAULT), ExitCodes::of);
+    return mixee != null && mixee.root().userObject() instanceof StrataMain main ? main.adjust(ctx) : ctx;
   }
 
   /**
@@ -134,7 +143,7 @@ final class CommonOptions {
    * and the location flags exactly as given (a warehouse or conf folder from the environment is
    * left to the environment, as it was for this command).
    */
-  dev.strata.jobs.engine.Invocation invocation(String pipeline, int samples) {
+  dev.strata.jobs.run.Invocation invocation(String pipeline, int samples) {
     java.util.List<String> options = new java.util.ArrayList<>();
     if (confDir != null && !confDir.isBlank()) {
       options.addAll(java.util.List.of("--conf-dir", confDir));
@@ -145,7 +154,7 @@ final class CommonOptions {
     if (envFile != null && !envFile.isBlank()) {
       options.addAll(java.util.List.of("--env-file", envFile));
     }
-    return new dev.strata.jobs.engine.Invocation(pipeline, options, samples);
+    return new dev.strata.jobs.run.Invocation(pipeline, options, samples);
   }
 
   private static String firstOf(String... values) {

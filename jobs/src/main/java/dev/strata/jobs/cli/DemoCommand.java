@@ -1,14 +1,13 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
-import dev.strata.jobs.engine.BuildStatus;
+import dev.strata.api.BuildStatus;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.engine.RunRequest;
-import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.DeltaTables;
@@ -59,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     Pipeline banking = common.validated("banking");
     Warehouse warehouse = Warehouse.at(common.warehouse != null ? common.warehouse : DEMO_WAREHOUSE);
     SparkSession spark = common.session("strata demo");
-    EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out);
+    EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, ExitCodes::of);
     String landing = warehouse.root() + "/landing";
     LocalDate first = LocalDate.of(2024, 1, 1);
     LocalDate last = first.plusDays(days - 1);
@@ -78,9 +77,9 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> after = snapshot(spark, warehouse, banking, last);
     new BankingGenerator(ctx.files(), 42).writeDay(landing, last, rows, Defects.NONE);
 
-    boolean cleanOk = clean.exitCode() == ExitCode.OK;
+    boolean cleanOk = clean.exitCode() == ExitCodes.OK;
     boolean blocked =
-        broken.exitCode() == ExitCode.GATE_BLOCKED
+        broken.exitCode() == ExitCodes.GATE_BLOCKED
             && broken.builds().stream().anyMatch(b -> b.table().equals("stg_account") && b.status() == BuildStatus.BLOCKED);
     // The blocked table and everything downstream of it must be exactly as before; the tables
     // upstream of it legitimately published the new delivery.
@@ -116,10 +115,10 @@ final class DemoCommand implements Callable<Integer> {
         Duration.between(started, Instant.now()).toMillis() / 1000.0);
     if (cleanOk && blocked && untouched) {
       out.println("Demo finished: everything behaved as designed.");
-      return ExitCode.OK;
+      return ExitCodes.OK;
     }
     out.println("Demo finished, but something did not behave as designed (see above).");
-    return cleanOk ? ExitCode.BUG : clean.exitCode();
+    return cleanOk ? ExitCodes.BUG : clean.exitCode();
   }
 
   /** Per table: rows in the partition and the table's Delta version. */

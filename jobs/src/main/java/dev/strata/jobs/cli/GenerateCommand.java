@@ -3,7 +3,6 @@ package dev.strata.jobs.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
@@ -81,7 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
     try {
       defects = new Defects(nullKey, nullName, badFlag, flagSpellings, updates, duplicateKey, badNumber, orphan, outOfRange);
     } catch (IllegalArgumentException e) {
-      throw new dev.strata.jobs.StrataException.InvalidException("Cannot generate: " + e.getMessage() + ".", null);
+      throw new dev.strata.api.StrataException.InvalidException("Cannot generate: " + e.getMessage() + ".", null);
     }
     Warehouse warehouse = Warehouse.at(common.warehouse());
     String target = out != null ? Warehouse.at(out).root() : warehouse.root() + "/landing";
@@ -106,7 +105,7 @@ final class GenerateCommand implements Callable<Integer> {
         target + "/_generator.json",
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest));
     printer.printf("Wrote %d day(s) to %s (manifest: %s/_generator.json)%n", days, target, target);
-    return ExitCode.OK;
+    return ExitCodes.OK;
   }
 
   /** Writes the days, printing each date as it is written. */

@@ -4,15 +4,14 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
-import dev.strata.jobs.engine.BuildStatus;
+import dev.strata.api.BuildStatus;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.engine.RunRequest;
-import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.Warehouse;
@@ -120,7 +119,7 @@ final class QuarantineCommand implements Runnable {
       if (total == 0) {
         out.printf("No quarantined rows%s%s.%n", table == null ? "" : " in " + table, date == null ? "" : " for " + date);
       }
-      return ExitCode.OK;
+      return ExitCodes.OK;
     }
   }
 

@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineDefinition;
 import dev.strata.jobs.definition.SourceDefinition;

@@ -5,7 +5,7 @@ import dev.strata.jobs.definition.Layer;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.engine.RunRequest;
+import dev.strata.jobs.run.RunRequest;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.engine.RunRequest;
+import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.engine.Scheduler;
 import dev.strata.jobs.ledger.Ledger;
 import java.io.BufferedReader;
@@ -99,7 +99,7 @@ final class ScheduleCommand implements Callable<Integer> {
           synchronized (out) {
             out.println(job.id() + ": " + e.getMessage());
           }
-          return e.exitCode();
+          return ExitCodes.of(e);
         }
       };
     }

@@ -139,7 +139,7 @@ final class StatusCommand implements Callable<Integer> {
           };
       out.printf("    %-5s %s: %s%n", level, what, detail);
       if (level.equals("ERROR")) {
-        exit = dev.strata.jobs.ExitCode.UPSTREAM_NOT_READY;
+        exit = dev.strata.jobs.cli.ExitCodes.UPSTREAM_NOT_READY;
       }
     }
     return exit;

@@ -1,7 +1,7 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.ExitCode;
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
+import dev.strata.jobs.engine.EngineContext;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import org.apache.spark.sql.SparkSession;
@@ -67,41 +67,64 @@ public final class StrataMain implements Runnable {
     System.exit(code);
   }
 
+  /** How the program running the command line adjusts each command's engine context; none by default. */
+  private final java.util.function.UnaryOperator<EngineContext> adjust;
+
+  private StrataMain(java.util.function.UnaryOperator<EngineContext> adjust) {
+    this.adjust = adjust;
+  }
+
+  StrataMain() {
+    this(java.util.function.UnaryOperator.identity());
+  }
+
+  EngineContext adjust(EngineContext ctx) {
+    return adjust.apply(ctx);
+  }
+
   /** Runs the command line in this JVM and returns its exit code; for main and for tests. */
   public static int execute(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cli = new CommandLine(new StrataMain());
+    return execute(args, out, err, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * Runs the command line in this JVM with each command's engine context adjusted by {@code
+   * adjust} (a test's steps that fail or pause), and returns its exit code.
+   */
+  public static int execute(String[] args, PrintStream out, PrintStream err, java.util.function.UnaryOperator<EngineContext> adjust) {
+    CommandLine cli = new CommandLine(new StrataMain(adjust));
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof StrataException se) {
             err.println("strata: " + dev.strata.jobs.Errors.printable(se.getMessage()));
-            return se.exitCode();
+            return ExitCodes.of(se);
           }
           String storage = dev.strata.jobs.engine.Transience.storageFailure(e);
           if (storage != null) {
             // Outside any table build (whose failures are its result): the warehouse's storage refused a read or write.
-            String again = "strata " + String.join(" ", java.util.Arrays.stream(args).map(dev.strata.jobs.engine.Invocation::quote).toList());
+            String again = "strata " + String.join(" ", java.util.Arrays.stream(args).map(dev.strata.jobs.run.Invocation::quote).toList());
             if (dev.strata.jobs.engine.Transience.unreachable(e)) {
               err.println("strata: Cannot complete the command: the storage could not be reached (" + dev.strata.jobs.Errors.printable(storage)
                   + "): an object store that is down, a wrong endpoint, or no network. Nothing was changed: every table partition is"
                   + " either published or as it was. Once it is reachable, run the same command again: " + again);
-              return ExitCode.JOB_FAILED;
+              return ExitCodes.JOB_FAILED;
             }
             err.println("strata: Cannot complete the command: the storage failed (" + dev.strata.jobs.Errors.printable(storage)
                 + "). Check that the path exists and is readable and writable, and that its disk has space; every table"
                 + " partition is either published or as it was. Then run the same command again: " + again);
-            return ExitCode.JOB_FAILED;
+            return ExitCodes.JOB_FAILED;
           }
           err.println("strata: unexpected failure (a bug in Strata; please report it with this output):");
           e.printStackTrace(err);
-          return ExitCode.BUG;
+          return ExitCodes.BUG;
         });
     cli.setParameterExceptionHandler(
         (e, a) -> {
           err.println("strata: " + dev.strata.jobs.Errors.printable(e.getMessage()));
           err.println("See '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
-          return ExitCode.INVALID;
+          return ExitCodes.INVALID;
         });
     return cli.execute(args);
   }

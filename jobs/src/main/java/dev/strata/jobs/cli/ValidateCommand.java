@@ -1,7 +1,6 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.ExitCode;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.definition.TableDefinition;
@@ -36,6 +35,6 @@ final class ValidateCommand implements Callable<Integer> {
           "  %-6s  %-26s  <- %-40s  %d rules%n",
           t.layer().key(), t.name(), String.join(", ", t.inputs()), p.rules(t.name()).size());
     }
-    return ExitCode.OK;
+    return ExitCodes.OK;
   }
 }

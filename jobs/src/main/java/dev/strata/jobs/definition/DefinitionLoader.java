@@ -39,6 +39,7 @@ public final class DefinitionLoader {
   private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules");
   private static final Set<String> DEFAULT_KEYS = Set.of("partition_column", "retry");
   private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema", "freshness", "drift");
+  private static final Set<String> TRANSFORM_KEYS = Set.of("class", "options");
   private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "first_delay", "multiplier", "max_delay");
   private static final Set<String> FRESHNESS_KEYS = Set.of("column", "warn_after", "error_after");
   private static final Set<String> VOLUME_KEYS = Set.of("max_change", "baseline", "min_history", "same_weekday", "level");
@@ -491,6 +492,40 @@ public final class DefinitionLoader {
     return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, where(m));
   }
 
+  /** {@code transform: CLASS}, or {@code transform: {class: CLASS, options: {KEY: VALUE}}}; null if absent. */
+  private TransformSpec transform(Node node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (node instanceof ScalarNode s) {
+      if (s.getValue().isBlank()) {
+        problem(node, path, "expected a Java class name, or a mapping with class and options");
+        return null;
+      }
+      return new TransformSpec(s.getValue().strip(), Map.of(), where(node));
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, path, "expected a Java class name, or a mapping with class and options, found a " + kind(node));
+      return null;
+    }
+    Map<String, Node> keys = mapping(m, path + ".", TRANSFORM_KEYS);
+    String className = requiredString(keys, m, "class", path + ".");
+    Map<String, String> options = new LinkedHashMap<>();
+    if (keys.get("options") instanceof MappingNode o) {
+      for (NodeTuple t : o.getValue()) {
+        if (!(t.getValueNode() instanceof ScalarNode)) {
+          problem(t.getValueNode(), path + ".options." + scalar(t.getKeyNode()),
+              "an option's value is one text value (a list or mapping can be written as text the transform parses)");
+          continue;
+        }
+        options.put(scalar(t.getKeyNode()), scalar(t.getValueNode()));
+      }
+    } else if (keys.containsKey("options")) {
+      problem(keys.get("options"), path + ".options", "expected a mapping of option name to value");
+    }
+    return className == null ? null : new TransformSpec(className, options, where(m));
+  }
+
   private TableDefinition table(String name, Node node, String defaultPartition, RetryPolicy defaultRetry) {
     String path = "tables." + name;
     if (!(node instanceof MappingNode m)) {
@@ -513,7 +548,7 @@ public final class DefinitionLoader {
     } else {
       problem(keys.getOrDefault("inputs", m), path + ".inputs", "a table must list its inputs (sources or tables)");
     }
-    String transform = optionalString(keys, "transform", null);
+    TransformSpec transform = transform(keys.get("transform"), path + ".transform");
     String sql = optionalString(keys, "sql", null);
     TableDefinition.History history = history(keys.get("history"), path + ".history");
     if (history != null) {

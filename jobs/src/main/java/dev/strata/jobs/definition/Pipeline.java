@@ -93,7 +93,7 @@ public final class Pipeline {
    * The tables a selection names: {@code t} the table alone, {@code t+} with everything downstream
    * of it, {@code +t} with everything upstream, {@code +t+} both.
    *
-   * @throws dev.strata.jobs.StrataException.InvalidException for a table the pipeline lacks
+   * @throws dev.strata.api.StrataException.InvalidException for a table the pipeline lacks
    */
   public Set<String> select(List<String> selectors) {
     Set<String> selected = new LinkedHashSet<>();
@@ -106,7 +106,7 @@ public final class Pipeline {
         String hint =
             order.stream().map(TableDefinition::name).filter(t -> PipelineValidator.distance(t, name) < 3).findFirst()
                 .map(t -> " (did you mean '" + t + "'?)").orElse("");
-        throw new dev.strata.jobs.StrataException.InvalidException(
+        throw new dev.strata.api.StrataException.InvalidException(
             String.format(
                 "Cannot select tables of %s: '%s' is not one of its tables%s. Tables: %s. Write T for a table alone,"
                     + " T+ with its downstream, +T with its upstream.",

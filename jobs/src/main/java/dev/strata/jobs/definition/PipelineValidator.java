@@ -6,7 +6,7 @@ import dev.strata.quality.RowLevelRules;
 import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleSpec;
 import dev.strata.quality.Rules;
-import dev.strata.transforms.TableTransform;
+import dev.strata.api.TableTransform;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
@@ -235,9 +235,19 @@ public final class PipelineValidator {
           problems.add(new Problem(at + ".transform", "class " + t.transformClass() + " is abstract"));
         } else {
           try {
-            c.getConstructor();
+            TableTransform transform = c.asSubclass(TableTransform.class).getConstructor().newInstance();
+            String optionsAt = t.transform().where() + " tables." + t.name() + ".transform.options";
+            try {
+              // The problem names where the options are; the message need not say it again.
+              transform.validate(dev.strata.api.TransformOptions.of(t.transform().options()));
+            } catch (IllegalArgumentException e) {
+              problems.add(new Problem(optionsAt, e.getMessage()));
+            }
           } catch (NoSuchMethodException e) {
             problems.add(new Problem(at + ".transform", "class " + t.transformClass() + " has no public no-argument constructor"));
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException i && i.getCause() != null ? i.getCause() : e;
+            problems.add(new Problem(at + ".transform", "cannot create " + t.transformClass() + ": " + cause));
           }
         }
       } catch (ClassNotFoundException | LinkageError e) {

@@ -10,7 +10,7 @@ import java.util.List;
  * @param name the table's name, unique in the pipeline
  * @param layer its layer; decides where it lives in the warehouse
  * @param inputs sources or tables it reads, each restricted to the partition being built
- * @param transformClass a {@link dev.strata.transforms.TableTransform} class name, or null
+ * @param transform its Java transform and the options it is given, or null
  * @param sqlFile a Spark SQL file referring to the inputs by name, or null
  * @param partitionColumn the column whose value is the partition being built
  * @param rules its DQDL rules by group, the built-in not-empty rule included unless opted out
@@ -32,7 +32,7 @@ public record TableDefinition(
     String name,
     Layer layer,
     List<String> inputs,
-    String transformClass,
+    TransformSpec transform,
     Path sqlFile,
     String partitionColumn,
     List<RuleSpec> rules,
@@ -60,6 +60,11 @@ public record TableDefinition(
    * @param softDelete whether keys missing from a snapshot are closed and flagged deleted (else kept open)
    */
   public record History(List<String> key, List<String> tracked, boolean softDelete) {}
+
+  /** The Java transform's class name, or null for a SQL or history table. */
+  public String transformClass() {
+    return transform == null ? null : transform.className();
+  }
 
   public boolean isHistory() {
     return history != null;

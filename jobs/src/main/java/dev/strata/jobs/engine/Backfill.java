@@ -1,5 +1,7 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;

@@ -2,6 +2,7 @@ package dev.strata.jobs.engine;
 
 import dev.strata.jobs.definition.SourceDefinition;
 import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.ledger.IngestedFiles;
 import dev.strata.jobs.io.HadoopFiles.FileInfo;
 import dev.strata.jobs.io.Warehouse;
 import java.time.LocalDate;
@@ -107,16 +108,16 @@ public final class Landing {
    *
    * @param ingested the files each partition's last published ingestion read, by partition, from the ledger
    */
-  public List<Change> changes(SourceDefinition source, Map<LocalDate, Manifest> ingested) {
+  public List<Change> changes(SourceDefinition source, Map<LocalDate, IngestedFiles> ingested) {
     List<Change> changes = new ArrayList<>();
     for (Map.Entry<LocalDate, List<FileInfo>> e : scan(source).entrySet()) {
-      Manifest before = ingested.get(e.getKey());
+      IngestedFiles before = ingested.get(e.getKey());
       List<String> added = new ArrayList<>();
       List<String> changed = new ArrayList<>();
       List<String> removed = new ArrayList<>();
       Map<String, FileInfo> old = before == null ? Map.of() : before.files();
       for (FileInfo now : e.getValue()) {
-        FileInfo was = old.get(key(now.path()));
+        FileInfo was = old.get(HadoopFiles.key(now.path()));
         if (was == null) {
           added.add(now.path());
         } else if (was.size() != now.size() || was.modifiedAt() != now.modifiedAt()) {
@@ -124,7 +125,7 @@ public final class Landing {
         }
       }
       for (FileInfo was : old.values()) {
-        if (e.getValue().stream().noneMatch(f -> key(f.path()).equals(key(was.path())))) {
+        if (e.getValue().stream().noneMatch(f -> HadoopFiles.key(f.path()).equals(HadoopFiles.key(was.path())))) {
           removed.add(was.path());
         }
       }
@@ -134,12 +135,7 @@ public final class Landing {
   }
 
   /** What one ingestion of a partition read, as the ledger recorded it. */
-  public record Manifest(String runId, Map<String, FileInfo> files) {}
 
-  /** A path compared without its scheme's spelling ({@code file:/x} and {@code file:///x} are one file). */
-  public static String key(String path) {
-    return path.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*):/+", "$1:/");
-  }
 
   /**
    * A regex for the folders of a source path, capturing the date where {@code {date}} stands

@@ -59,7 +59,12 @@ public final class PartitionLocks implements AutoCloseable {
   private final ScheduledExecutorService heartbeat;
 
   /** Who holds a lease, as its file says. */
-  public record Holder(String runId, String host, long pid, Instant acquiredAt, Instant refreshedAt) {}
+  public record Holder(String runId, String host, long pid, Instant acquiredAt, Instant refreshedAt) {
+    /** Who holds the lease, in words. */
+    public String describe() {
+      return String.format("run %s (host %s, pid %d, since %s)", runId, host, pid, acquiredAt);
+    }
+  }
 
   public PartitionLocks(Configuration conf, Warehouse warehouse, String pipeline, String runId, Clock clock) {
     this.warehouse = warehouse;
@@ -91,7 +96,7 @@ public final class PartitionLocks implements AutoCloseable {
    * Takes the lease on a table partition, waiting up to {@code timeout} for another run to
    * release it.
    *
-   * @throws dev.strata.jobs.StrataException.LockedException if another run still holds it after the wait
+   * @throws dev.strata.api.StrataException.LockedException if another run still holds it after the wait
    */
   public void acquire(String table, LocalDate partition, Duration timeout) {
     Path lock = path(table, partition);
@@ -107,7 +112,7 @@ public final class PartitionLocks implements AutoCloseable {
         continue;
       }
       if (!clock.instant().isBefore(deadline)) {
-        throw Errors.partitionLocked(table, partition, holder.orElse(null), timeout, lock.toString());
+        throw Errors.partitionLocked(table, partition, holder.map(Holder::describe).orElse("another run"), timeout, lock.toString());
       }
       Retrier.sleep(POLL);
     }

@@ -1,7 +1,13 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
+import dev.strata.jobs.run.RowCounts;
+import dev.strata.jobs.run.Incidents;
+import dev.strata.api.BuildStatus;
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.alert.Alerts;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
@@ -99,7 +105,8 @@ public final class PipelineRunner {
       // The engine's own bookkeeping failed (the ledger could not take a build's outcome): the
       // run cannot finish, but it must not stay RUNNING in the ledger for ever.
       try {
-        ledger.runAborted(runId, pipeline.name(), request, tableNames, partitions, start, ctx.clock().instant());
+        ledger.runAborted(runId, pipeline.name(), request, tableNames, partitions, start, ctx.clock().instant(),
+            ctx.exitCode(BuildStatus.FAILED));
       } catch (RuntimeException ignored) {
         // The ledger is what failed: the message below says what to do.
       }
@@ -116,12 +123,13 @@ public final class PipelineRunner {
     Instant end = ctx.clock().instant();
     String reportDir = ctx.warehouse().reportDir(runId);
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json",
-        Incidents.of(runId, pipeline.name(), builds, ctx.invocation(), pipeline.definition().folder(), ctx.warehouse()));
+        Incidents.of(runId, pipeline.name(), builds, ctx.invocation(), pipeline.definition().folder(), ctx.warehouse()),
+        ctx.exitCode(BuildStatus.worst(builds.stream().map(TableBuildResult::status).toList())));
     try {
       // The report is a view of what the ledger holds: failing to write it changes no outcome.
       Retrier.run(Retrier.BOOKKEEPING, "write the quality report of run " + runId, () -> {
-        ctx.faults().at("report", pipeline.name());
-        ctx.files().writeText(partial.reportPath(), QualityReport.json(partial, pipeline.definition().folder()));
+        ctx.steps().run("report", pipeline.name(),
+            () -> ctx.files().writeText(partial.reportPath(), QualityReport.json(partial, pipeline.definition().folder())));
       });
     } catch (RuntimeException e) {
       ctx.out().printf("Warning: the quality report of run %s could not be written to %s (%s); the ledger has every outcome"
@@ -129,8 +137,7 @@ public final class PipelineRunner {
     }
     try {
       Retrier.run(Retrier.BOOKKEEPING, "record the end of run " + runId + " in the ledger", () -> {
-        ctx.faults().at("run-end", pipeline.name());
-        ledger.runEnded(partial, request, tableNames, ctx.clock().instant());
+        ctx.steps().run("run-end", pipeline.name(), () -> ledger.runEnded(partial, request, tableNames, ctx.clock().instant()));
       });
     } catch (RuntimeException e) {
       printer.finish(partial, ctx.invocation());
@@ -156,7 +163,7 @@ public final class PipelineRunner {
    * partitions it published that are still published (their latest build in the ledger is that
    * run's). Prints and returns null if there is nothing left to build.
    *
-   * @throws dev.strata.jobs.StrataException.InvalidException if the ledger has no such run of this pipeline
+   * @throws dev.strata.api.StrataException.InvalidException if the ledger has no such run of this pipeline
    */
   public RunRequest resumeRequest(Pipeline pipeline, String runId, int parallelism) {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
@@ -394,8 +401,7 @@ public final class PipelineRunner {
   private void recordAttempt(Pipeline pipeline, String runId, Ledger ledger, TableBuildResult result) {
     try {
       Retrier.run(Retrier.BOOKKEEPING, "record " + result.table() + " " + result.partition() + " in the ledger", () -> {
-        ctx.faults().at("record-build", result.table());
-        ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant());
+        ctx.steps().run("record-build", result.table(), () -> ledger.buildFinished(runId, pipeline.name(), result, ctx.clock().instant()));
       });
     } catch (RuntimeException failure) {
       StrataException e = failure instanceof StrataException se ? se : new StrataException.JobFailedException(

@@ -25,16 +25,16 @@ public final class Retrier {
         // Exception, not RuntimeException: Scala code (Delta, Spark) throws IOException undeclared.
         if (attempt >= policy.maxAttempts() || !Transience.isTransient(e)) {
           if (policy == BOOKKEEPING && Transience.isTransient(e)) {
-            throw new dev.strata.jobs.StrataException.JobFailedException(
+            throw new dev.strata.api.StrataException.JobFailedException(
                 "Cannot " + what + " after " + attempt + " attempts: " + e.getClass().getSimpleName() + ": "
                     + dev.strata.jobs.Errors.firstLine(String.valueOf(e.getMessage()))
                     + ". The warehouse's storage did not answer. Every table partition is either published or as it was"
                     + " (each write is one atomic commit); when the storage is back, run again or resume the run (strata run --resume RUN_ID).",
                 e);
           }
-          String storage = e instanceof dev.strata.jobs.StrataException ? null : Transience.storageFailure(e);
+          String storage = e instanceof dev.strata.api.StrataException ? null : Transience.storageFailure(e);
           if (policy == BOOKKEEPING && storage != null) {
-            throw new dev.strata.jobs.StrataException.JobFailedException(
+            throw new dev.strata.api.StrataException.JobFailedException(
                 "Cannot " + what + ": the warehouse's storage refused it (" + storage + "). Every table"
                     + " partition is either published or as it was (each write is one atomic commit). Make the warehouse"
                     + " writable (permissions, free space), then run again or resume the run (strata run --resume RUN_ID).",

@@ -1,5 +1,11 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
+import dev.strata.jobs.run.Incident;
+import dev.strata.jobs.run.Invocation;
+import dev.strata.api.BuildStatus;
 import dev.strata.quality.RuleResult;
 import java.io.PrintWriter;
 import java.time.LocalDate;

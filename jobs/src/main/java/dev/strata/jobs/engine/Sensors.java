@@ -1,6 +1,6 @@
 package dev.strata.jobs.engine;
 
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.SourceDefinition;
 import dev.strata.jobs.io.HadoopFiles;

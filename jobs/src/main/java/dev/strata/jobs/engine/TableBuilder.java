@@ -1,5 +1,11 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.TableBuildResult;
+import dev.strata.jobs.run.RowCounts;
+import dev.strata.jobs.run.BuildMetrics;
+import dev.strata.api.BuildStatus;
+
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
@@ -8,7 +14,7 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
 
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
@@ -17,8 +23,12 @@ import dev.strata.jobs.io.HistoryTable;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.SourceReader;
-import dev.strata.jobs.io.StagedPartition;
 import dev.strata.jobs.ledger.BuildRecord;
+import dev.strata.jobs.write.HistoryMerge;
+import dev.strata.jobs.write.PartitionWrite;
+import dev.strata.jobs.write.PartitionWrites;
+import dev.strata.jobs.write.StagedWrite;
+import dev.strata.jobs.write.WriteTarget;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.quality.CompiledRule;
 import dev.strata.quality.GateResult;
@@ -30,8 +40,8 @@ import dev.strata.quality.RuleResult;
 import dev.strata.quality.RuleSpec;
 import dev.strata.quality.RuleWords;
 import dev.strata.quality.Samples;
-import dev.strata.transforms.TableTransform;
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TableTransform;
+import dev.strata.api.TransformInputs;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,15 +113,16 @@ final class TableBuilder {
     // Every commit this build makes says so in the table's history (and lets it find its commit again).
     session.conf().set(DeltaTables.COMMIT_USER_METADATA, "strata run " + runId + ": " + table.name() + " " + partition);
     String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
-    // Rows written into the table's folder and not yet committed: deleted unless published.
-    StagedPartition unpublished = null;
+    // The write under way, if any: aborted (its unpublished files deleted) if the build fails.
+    PartitionWrite[] underWay = new PartitionWrite[1];
     try {
       // A table whose log went missing since the run's preflight fails here, before anything is read or written.
       DeltaTables.exists(session, ctx.warehouse().tablePath(table.layer(), table.name()));
-      GateResult fresh = freshnessRules(session, table);
-      if (!fresh.passed()) {
-        RuleResult stale = fresh.blocking().get(0);
-        return result(table, partition, BuildStatus.NOT_READY, RowCounts.NONE, -1, start, fresh,
+      // 1. Resolve the inputs: their contracts first (a stale or drifted input refuses the build), then their rows.
+      GateResult contracts = freshnessRules(session, table);
+      if (!contracts.passed()) {
+        RuleResult stale = contracts.blocking().get(0);
+        return result(table, partition, BuildStatus.NOT_READY, RowCounts.NONE, -1, start, contracts,
             "Cannot build '" + table.name() + "' for " + partition + ": " + stale.message()
                 + ". Check the producer; the table keeps its published rows.");
       }
@@ -119,122 +130,176 @@ final class TableBuilder {
         return buildHistory(session, table, partition, start, staging, rebuildHistory);
       }
       GateResult drift = driftRules(table, partition);
-      if (!drift.results().isEmpty()) {
-        fresh = new GateResult(concat(fresh.results(), drift.results()));
-      }
+      contracts = new GateResult(concat(contracts.results(), drift.results()));
       if (!drift.passed()) {
         RuleResult breaking = drift.blocking().get(0);
-        return result(table, partition, BuildStatus.BLOCKED, RowCounts.NONE, -1, start, fresh,
+        return result(table, partition, BuildStatus.BLOCKED, RowCounts.NONE, -1, start, contracts,
             "Cannot build '" + table.name() + "' for " + partition + ": " + breaking.message());
       }
-      Map<String, Dataset<Row>> inputs = new LinkedHashMap<>();
-      List<Dataset<Row>> malformed = new ArrayList<>();
-      // The landing files as the run listed them before reading any (its preflight): what the
-      // manifest records if this publishes.
-      Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
-      for (String input : table.inputs()) {
-        pipeline.definition().source(input).ifPresent(s -> landed.put(input, sources.check(s, partition)));
-      }
-      readInputs(session, table, partition, inputs, malformed);
-      Dataset<Row> output = transform(session, table, inputs, partition);
-      // The transform is computed once, into staging; everything after reads what was staged.
-      List<CompiledRule> rowRules = rules(table, true);
-      boolean quarantines = !rowRules.isEmpty() || !malformed.isEmpty();
-      Split split;
-      if (rowRules.isEmpty()) {
-        // Nothing to split off: write the rows into the table's folder, unpublished, so that
-        // publishing them copies nothing (write-audit-publish without a copy).
-        List<String> columns = List.of(output.columns());
-        StagedPartition staged =
-            StagedPartition.stageInTable(session, table.name(), output, table.partitionColumn(), partition,
-                ctx.warehouse().tablePath(table.layer(), table.name()), staging + "/output", metricAggregates(columns, table, null));
-        unpublished = staged;
-        split = Split.none(staged, metrics(staged.aggregates(), 0, columns, table));
-      } else if (RowLevelRules.singlePass(rowRules)) {
-        // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
-        split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs), staging, rowRules);
-      } else {
-        // Deequ computes metrics in a pass of its own first: stage the output so that pass reads
-        // staged rows instead of computing the transform again.
-        StagedPartition staged =
-            StagedPartition.stage(session, table.name(), output, table.partitionColumn(), partition, staging + "/output");
-        split = split(session, table, partition, RowLevelRules.withFailures(staged.rows(), rowRules, inputs), staging, rowRules);
-      }
-      if (!malformed.isEmpty()) {
-        split = withMalformed(table, partition, split, malformed);
-      }
-      RowCounts counts = account(table, partition, inputs, split);
-      BuildMetrics metrics = split.metrics();
-      // The staging pass counted the rows, their nulls and distinct keys: a unique key needs no second look.
-      GateResult checked =
-          QualityGate.evaluate(split.good().rows(), rules(table, false), inputs, known(split), ctx.invocation().samples());
-      // In order of precedence, so that the first failure is the cause: what was read (freshness,
-      // drift), then what the split rejected, then the table's own rules, then its volume.
-      List<RuleResult> ordered = new ArrayList<>(fresh.results());
-      if (quarantines) {
-        ordered.add(quarantineRatio(table, counts, split, rowRules));
-      }
-      ordered.addAll(explainEmpty(checked.results(), table, counts));
-      if (table.volume() != null) {
-        ordered.add(volume(table, partition, counts.published()));
-      }
-      GateResult gate = new GateResult(ordered);
-      if (!gate.passed()) {
-        // The staged rows stay for inspection; the table and its quarantine are untouched.
-        try {
-          split.good().abandon(staging + "/output");
-        } catch (RuntimeException e) {
-          // The verdict stands: unpublished files are invisible to readers, and VACUUM removes them.
-        }
-        return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
-            blockedBy(gate) + "; the rows it checked are at " + staging, metrics);
-      }
-      if (quarantines) {
-        // Quarantine first: if the table's commit then failed, a rejected row would be in both
-        // places until the re-run, never in neither.
-        Dataset<Row> bad =
-            split.bad() != null
-                ? split.bad()
-                : split.good().rows().limit(0)
-                    .withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
-        Quarantine.replace(
-            session, ctx.warehouse().quarantinePath(table.name()), table.partitionColumn(),
-            split.good().dateTyped(), partition, bad, counts.quarantined(), runId, ctx.clock().instant());
-      }
-      ctx.faults().at("commit", table.name());
-      String path = ctx.warehouse().tablePath(table.layer(), table.name());
-      // Bronze carries the columns a source added (its drift policy accepted them): its schema grows.
-      DeltaTables.Commit commit = split.good().commit(path, table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
-      metrics = metrics.withWrites(commit.files(), commit.bytes());
-      List<String> warnings = new ArrayList<>();
-      afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
-      for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : landed.entrySet()) {
-        // Without this record the next incremental run ingests the partition again: the same rows, replaced.
-        afterCommit(table, commit, warnings, "record-files", "record in the ledger the landing files of " + e.getKey() + " it read",
-            () -> Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
-                () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant())));
-      }
-      return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings), metrics);
+      Inputs inputs = readInputs(session, table, partition, contracts);
+      // 2. Write: the transform's rows, computed once into a partition write; everything after reads what was written.
+      Written written = write(session, table, partition, inputs, staging, w -> underWay[0] = w);
+      // 3. Check: the gate over the rows that would be published.
+      GateResult gate = check(table, partition, inputs, written);
+      // 4. Publish, or abort.
+      return gate.passed()
+          ? publish(session, table, partition, inputs, written, gate, staging, start)
+          : abort(table, partition, written, gate, staging, start);
     } catch (StrataException e) {
       BuildStatus status =
-          switch (e.exitCode()) {
-            case 2 -> BuildStatus.INVALID;
-            case 5 -> BuildStatus.NOT_READY;
-            default -> BuildStatus.FAILED;
-          };
-      cleanUp(staging, unpublished);
+          e instanceof StrataException.InvalidException ? BuildStatus.INVALID
+              : e instanceof StrataException.UpstreamNotReadyException ? BuildStatus.NOT_READY
+              : BuildStatus.FAILED;
+      cleanUp(staging, underWay[0]);
       TableBuildResult failed = failed(table, partition, status, start, e.getMessage(), e, false);
       return e instanceof StrataException.UpstreamNotReadyException u && u.upstream() != null
           ? new TableBuildResult(failed.table(), failed.layer(), failed.partition(), failed.status(), failed.counts(), -1, failed.duration(),
               failed.gate(), failed.message(), failed.attempt(), failed.errorClass(), false, BuildMetrics.NONE, u.upstream())
           : failed;
     } catch (Exception e) {
-      cleanUp(staging, unpublished);
+      cleanUp(staging, underWay[0]);
       String message = Errors.buildFailed(table.name(), partition, e.getClass().getSimpleName(), e).getMessage();
       return failed(table, partition, BuildStatus.FAILED, start, message, e, Transience.isTransient(e));
     } finally {
       session.sparkContext().clearJobGroup();
     }
+  }
+
+  /**
+   * What a build reads, resolved (phase 1).
+   *
+   * @param contracts the freshness and drift rules of its inputs, all passed or warned
+   * @param rows each input's rows for the partition
+   * @param malformed per source, the lines that could not be read (staged with the source)
+   * @param landed per source, its landing files as the run listed them before reading any (its
+   *     preflight): what the ledger records as ingested if the build publishes
+   */
+  private record Inputs(
+      GateResult contracts, Map<String, Dataset<Row>> rows, List<Dataset<Row>> malformed, Map<String, List<HadoopFiles.FileInfo>> landed) {}
+
+  /**
+   * What a build wrote (phase 2).
+   *
+   * @param split the partition write of the rows to publish, the rejected rows, and their counts
+   * @param counts where every row went, balanced
+   * @param rowRules the table's row-level rules
+   * @param quarantines whether the build has a quarantine (row-level rules, or input that could not be read)
+   */
+  private record Written(Split split, RowCounts counts, List<CompiledRule> rowRules, boolean quarantines) {}
+
+  private Inputs readInputs(SparkSession session, TableDefinition table, LocalDate partition, GateResult contracts) {
+    Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
+    for (String input : table.inputs()) {
+      pipeline.definition().source(input).ifPresent(s -> landed.put(input, sources.check(s, partition)));
+    }
+    Map<String, Dataset<Row>> rows = new LinkedHashMap<>();
+    List<Dataset<Row>> malformed = new ArrayList<>();
+    readInputs(session, table, partition, rows, malformed);
+    return new Inputs(contracts, rows, malformed, landed);
+  }
+
+  /**
+   * Phase 2: applies the transform and writes its rows once, split by the row-level rules into
+   * those to publish and those to quarantine, and accounts for every row.
+   *
+   * @param started told of the write as soon as it exists, so that a failure after it aborts it
+   */
+  private Written write(
+      SparkSession session, TableDefinition table, LocalDate partition, Inputs inputs, String staging,
+      java.util.function.Consumer<PartitionWrite> started) {
+    Dataset<Row> output = transform(session, table, inputs.rows(), partition);
+    List<CompiledRule> rowRules = rules(table, true);
+    boolean quarantines = !rowRules.isEmpty() || !inputs.malformed().isEmpty();
+    Split split;
+    if (rowRules.isEmpty()) {
+      // Nothing to split off: write the rows into the table's folder, unpublished, so that
+      // publishing them copies nothing (write-audit-publish without a copy).
+      List<String> columns = List.of(output.columns());
+      PartitionWrite staged =
+          PartitionWrites.replace(session, target(table, partition), output, staging + "/output", metricAggregates(columns, table, null));
+      started.accept(staged);
+      split = Split.none(staged, metrics(staged.aggregates(), 0, columns, table));
+    } else if (RowLevelRules.singlePass(rowRules)) {
+      // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
+      split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs.rows()), staging, rowRules);
+    } else {
+      // Deequ computes metrics in a pass of its own first: stage the output so that pass reads
+      // staged rows instead of computing the transform again.
+      StagedWrite staged = StagedWrite.stage(session, target(table, partition), output, staging + "/output", List.of());
+      split = split(session, table, partition, RowLevelRules.withFailures(staged.rows(), rowRules, inputs.rows()), staging, rowRules);
+    }
+    if (!inputs.malformed().isEmpty()) {
+      split = withMalformed(table, partition, split, inputs.malformed());
+    }
+    return new Written(split, account(table, partition, inputs.rows(), split), rowRules, quarantines);
+  }
+
+  /**
+   * Phase 3: the gate, in order of precedence, so that the first failure is the cause: what was
+   * read (freshness, drift), then what the split rejected, then the table's own rules, then its
+   * volume. The staging pass counted the rows, their nulls and distinct keys: a unique key needs no
+   * second look.
+   */
+  private GateResult check(TableDefinition table, LocalDate partition, Inputs inputs, Written written) {
+    Split split = written.split();
+    RowCounts counts = written.counts();
+    GateResult checked =
+        QualityGate.evaluate(split.good().rows(), rules(table, false), inputs.rows(), known(split), ctx.invocation().samples());
+    List<RuleResult> ordered = new ArrayList<>(inputs.contracts().results());
+    if (written.quarantines()) {
+      ordered.add(quarantineRatio(table, counts, split, written.rowRules()));
+    }
+    ordered.addAll(explainEmpty(checked.results(), table, counts));
+    if (table.volume() != null) {
+      ordered.add(volume(table, partition, counts.published()));
+    }
+    return new GateResult(ordered);
+  }
+
+  /** Phase 4, blocked: the write is given up, its rows kept for inspection; the table and its quarantine are untouched. */
+  private TableBuildResult abort(TableDefinition table, LocalDate partition, Written written, GateResult gate, String staging, Instant start) {
+    try {
+      written.split().good().abort(staging + "/output");
+    } catch (RuntimeException e) {
+      // The verdict stands: unpublished files are invisible to readers, and VACUUM removes them.
+    }
+    return result(table, partition, BuildStatus.BLOCKED, written.counts(), -1, start, gate,
+        blockedBy(gate) + "; the rows it checked are at " + staging, written.split().metrics());
+  }
+
+  /**
+   * Phase 4, passed: the rejected rows replace the partition's quarantine, then the write commits,
+   * then the bookkeeping after it (cleanup, the landing files it read), whose failures are warnings
+   * of a published build.
+   */
+  private TableBuildResult publish(
+      SparkSession session, TableDefinition table, LocalDate partition, Inputs inputs, Written written, GateResult gate, String staging,
+      Instant start) {
+    Split split = written.split();
+    RowCounts counts = written.counts();
+    if (written.quarantines()) {
+      // Quarantine first: if the table's commit then failed, a rejected row would be in both
+      // places until the re-run, never in neither.
+      Dataset<Row> bad =
+          split.bad() != null
+              ? split.bad()
+              : split.good().rows().limit(0).withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
+      Quarantine.replace(
+          session, ctx.warehouse().quarantinePath(table.name()), table.partitionColumn(),
+          dateTyped(split.good(), table), partition, bad, counts.quarantined(), runId, ctx.clock().instant());
+    }
+    PartitionWrite good = split.good();
+    DeltaTables.Commit commit = ctx.steps().run("commit", table.name(), good::commit);
+    BuildMetrics metrics = split.metrics().withWrites(commit.files(), commit.bytes());
+    List<String> warnings = new ArrayList<>();
+    afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
+    for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : inputs.landed().entrySet()) {
+      // Without this record the next incremental run ingests the partition again: the same rows, replaced.
+      afterCommit(table, commit, warnings, "record-files", "record in the ledger the landing files of " + e.getKey() + " it read",
+          () -> Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
+              () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant())));
+    }
+    return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings), metrics);
   }
 
   /**
@@ -245,9 +310,9 @@ final class TableBuilder {
    * @param malformed rows of the input that could not be read (bronze), all rejected
    */
   private record Split(
-      StagedPartition good, Dataset<Row> bad, long output, long published, long quarantined, long malformed, Map<String, Long> byRule,
+      PartitionWrite good, Dataset<Row> bad, long output, long published, long quarantined, long malformed, Map<String, Long> byRule,
       BuildMetrics metrics) {
-    static Split none(StagedPartition staged, BuildMetrics metrics) {
+    static Split none(PartitionWrite staged, BuildMetrics metrics) {
       long out = staged.rowCount();
       return new Split(staged, null, out, out, 0, 0, Map.of(), metrics);
     }
@@ -268,8 +333,7 @@ final class TableBuilder {
     ruleTexts.forEach(t -> aggregates.add(org.apache.spark.sql.functions.count_if(
         org.apache.spark.sql.functions.array_contains(col(RowLevelRules.FAILED_RULES), t))));
     aggregates.addAll(metricAggregates(columns, table, not(failed)));
-    StagedPartition all =
-        StagedPartition.stage(session, table.name(), evaluated, table.partitionColumn(), partition, staging + "/evaluated", aggregates);
+    StagedWrite all = StagedWrite.stage(session, target(table, partition), evaluated, staging + "/evaluated", aggregates);
     long good = all.aggregates().getLong(0);
     long rejected = all.rowCount() - good;
     Map<String, Long> byRule = new TreeMap<>();
@@ -285,7 +349,7 @@ final class TableBuilder {
       // when its normalized text matched no declared one): count what the column says instead.
       byRule = countByRule(bad, Map.of());
     }
-    return new Split(all.withRows(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
+    return new Split(all.publishing(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
         byRule, metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table));
   }
 
@@ -304,7 +368,7 @@ final class TableBuilder {
       all = all.unionByName(m, true);
     }
     // Rows read from this partition's landing files belong to it, whatever their own column says.
-    all = all.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
+    all = all.withColumn(table.partitionColumn(), Partitions.literal(dateTyped(split.good(), table), partition));
     long count = all.count();
     if (count == 0) {
       return split;
@@ -381,16 +445,15 @@ final class TableBuilder {
       }
     }
     Dataset<Row> tail = HistoryTable.applySnapshot(history, snapshot, table.history(), partition);
-    tail.write().mode("overwrite").parquet(staging + "/tail");
-    Dataset<Row> staged = session.read().parquet(staging + "/tail");
+    HistoryMerge merge = HistoryMerge.stage(session, target(table, partition), tail, table.history().key(), rebuild, staging + "/tail");
+    Dataset<Row> staged = merge.rows();
     Dataset<Row> full = history == null ? staged : history.where(not(HistoryTable.tail(partition))).unionByName(staged);
     GateResult gate = historyGate(table, upstream, full, snapshot, partition);
     if (!gate.passed()) {
       return result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
           blockedBy(gate) + "; the new history tail it checked is at " + staging + "/tail", metrics);
     }
-    ctx.faults().at("commit", table.name());
-    DeltaTables.Commit commit = HistoryTable.publish(session, path, staged, table.history().key(), partition, rebuild);
+    DeltaTables.Commit commit = ctx.steps().run("commit", table.name(), merge::commit);
     List<String> warnings = new ArrayList<>();
     afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
     return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings),
@@ -562,15 +625,14 @@ final class TableBuilder {
   private void afterCommit(
       TableDefinition table, DeltaTables.Commit commit, List<String> warnings, String point, String step, Runnable action) {
     try {
-      ctx.faults().at(point, table.name());
-      action.run();
+      ctx.steps().run(point, table.name(), action);
     } catch (RuntimeException e) {
       warnings.add(TableBuildResult.WARNING + "published as version " + commit.version() + ", but could not " + step + ": "
           + Errors.rootMessage(e));
     }
   }
 
-  private void cleanUp(String staging, StagedPartition unpublished) {
+  private void cleanUp(String staging, PartitionWrite unpublished) {
     try {
       ctx.files().delete(staging);
     } catch (RuntimeException ignored) {
@@ -578,7 +640,7 @@ final class TableBuilder {
     }
     if (unpublished != null) {
       try {
-        unpublished.abandon(null);
+        unpublished.abort(null);
       } catch (RuntimeException ignored) {
         // Best effort: files the log does not name are invisible to readers, and VACUUM removes them.
       }
@@ -618,9 +680,24 @@ final class TableBuilder {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }
     if (!latest.get().published()) {
-      throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get());
+      throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get().status(), latest.get().runId(),
+          latest.get().recordedAt());
     }
     return rows.get();
+  }
+
+  /**
+   * Where a build of {@code table} writes: its Delta table; bronze carries the columns a source
+   * added (its drift policy accepted them), so its schema grows.
+   */
+  private WriteTarget target(TableDefinition table, LocalDate partition) {
+    return new WriteTarget(table.name(), ctx.warehouse().tablePath(table.layer(), table.name()), table.partitionColumn(), partition,
+        table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
+  }
+
+  /** Whether the partition column of the rows a write publishes is DATE (else ISO text). */
+  private static boolean dateTyped(PartitionWrite write, TableDefinition table) {
+    return Partitions.isDate(write.rows().schema().apply(table.partitionColumn()).dataType());
   }
 
   /** Notes a build of this run that published, once the ledger has it: builds reading it need not ask the ledger again. */
@@ -643,7 +720,9 @@ final class TableBuilder {
       } catch (ReflectiveOperationException e) {
         throw Errors.buildFailed(table.name(), partition, "cannot create transform " + table.transformClass(), e);
       }
-      return transform.apply(TransformInputs.of(inputs, partition));
+      var spec = table.transform();
+      return transform.apply(TransformInputs.of(inputs, dev.strata.api.Partition.day(partition),
+          dev.strata.api.TransformOptions.of(spec.options(), spec.where() + " tables." + table.name() + ".transform.options")));
     }
     inputs.forEach((name, rows) -> rows.createOrReplaceTempView(name));
     return session.sql(pipeline.sql(table.name()));

@@ -1,6 +1,6 @@
 package dev.strata.jobs.engine;
 
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import io.delta.exceptions.DeltaConcurrentModificationException;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -72,7 +72,7 @@ public final class DeltaTables {
    * new one: a first commit there would make a version 0 holding only the new rows, and every
    * other partition would silently be gone.
    *
-   * @throws dev.strata.jobs.StrataException.JobFailedException (exit 4) if the folder holds files
+   * @throws dev.strata.api.StrataException.JobFailedException (exit 4) if the folder holds files
    *     but no Delta log (the log was deleted or never copied), or its log cannot be read
    */
   public static boolean exists(SparkSession spark, String path) {
@@ -115,7 +115,7 @@ public final class DeltaTables {
    * does not parse or fails its checksum fails here, with the damaged-table message, rather than in
    * the middle of a run. The snapshot is Delta's cached one, which the run's own reads then reuse.
    *
-   * @throws dev.strata.jobs.StrataException.JobFailedException (exit 4) for a damaged table
+   * @throws dev.strata.api.StrataException.JobFailedException (exit 4) for a damaged table
    */
   public static boolean check(SparkSession spark, String path) {
     if (!exists(spark, path)) {
@@ -169,7 +169,7 @@ public final class DeltaTables {
    * missing commit) is a damaged table.
    */
   private static RuntimeException unreadable(String path, Exception e) {
-    if (e instanceof dev.strata.jobs.StrataException se) {
+    if (e instanceof dev.strata.api.StrataException se) {
       return se;
     }
     boolean damaged = false;

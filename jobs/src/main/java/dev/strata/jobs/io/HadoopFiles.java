@@ -181,4 +181,9 @@ public final class HadoopFiles {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** A path compared without its scheme's spelling ({@code file:/x} and {@code file:///x} are one file). */
+  public static String key(String path) {
+    return path.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*):/+", "$1:/");
+  }
 }

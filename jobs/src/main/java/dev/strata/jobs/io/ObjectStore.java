@@ -44,7 +44,7 @@ public final class ObjectStore {
   /**
    * Reads an environment file: {@code NAME=value} lines, {@code #} comments, optional quotes.
    *
-   * @throws dev.strata.jobs.StrataException.InvalidException naming the file and line of a line that
+   * @throws dev.strata.api.StrataException.InvalidException naming the file and line of a line that
    *     is not a known variable (a value is never repeated in the message: it may be a secret)
    */
   public static Map<String, String> readEnvFile(Path file) {

@@ -3,9 +3,9 @@ package dev.strata.jobs.ledger;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
 
-import dev.strata.jobs.engine.RunRequest;
-import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.quality.RuleResult;
 import io.delta.tables.DeltaTable;
@@ -85,7 +85,7 @@ public final class Ledger {
    * table, so that a run never starts on a damaged ledger (and never leaves a RUNNING row it
    * cannot end).
    *
-   * @throws dev.strata.jobs.StrataException.JobFailedException (exit 4) naming the damaged table
+   * @throws dev.strata.api.StrataException.JobFailedException (exit 4) naming the damaged table
    */
   public void check() {
     TABLES.forEach(t -> dev.strata.jobs.io.DeltaTables.check(spark, path(t)));
@@ -110,8 +110,8 @@ public final class Ledger {
    * failed (status ABORTED, exit 4): what it published stays, as its builds' rows say.
    */
   public void runAborted(String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, Instant started,
-      Instant at) {
-    append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, "ABORTED", dev.strata.jobs.ExitCode.JOB_FAILED, started, at)));
+      Instant at, int exitCode) {
+    append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, "ABORTED", exitCode, started, at)));
   }
 
   /** Records one table build and its gate results. */
@@ -242,8 +242,8 @@ public final class Ledger {
   /**
    * For each partition of a source, the files its latest recorded ingestion read.
    */
-  public java.util.Map<LocalDate, dev.strata.jobs.engine.Landing.Manifest> ingested(String pipeline, String source) {
-    java.util.Map<LocalDate, dev.strata.jobs.engine.Landing.Manifest> manifests = new java.util.TreeMap<>();
+  public java.util.Map<LocalDate, IngestedFiles> ingested(String pipeline, String source) {
+    java.util.Map<LocalDate, IngestedFiles> manifests = new java.util.TreeMap<>();
     Optional<Dataset<Row>> all = read("ingested_files");
     if (all.isEmpty()) {
       return manifests;
@@ -255,10 +255,10 @@ public final class Ledger {
             .select("partition", "run_id");
     for (Row r : mine.join(latestRun, new String[] {"partition", "run_id"}).collectAsList()) {
       LocalDate partition = LocalDate.parse(r.getAs("partition"));
-      var manifest = manifests.computeIfAbsent(partition, p -> new dev.strata.jobs.engine.Landing.Manifest(r.getAs("run_id"), new java.util.HashMap<>()));
+      var manifest = manifests.computeIfAbsent(partition, p -> new IngestedFiles(r.getAs("run_id"), new java.util.HashMap<>()));
       String file = r.getAs("file");
       manifest.files().put(
-          dev.strata.jobs.engine.Landing.key(file),
+          dev.strata.jobs.io.HadoopFiles.key(file),
           new dev.strata.jobs.io.HadoopFiles.FileInfo(file, r.<Long>getAs("size"), r.<Long>getAs("modified_at")));
     }
     return manifests;

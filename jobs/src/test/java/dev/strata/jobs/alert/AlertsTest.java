@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.strata.jobs.definition.Layer;
 import dev.strata.jobs.definition.PipelineDefinition;
-import dev.strata.jobs.engine.BuildStatus;
-import dev.strata.jobs.engine.RowCounts;
-import dev.strata.jobs.engine.RunResult;
-import dev.strata.jobs.engine.TableBuildResult;
+import dev.strata.api.BuildStatus;
+import dev.strata.jobs.run.RowCounts;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.quality.GateResult;
 import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleResult;
@@ -36,7 +36,8 @@ class AlertsTest {
   }
 
   private static RunResult run(List<TableBuildResult> builds) {
-    return new RunResult("20240301T000000Z-abcdef", "p", List.of(DAY), Instant.EPOCH, Instant.EPOCH, builds, "/wh/_strata/reports/r/quality.json");
+    return new RunResult("20240301T000000Z-abcdef", "p", List.of(DAY), Instant.EPOCH, Instant.EPOCH, builds, "/wh/_strata/reports/r/quality.json",
+        dev.strata.jobs.cli.ExitCodes.of(BuildStatus.worst(builds.stream().map(TableBuildResult::status).toList())));
   }
 
   @Test
@@ -69,7 +70,7 @@ class AlertsTest {
                   build("a", BuildStatus.BLOCKED, new GateResult(List.of(failed)), "gate blocked"),
                   build("b", BuildStatus.FAILED, new GateResult(List.of()), "Cannot build 'b': disk on fire\nstack..."),
                   new TableBuildResult("c", Layer.GOLD, DAY, BuildStatus.SKIPPED, RowCounts.NONE, -1, Duration.ZERO, new GateResult(List.of()),
-                      "", 0, null, false, dev.strata.jobs.engine.BuildMetrics.NONE, "a"))),
+                      "", 0, null, false, dev.strata.jobs.run.BuildMetrics.NONE, "a"))),
               "/wh");
       assertThat(delivered).isEqualTo(1);
       assertThat(received).singleElement().asString()

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
+import dev.strata.testing.IntegrationTest;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class DemoCommandTest {
   @TempDir Path dir;
 

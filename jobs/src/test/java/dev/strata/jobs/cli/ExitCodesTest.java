@@ -8,6 +8,7 @@ import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every documented exit code, with a message that says what, where and how to fix it. */
+@IntegrationTest
 class ExitCodesTest {
   private static final LocalDate DAY = LocalDate.of(2024, 1, 1);
   @TempDir Path dir;

@@ -8,6 +8,7 @@ import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.StrataProcess;
+import dev.strata.testing.IntegrationTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * message anywhere (console, JSON and HTML report, alert) speaks Deequ's or Scala's internals.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@IntegrationTest
 class IncidentsTest {
   private static final LocalDate DAY = LocalDate.of(2024, 1, 1);
   private static final int CUSTOMERS = 60;

@@ -7,12 +7,14 @@ import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
+import dev.strata.testing.IntegrationTest;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class QuarantineCommandTest {
   private static final LocalDate DAY = LocalDate.of(2024, 4, 1);
   private static final int CUSTOMERS = 300;

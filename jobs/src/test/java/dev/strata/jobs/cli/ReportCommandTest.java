@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,6 +70,7 @@ class ReportCommandTest {
   }
 
   @Test
+  @IntegrationTest
   void theHtmlReportShowsTheGraphByOutcomeAndTheFailedRuleInARealBrowser() throws Exception {
     Path p = pipeline();
     Path wh = dir.resolve("wh");

@@ -7,6 +7,7 @@ import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.StrataProcess;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * job's intervals, and SIGTERM lets the active run finish before the process ends. Plus what
  * {@code strata export} writes for cron and Airflow.
  */
+@IntegrationTest
 class ScheduleCommandTest {
   private static final Duration START = Duration.ofMinutes(3);
 

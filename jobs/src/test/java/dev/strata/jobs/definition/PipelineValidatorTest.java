@@ -104,7 +104,7 @@ class PipelineValidatorTest {
         .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[0]").contains("is not valid DQDL"))
         .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[1]").contains("DetectAnomalies cannot be evaluated by this Deequ"))
         .anySatisfy(s -> assertThat(s).contains("tables.s.rules.error[2]").contains("compares with 'other', which is not an input"))
-        .anySatisfy(s -> assertThat(s).contains("tables.g.transform").contains("does not implement dev.strata.transforms.TableTransform"))
+        .anySatisfy(s -> assertThat(s).contains("tables.g.transform").contains("does not implement dev.strata.api.TableTransform"))
         .anySatisfy(s -> assertThat(s).contains("q.sql").contains("reads 's', which is not an input"))
         .anySatisfy(s -> assertThat(s).contains("bad.sql:1").contains("the SQL does not parse"))
         .anySatisfy(s -> assertThat(s).contains("tables.s.rows_from").contains("must say whose rows it carries"));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Once a build's Delta commit returned, the build is published whatever fails after it: every
- * step after the commit is failed in turn ({@link Faults}), and the table, the ledger and the exit
+ * step after the commit is failed in turn ({@link dev.strata.jobs.testing.Faults}), and the table, the ledger and the exit
  * code must say what really happened.
  */
 class AfterCommitFaultsTest {
@@ -43,20 +43,11 @@ class AfterCommitFaultsTest {
   }
 
   private Cli.Outcome runWithFaults(String faults, String... more) {
-    String before = System.getProperty(Faults.PROPERTY);
-    System.setProperty(Faults.PROPERTY, faults);
-    try {
-      List<String> args = new java.util.ArrayList<>(List.of("run", pipeline().toString(), "--warehouse", dir.resolve("wh").toString()));
-      args.addAll(List.of(more.length == 0 ? new String[] {"--date", TinyPipeline.DAY} : more));
-      return Cli.run(args.toArray(String[]::new));
-    } finally {
-      if (before == null) {
-        System.clearProperty(Faults.PROPERTY);
-      } else {
-        System.setProperty(Faults.PROPERTY, before);
-      }
-    }
+    List<String> args = new java.util.ArrayList<>(List.of("run", pipeline().toString(), "--warehouse", dir.resolve("wh").toString()));
+    args.addAll(List.of(more.length == 0 ? new String[] {"--date", TinyPipeline.DAY} : more));
+    return Cli.runWithFaults(faults, args.toArray(String[]::new));
   }
+
 
   private Ledger ledger() {
     return new Ledger(SparkTestSession.get(), Warehouse.at(dir.resolve("wh").toString()));

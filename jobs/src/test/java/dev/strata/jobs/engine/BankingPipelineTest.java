@@ -9,6 +9,7 @@ import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
+import dev.strata.testing.IntegrationTest;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class BankingPipelineTest {
   private static final LocalDate DAY1 = LocalDate.of(2024, 1, 1);
   private static final LocalDate DAY2 = LocalDate.of(2024, 1, 2);

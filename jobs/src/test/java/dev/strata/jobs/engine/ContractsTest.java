@@ -7,6 +7,7 @@ import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a volume drop against the baseline of accepted partitions, and the metrics each build records.
  * Each outcome's message, ledger record and webhook alert.
  */
+@IntegrationTest
 class ContractsTest {
   @TempDir Path dir;
   private HttpServer hook;

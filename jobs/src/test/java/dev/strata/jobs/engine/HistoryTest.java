@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** An SCD2 history table: versions opened, closed and soft-deleted by snapshots, read as of a day. */
+@IntegrationTest
 class HistoryTest {
   @TempDir Path dir;
 

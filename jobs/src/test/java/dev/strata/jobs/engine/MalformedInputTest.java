@@ -6,6 +6,7 @@ import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Input that cannot be read as declared is quarantined at bronze with its raw line, never dropped. */
+@IntegrationTest
 class MalformedInputTest {
   private static final LocalDate DAY = LocalDate.of(2024, 3, 1);
   @TempDir Path warehouse;

@@ -7,6 +7,7 @@ import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What an operator uses around runs: table selection, status, history, alerts, sensors and source
  * freshness, on a three-table pipeline.
  */
+@IntegrationTest
 class OperationsTest {
   @TempDir Path dir;
 

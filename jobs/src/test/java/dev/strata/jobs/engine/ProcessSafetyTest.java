@@ -10,6 +10,7 @@ import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.StrataProcess;
 import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs in separate processes: two racing for one partition, and one killed with SIGKILL mid-build. */
+@IntegrationTest
 class ProcessSafetyTest {
   private static final Duration START = Duration.ofMinutes(3);
   @TempDir Path dir;

@@ -8,6 +8,7 @@ import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class QuarantineTest {
   private static final LocalDate DAY = LocalDate.of(2024, 2, 1);
   private static final String NULL_ID = "IsComplete \"customer_id\"";

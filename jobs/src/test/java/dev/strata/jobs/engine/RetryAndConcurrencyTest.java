@@ -37,14 +37,6 @@ class RetryAndConcurrencyTest {
     return p;
   }
 
-  private static Cli.Outcome withFaults(String faults, java.util.function.Supplier<Cli.Outcome> run) {
-    System.setProperty(Faults.PROPERTY, faults);
-    try {
-      return run.get();
-    } finally {
-      System.clearProperty(Faults.PROPERTY);
-    }
-  }
 
   private List<Row> builds(String table) {
     return new Ledger(SparkTestSession.get(), Warehouse.at(dir.resolve("wh").toString()))
@@ -55,7 +47,7 @@ class RetryAndConcurrencyTest {
   @Test
   void anIoErrorTwiceIsRetriedAndTheThirdAttemptPublishes() {
     Path p = chain("flaky", 3);
-    Cli.Outcome outcome = withFaults("io-error:s:commit:2", () -> TinyPipeline.run(p, dir.resolve("wh")));
+    Cli.Outcome outcome = Cli.runWithFaults("io-error:s:commit:2", "run", p.toString(), "--date", TinyPipeline.DAY, "--warehouse", dir.resolve("wh").toString());
 
     assertThat(outcome.exit()).as(outcome.toString()).isZero();
     assertThat(outcome.out()).containsPattern("s +RETRYING +attempt 1 of 3 failed \\(java.io.IOException\\); transient, retrying in \\d+ms");
@@ -71,7 +63,7 @@ class RetryAndConcurrencyTest {
   @Test
   void retriesStopAtMaxAttemptsAndTheBuildFails() {
     Path p = chain("flakier", 2);
-    Cli.Outcome outcome = withFaults("io-error:s:commit:5", () -> TinyPipeline.run(p, dir.resolve("wh")));
+    Cli.Outcome outcome = Cli.runWithFaults("io-error:s:commit:5", "run", p.toString(), "--date", TinyPipeline.DAY, "--warehouse", dir.resolve("wh").toString());
 
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(4);
     assertThat(builds("s")).extracting(r -> r.<String>getAs("status")).containsExactly("FAILED", "FAILED");
@@ -110,7 +102,7 @@ class RetryAndConcurrencyTest {
     TinyPipeline.landRaw(dir.resolve("wh"), "id,as_of_date\nr1,2024-01-01\n");
 
     // s2 lingers before its commit, so that s1 fails while s2 is still building.
-    Cli.Outcome outcome = withFaults("pause:s2:commit:4000", () -> TinyPipeline.run(p, dir.resolve("wh")));
+    Cli.Outcome outcome = Cli.runWithFaults("pause:s2:commit:4000", "run", p.toString(), "--date", TinyPipeline.DAY, "--warehouse", dir.resolve("wh").toString());
 
     assertThat(outcome.exit()).as(outcome.toString()).isEqualTo(4);
     Map<String, Row> last =

@@ -9,6 +9,7 @@ import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.TinyPipeline;
 import dev.strata.jobs.testing.WarehouseState;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * build's Spark job, and a full disk. Each leaves every table as it was, exits 4 with the path,
  * and the ledger either records the run's end or was never written.
  */
+@IntegrationTest
 class StorageFailureTest {
   /** CI sets it: the full-disk test mounts a small tmpfs, which needs root, and must not be skipped there. */
   private static final boolean REQUIRE_MOUNT = Boolean.getBoolean("strata.requireMount");

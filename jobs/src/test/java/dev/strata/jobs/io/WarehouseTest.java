@@ -3,7 +3,7 @@ package dev.strata.jobs.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.jobs.StrataException;
+import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Layer;
 import java.time.LocalDate;
 import java.util.List;

@@ -6,6 +6,7 @@ import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.StrataProcess;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * nothing half-published. Runs in `mvn verify` (Failsafe), after the jar is built.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@IntegrationTest
 class ClusterIT {
   private static final Path REPO = Cli.CONF.getParent();
   private static final Path TARGET = REPO.resolve("jobs/target");

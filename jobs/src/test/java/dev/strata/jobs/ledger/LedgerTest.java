@@ -8,6 +8,7 @@ import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
+import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger records runs, builds and gate results, and every build trusts it, not the tables. */
+@IntegrationTest
 class LedgerTest {
   private static final LocalDate DAY = LocalDate.of(2024, 5, 1);
   @TempDir Path warehouse;

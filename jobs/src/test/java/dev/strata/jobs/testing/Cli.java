@@ -24,7 +24,16 @@ public final class Cli {
   }
 
   public static Outcome run(String... args) {
+    return runWithFaults("", args);
+  }
+
+  /**
+   * Runs a command with faults at its steps ({@link Faults}: e.g. {@code io-error:s:commit:2}, the
+   * first two commits of table s fail as a flaky store would); "" for none.
+   */
+  public static Outcome runWithFaults(String faults, String... args) {
     SparkTestSession.get();
+    Faults steps = faults.isBlank() ? null : Faults.parse(faults);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     String[] withConf = new String[args.length + 2];
@@ -36,7 +45,8 @@ public final class Cli {
         StrataMain.execute(
             takesOptions ? withConf : args,
             new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            steps == null ? java.util.function.UnaryOperator.identity() : ctx -> ctx.with(steps));
     return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -1,7 +1,7 @@
 package dev.strata.jobs.testing;
 
-import dev.strata.transforms.TableTransform;
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TableTransform;
+import dev.strata.api.TransformInputs;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 

@@ -1,6 +1,5 @@
 package dev.strata.jobs.testing;
 
-import dev.strata.jobs.cli.StrataMain;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,7 +58,7 @@ public final class StrataProcess {
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-    cmd.add(StrataMain.class.getName());
+    cmd.add(FaultyStrataMain.class.getName());
     cmd.addAll(List.of(args));
     cmd.add("--conf-dir");
     cmd.add(Cli.CONF.toString());

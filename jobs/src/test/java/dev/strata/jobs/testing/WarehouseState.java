@@ -28,6 +28,19 @@ public record WarehouseState(Map<String, String> files, Map<String, String> tabl
 
   /** The state of the warehouse at {@code root} now. */
   public static WarehouseState of(Path root) {
+    return read(root, true);
+  }
+
+  /**
+   * The bytes of every file of the warehouse at {@code root} now, without reading its tables: for
+   * proving that a command changed nothing, bytes suffice (a Delta table is a function of its files),
+   * and cost no Spark job. {@link #tables()} is empty.
+   */
+  public static WarehouseState bytes(Path root) {
+    return read(root, false);
+  }
+
+  private static WarehouseState read(Path root, boolean readTables) {
     Map<String, String> files = new TreeMap<>();
     Map<String, String> tables = new TreeMap<>();
     if (!Files.exists(root)) {
@@ -41,7 +54,7 @@ public record WarehouseState(Map<String, String> files, Map<String, String> tabl
         }
         if (Files.isRegularFile(p)) {
           files.put(rel, sha256(p));
-        } else if (Files.isDirectory(p.resolve("_delta_log")) && hasCommit(p.resolve("_delta_log"))) {
+        } else if (readTables && Files.isDirectory(p.resolve("_delta_log")) && hasCommit(p.resolve("_delta_log"))) {
           tables.put(rel, fingerprint(p));
         }
       }

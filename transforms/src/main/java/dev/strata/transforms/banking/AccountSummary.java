@@ -5,8 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import dev.strata.transforms.TableTransform;
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TableTransform;
+import dev.strata.api.TransformInputs;
 import java.math.BigDecimal;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;

@@ -2,8 +2,8 @@ package dev.strata.transforms.banking;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.strata.transforms.TableTransform;
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TableTransform;
+import dev.strata.api.TransformInputs;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 

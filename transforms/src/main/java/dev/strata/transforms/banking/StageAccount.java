@@ -3,8 +3,8 @@ package dev.strata.transforms.banking;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.to_date;
 
-import dev.strata.transforms.TableTransform;
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TableTransform;
+import dev.strata.api.TransformInputs;
 import dev.strata.transforms.common.Standardize;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

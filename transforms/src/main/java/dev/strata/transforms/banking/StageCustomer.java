@@ -4,8 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.to_timestamp;
 
-import dev.strata.transforms.TableTransform;
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TableTransform;
+import dev.strata.api.TransformInputs;
 import dev.strata.transforms.common.Deduplicate;
 import dev.strata.transforms.common.Standardize;
 import org.apache.spark.sql.Dataset;

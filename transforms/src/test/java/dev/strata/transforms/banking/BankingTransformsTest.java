@@ -6,7 +6,7 @@ import static dev.strata.testing.SparkTestSession.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.strata.transforms.TransformInputs;
+import dev.strata.api.TransformInputs;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.time.LocalDate;

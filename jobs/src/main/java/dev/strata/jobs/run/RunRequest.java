@@ -1,0 +1,126 @@
+package dev.strata.jobs.run;
+
+import dev.strata.jobs.definition.Layer;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What to run: a set of partitions (a range, or the ones new landing files touched), optionally
+ * limited to one layer or some tables.
+ *
+ * @param partitions the partitions, ascending, without duplicates
+ * @param layer build only this layer's tables; upstream layers are read as published
+ * @param tables build only these tables (empty: every table); the others are read as published
+ * @param trigger what started the run, as the ledger records it: cli, schedule, backfill, notebook, replay
+ * @param parallelism how many table partitions may build at once
+ * @param skip (table, partition) units not to build because they are already published (a resumed
+ *     run or backfill), as {@link #unit}
+ * @param resumes the run id this run resumes, or null
+ * @param lockTimeout how long to wait for another run building the same table partition
+ * @param rebuildHistory history tables start again from the run's first partition (a forced full
+ *     refresh) instead of applying each partition to what they hold
+ * @param scheduled the scheduled job and interval this run is, or null
+ */
+public record RunRequest(
+    List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
+    String resumes, Duration lockTimeout, boolean rebuildHistory, Scheduled scheduled) {
+
+  /**
+   * A run started by a schedule: which job, and the fire time that closed its interval.
+   *
+   * @param job {@code <pipeline>.<schedule name>}
+   * @param fire when the interval ended, as the cron expression says
+   */
+  public record Scheduled(String job, java.time.Instant fire) {}
+
+  public RunRequest(
+      List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
+      String resumes, Duration lockTimeout, boolean rebuildHistory) {
+    this(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, null);
+  }
+
+  /** Table partitions built at once unless a run says otherwise. */
+  public static final int DEFAULT_PARALLELISM = 4;
+  /** How long a run waits for another run building the same table partition, unless told otherwise. */
+  public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMinutes(10);
+  /** The most partitions one run may cover; a longer range is almost always a typo. */
+  public static final int MAX_PARTITIONS = 3660;
+
+  public RunRequest {
+    partitions = List.copyOf(new TreeSet<>(partitions));
+    tables = Set.copyOf(tables);
+    skip = Set.copyOf(skip);
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1");
+    }
+  }
+
+  public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables, String trigger) {
+    this(range(from, to), layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false);
+  }
+
+  public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
+    this(from, to, layer, Set.of(), "cli");
+  }
+
+  /** The days from {@code from} to {@code to}, both included; empty if {@code from} is after {@code to}. */
+  public static List<LocalDate> range(LocalDate from, LocalDate to) {
+    List<LocalDate> dates = new ArrayList<>();
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      dates.add(d);
+      if (dates.size() > MAX_PARTITIONS) {
+        break;
+      }
+    }
+    return dates;
+  }
+
+  public RunRequest withParallelism(int n) {
+    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withLockTimeout(Duration wait) {
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withTables(Set<String> selected) {
+    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withTrigger(String by) {
+    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withScheduled(Scheduled by) {
+    return new RunRequest(partitions, layer, tables, "schedule", parallelism, skip, resumes, lockTimeout, rebuildHistory, by);
+  }
+
+  /** The key of a unit in {@link #skip}. */
+  public static String unit(String table, LocalDate partition) {
+    return table + "@" + partition;
+  }
+
+  /** Whether a table is part of this run. */
+  public boolean includes(String table, Layer tableLayer) {
+    return (layer.isEmpty() || layer.get() == tableLayer) && (tables.isEmpty() || tables.contains(table));
+  }
+
+  /** The partitions for people: a range when they are consecutive days, else the first, last and count. */
+  public static String describe(List<LocalDate> partitions) {
+    if (partitions.isEmpty()) {
+      return "no partitions";
+    }
+    LocalDate first = partitions.get(0);
+    LocalDate last = partitions.get(partitions.size() - 1);
+    if (partitions.size() == 1) {
+      return first.toString();
+    }
+    boolean consecutive = first.plusDays(partitions.size() - 1).equals(last);
+    return consecutive ? first + ".." + last : partitions.size() + " partitions from " + first + " to " + last;
+  }
+}

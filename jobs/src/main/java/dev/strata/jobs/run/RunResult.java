@@ -1,0 +1,58 @@
+package dev.strata.jobs.run;
+
+import dev.strata.api.BuildStatus;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+
+/**
+ * The outcome of a run.
+ *
+ * @param runId the run's id, also the name of its report folder
+ * @param pipeline the pipeline's name
+ * @param partitions the partitions the run covered
+ * @param startedAt when it started
+ * @param endedAt when it ended
+ * @param builds one result per table and partition, in build order
+ * @param reportPath where the quality report was written
+ * @param incidents the table partitions it left unpublished, explained ({@link Incidents})
+ * @param exitCode what the entry point that started it exits with (the entry point's mapping of outcomes)
+ */
+public record RunResult(
+    String runId,
+    String pipeline,
+    List<LocalDate> partitions,
+    Instant startedAt,
+    Instant endedAt,
+    List<TableBuildResult> builds,
+    String reportPath,
+    List<Incident> incidents,
+    int exitCode) {
+
+  public RunResult {
+    builds = List.copyOf(builds);
+    incidents = List.copyOf(incidents);
+  }
+
+  /**
+   * A run's result with its incidents as a run started from code would explain them (the pipeline's
+   * name, no options).
+   */
+  public RunResult(
+      String runId, String pipeline, List<LocalDate> partitions, Instant startedAt, Instant endedAt, List<TableBuildResult> builds,
+      String reportPath, int exitCode) {
+    this(runId, pipeline, partitions, startedAt, endedAt, builds, reportPath,
+        Incidents.of(runId, pipeline, builds, Invocation.DEFAULT, null, null), exitCode);
+  }
+
+  /** This run as the public API reports it. */
+  public dev.strata.api.RunOutcome outcome() {
+    return new dev.strata.api.RunOutcome(runId, pipeline, partitions.stream().map(dev.strata.api.Partition::day).toList(), startedAt,
+        endedAt, builds.stream().map(TableBuildResult::outcome).toList(), reportPath == null ? "" : reportPath);
+  }
+
+  /** The worst outcome among the builds. */
+  public BuildStatus status() {
+    return BuildStatus.worst(builds.stream().map(TableBuildResult::status).toList());
+  }
+}

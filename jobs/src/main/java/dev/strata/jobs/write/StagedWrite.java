@@ -1,0 +1,104 @@
+package dev.strata.jobs.write;
+
+import dev.strata.jobs.io.DeltaTables;
+import dev.strata.jobs.io.Partitions;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A partition written to a staging folder as Parquet; publishing copies it into the table with a
+ * {@code replaceWhere} overwrite of the partition. The write for a table's first partition, a
+ * schema change (a bronze table whose source gained a column), and rows that still carry their
+ * row-level rule results (the quarantine split publishes a subset of them: {@link #publishing}).
+ * The staging folder is the build's: nothing here deletes it.
+ */
+public final class StagedWrite extends PartitionWrite {
+  private final SparkSession spark;
+  private final boolean dateTyped;
+  private final Dataset<Row> rows;
+  private final long count;
+  private final Row aggregates;
+
+  private StagedWrite(SparkSession spark, WriteTarget target, boolean dateTyped, Dataset<Row> rows, long count, Row aggregates) {
+    super(target);
+    this.spark = spark;
+    this.dateTyped = dateTyped;
+    this.rows = rows;
+    this.count = count;
+    this.aggregates = aggregates;
+  }
+
+  /**
+   * Writes a table's new rows for one partition to {@code stagingPath}, and computes {@code
+   * aggregates} over them in the pass that counts them: whatever a build needs to know of its rows
+   * costs no scan of its own.
+   *
+   * @throws dev.strata.api.StrataException.JobFailedException if the rows lack the partition
+   *     column, it is neither DATE nor STRING, or a row belongs to another partition
+   */
+  public static StagedWrite stage(SparkSession spark, WriteTarget target, Dataset<Row> rows, String stagingPath, List<Column> aggregates) {
+    boolean dateTyped = Staging.dateTyped(target.table(), rows, target.partitionColumn());
+    rows.write().mode("overwrite").parquet(stagingPath);
+    Dataset<Row> staged = spark.read().parquet(stagingPath);
+    Staging.Measured m = Staging.measure(staged, target, dateTyped, aggregates);
+    return new StagedWrite(spark, target, dateTyped, staged, m.count(), m.aggregates());
+  }
+
+  /**
+   * The same partition, publishing a subset of the staged rows (those no row-level rule
+   * rejected); its row count is unknown (-1) and it has no aggregates.
+   */
+  public StagedWrite publishing(Dataset<Row> subset) {
+    return new StagedWrite(spark, target, dateTyped, subset, -1, RowFactory.create());
+  }
+
+  @Override
+  public Dataset<Row> rows() {
+    return rows;
+  }
+
+  @Override
+  public long rowCount() {
+    return count;
+  }
+
+  @Override
+  public Row aggregates() {
+    return aggregates;
+  }
+
+  /** True if the partition column is DATE, false if it is ISO text. */
+  public boolean dateTyped() {
+    return dateTyped;
+  }
+
+  /**
+   * Replaces the partition of the table with the staged rows in one atomic commit; creates the
+   * table, partitioned by the partition column, on first publish. With {@link
+   * WriteTarget#mergeSchema} the table gains the rows' new columns; otherwise a schema change fails
+   * the commit.
+   */
+  @Override
+  DeltaTables.Commit publish() {
+    return DeltaTables.write(spark, target.path(), () -> {
+      rows.write()
+          .format("delta")
+          .mode("overwrite")
+          .option("mergeSchema", String.valueOf(target.mergeSchema()))
+          .option("replaceWhere", Partitions.predicate(dateTyped, target.partitionColumn(), target.partition()))
+          .partitionBy(target.partitionColumn())
+          .save(target.path());
+      return DeltaTables.committed(spark, target.path());
+    });
+  }
+
+
+  /** Staged Parquet is already where it can be inspected, in the build's staging folder: nothing to delete. */
+  @Override
+  void discard(String keepAt) {}
+
+}

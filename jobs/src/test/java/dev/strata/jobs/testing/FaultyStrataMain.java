@@ -1,0 +1,25 @@
+package dev.strata.jobs.testing;
+
+import dev.strata.jobs.cli.StrataMain;
+
+/**
+ * The command line with the faults of {@code -Dstrata.faults} ({@link Faults}): the main class of
+ * the Strata processes tests start ({@link StrataProcess}). Production's main has no faults.
+ */
+public final class FaultyStrataMain {
+  private FaultyStrataMain() {}
+
+  public static void main(String[] args) {
+    Faults faults = Faults.fromSystemProperties();
+    int code;
+    try {
+      code = StrataMain.execute(args, System.out, System.err, ctx -> ctx.with(faults));
+    } finally {
+      org.apache.spark.sql.SparkSession.getDefaultSession().foreach(s -> {
+        s.stop();
+        return null;
+      });
+    }
+    System.exit(code);
+  }
+}
