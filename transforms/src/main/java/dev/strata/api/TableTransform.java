@@ -37,9 +37,9 @@ public interface TableTransform {
    * error with file:line, not a failed build at 3 AM. Does nothing unless overridden.
    *
    * @throws IllegalArgumentException saying which option is wrong and how to fix it ({@link
-   *     TransformOptions#require} and the typed getters throw such messages)
+   *     Options#require} and the typed getters throw such messages)
    */
-  default void validate(TransformOptions options) {}
+  default void validate(Options options) {}
 
   /**
    * Builds the table's rows for one partition.

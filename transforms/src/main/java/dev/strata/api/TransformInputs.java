@@ -16,9 +16,9 @@ import org.apache.spark.sql.Row;
 public final class TransformInputs {
   private final Map<String, Dataset<Row>> inputs;
   private final Partition partition;
-  private final TransformOptions options;
+  private final Options options;
 
-  private TransformInputs(Map<String, Dataset<Row>> inputs, Partition partition, TransformOptions options) {
+  private TransformInputs(Map<String, Dataset<Row>> inputs, Partition partition, Options options) {
     this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     this.partition = Objects.requireNonNull(partition, "partition");
     this.options = Objects.requireNonNull(options, "options");
@@ -29,14 +29,14 @@ public final class TransformInputs {
    * @param partition the partition being built
    * @param options the transform's options from its definition
    */
-  public static TransformInputs of(Map<String, Dataset<Row>> inputs, Partition partition, TransformOptions options) {
+  public static TransformInputs of(Map<String, Dataset<Row>> inputs, Partition partition, Options options) {
     Objects.requireNonNull(inputs, "inputs");
     return new TransformInputs(inputs, partition, options);
   }
 
   /** Inputs for one day, without options: for tests of a transform. */
   public static TransformInputs of(Map<String, Dataset<Row>> inputs, LocalDate day) {
-    return of(inputs, Partition.day(day), TransformOptions.NONE);
+    return of(inputs, Partition.day(day), Options.NONE);
   }
 
   /** A single input for one day, for tests and one-input transforms. */
@@ -45,7 +45,7 @@ public final class TransformInputs {
   }
 
   /** The same inputs with these options. */
-  public TransformInputs withOptions(TransformOptions options) {
+  public TransformInputs withOptions(Options options) {
     return new TransformInputs(inputs, partition, options);
   }
 
@@ -76,8 +76,8 @@ public final class TransformInputs {
     return partition;
   }
 
-  /** The options the table's definition gives its transform ({@link TransformOptions#NONE} if none). */
-  public TransformOptions options() {
+  /** The options the table's definition gives its transform ({@link Options#NONE} if none). */
+  public Options options() {
     return options;
   }
 }

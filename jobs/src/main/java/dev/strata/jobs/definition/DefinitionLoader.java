@@ -47,8 +47,9 @@ public final class DefinitionLoader {
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
           "max_quarantine_ratio", "rows_from", "removes", "description", "retry", "history", "key", "volume",
-          "freshness");
-  private static final Set<String> FORMATS = Set.of("csv", "json", "parquet");
+          "freshness", "checks", "sinks");
+  private static final Set<String> CHECK_KEYS = Set.of("check", "level", "options");
+  private static final Set<String> SINK_KEYS = Set.of("sink", "options");
 
   private final Path file;
   private final String fileName;
@@ -451,8 +452,11 @@ public final class DefinitionLoader {
     Map<String, Node> keys = mapping(m, path + ".", SOURCE_KEYS);
     String location = requiredString(keys, m, "path", path + ".");
     String format = optionalString(keys, "format", "csv");
-    if (!FORMATS.contains(format)) {
-      problem(keys.get("format"), path + ".format", "unknown format '" + format + "'; use one of " + FORMATS);
+    var sourceFormat = dev.strata.jobs.extension.Extensions.FORMATS.named(format);
+    if (sourceFormat.isEmpty()) {
+      problem(keys.get("format"), path + ".format", "unknown format '" + format + "'; use one of "
+          + dev.strata.jobs.extension.Extensions.FORMATS.all().keySet() + ", or add the jar of a dev.strata.api.SourceFormat named '" + format
+          + "' to the classpath");
     }
     Map<String, String> options = new LinkedHashMap<>();
     if (keys.get("options") instanceof MappingNode o) {
@@ -462,9 +466,8 @@ public final class DefinitionLoader {
     } else if (keys.containsKey("options")) {
       problem(keys.get("options"), path + ".options", "expected a mapping of reader option to value");
     }
-    if (format.equals("csv")) {
-      options.putIfAbsent("header", "true");
-    }
+    // The format's defaults (CSV: a header), unless the source sets them.
+    sourceFormat.ifPresent(f -> f.defaultOptions().forEach(options::putIfAbsent));
     List<ColumnSpec> schema = new ArrayList<>();
     if (keys.get("schema") instanceof MappingNode s) {
       for (NodeTuple t : s.getValue()) {
@@ -492,6 +495,88 @@ public final class DefinitionLoader {
     return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, where(m));
   }
 
+  /** {@code checks: [{check: NAME, level: error|warn|quarantine, options: {KEY: VALUE}}]}; empty if absent. */
+  private List<CheckSpec> checks(Node node, String path) {
+    List<CheckSpec> checks = new ArrayList<>();
+    if (node == null) {
+      return checks;
+    }
+    if (!(node instanceof SequenceNode seq)) {
+      problem(node, path, "expected a list of checks, each {check: NAME, level: error, options: {...}}");
+      return checks;
+    }
+    for (int i = 0; i < seq.getValue().size(); i++) {
+      String at = path + "[" + i + "]";
+      Node item = seq.getValue().get(i);
+      if (!(item instanceof MappingNode m)) {
+        problem(item, at, "expected a mapping: {check: NAME, level: error, options: {...}}");
+        continue;
+      }
+      Map<String, Node> keys = mapping(m, at + ".", CHECK_KEYS);
+      String name = requiredString(keys, m, "check", at + ".");
+      String levelText = optionalString(keys, "level", "error");
+      RuleGroup level = switch (levelText) {
+        case "error" -> RuleGroup.ERROR;
+        case "warn" -> RuleGroup.WARN;
+        case "quarantine" -> RuleGroup.QUARANTINE;
+        default -> null;
+      };
+      if (level == null) {
+        problem(keys.get("level"), at + ".level", "unknown level '" + levelText + "'; use error, warn or quarantine");
+      }
+      Map<String, String> options = options(keys.get("options"), at + ".options");
+      if (name != null && level != null) {
+        checks.add(new CheckSpec(name, level, options, where(m) + " " + at));
+      }
+    }
+    return List.copyOf(checks);
+  }
+
+  /** {@code sinks: [{sink: NAME, options: {KEY: VALUE}}]}; empty if absent. */
+  private List<SinkSpec> sinks(Node node, String path) {
+    List<SinkSpec> sinks = new ArrayList<>();
+    if (node == null) {
+      return sinks;
+    }
+    if (!(node instanceof SequenceNode seq)) {
+      problem(node, path, "expected a list of sinks, each {sink: NAME, options: {...}}");
+      return sinks;
+    }
+    for (int i = 0; i < seq.getValue().size(); i++) {
+      String at = path + "[" + i + "]";
+      Node item = seq.getValue().get(i);
+      if (!(item instanceof MappingNode m)) {
+        problem(item, at, "expected a mapping: {sink: NAME, options: {...}}");
+        continue;
+      }
+      Map<String, Node> keys = mapping(m, at + ".", SINK_KEYS);
+      String name = requiredString(keys, m, "sink", at + ".");
+      Map<String, String> options = options(keys.get("options"), at + ".options");
+      if (name != null) {
+        sinks.add(new SinkSpec(name, options, where(m) + " " + at));
+      }
+    }
+    return List.copyOf(sinks);
+  }
+
+  /** An extension's {@code options:}: a mapping of name to one text value each; empty if absent. */
+  private Map<String, String> options(Node node, String path) {
+    Map<String, String> options = new LinkedHashMap<>();
+    if (node instanceof MappingNode o) {
+      for (NodeTuple t : o.getValue()) {
+        if (!(t.getValueNode() instanceof ScalarNode)) {
+          problem(t.getValueNode(), path + "." + scalar(t.getKeyNode()),
+              "an option's value is one text value (a list or mapping can be written as text the extension parses)");
+          continue;
+        }
+        options.put(scalar(t.getKeyNode()), scalar(t.getValueNode()));
+      }
+    } else if (node != null) {
+      problem(node, path, "expected a mapping of option name to value");
+    }
+    return options;
+  }
+
   /** {@code transform: CLASS}, or {@code transform: {class: CLASS, options: {KEY: VALUE}}}; null if absent. */
   private TransformSpec transform(Node node, String path) {
     if (node == null) {
@@ -510,19 +595,7 @@ public final class DefinitionLoader {
     }
     Map<String, Node> keys = mapping(m, path + ".", TRANSFORM_KEYS);
     String className = requiredString(keys, m, "class", path + ".");
-    Map<String, String> options = new LinkedHashMap<>();
-    if (keys.get("options") instanceof MappingNode o) {
-      for (NodeTuple t : o.getValue()) {
-        if (!(t.getValueNode() instanceof ScalarNode)) {
-          problem(t.getValueNode(), path + ".options." + scalar(t.getKeyNode()),
-              "an option's value is one text value (a list or mapping can be written as text the transform parses)");
-          continue;
-        }
-        options.put(scalar(t.getKeyNode()), scalar(t.getValueNode()));
-      }
-    } else if (keys.containsKey("options")) {
-      problem(keys.get("options"), path + ".options", "expected a mapping of option name to value");
-    }
+    Map<String, String> options = options(keys.get("options"), path + ".options");
     return className == null ? null : new TransformSpec(className, options, where(m));
   }
 
@@ -624,7 +697,8 @@ public final class DefinitionLoader {
         name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio,
         retry(keys.get("retry"), path + ".retry", defaultRetry), history,
         keys.containsKey("key") ? names(keys.get("key"), path + ".key") : history != null ? history.key() : List.of(),
-        volume(keys.get("volume"), path + ".volume"), freshness(keys.get("freshness"), path + ".freshness"), where(m));
+        volume(keys.get("volume"), path + ".volume"), freshness(keys.get("freshness"), path + ".freshness"),
+        checks(keys.get("checks"), path + ".checks"), sinks(keys.get("sinks"), path + ".sinks"), where(m));
   }
 
   /**

@@ -94,6 +94,8 @@ public final class PipelineValidator {
     for (TableDefinition t : def.tables()) {
       checkInputs(t, tables);
       checkTransform(t);
+      checkChecks(t);
+      checkSinks(t);
       checkRules(t);
       checkPartitionColumn(t);
       checkHistory(t, tables);
@@ -159,10 +161,12 @@ public final class PipelineValidator {
             "'" + removed + "' is not a declared column (or nested field, as column.field) of the source; declared: " + s.columnNames()));
       }
     }
-    if (s.drift().added() == DriftPolicy.Added.QUARANTINE && !s.format().equals("csv")) {
+    var format = dev.strata.jobs.extension.Extensions.FORMATS.named(s.format());
+    if (s.drift().added() == DriftPolicy.Added.QUARANTINE && format.isPresent()
+        && !(format.get().textual() && format.get().namesColumns(s.options()))) {
       problems.add(new Problem(s.drift().where() + ".added",
-          "added: quarantine rejects the lines of CSV files whose header has new columns; a " + s.format()
-              + " source can accept or block them"));
+          "added: quarantine rejects the records of files whose columns (a CSV header) include undeclared ones; the files of a "
+              + s.format() + " source do not name their columns as text, so it can accept or block them"));
     }
   }
 
@@ -223,6 +227,49 @@ public final class PipelineValidator {
     return best == null ? "" : " (did you mean '" + best + "'?)";
   }
 
+  /** Each check a table uses: on the classpath, at a level its scope allows, with options it accepts. */
+  private void checkChecks(TableDefinition t) {
+    for (CheckSpec c : t.checks()) {
+      var check = dev.strata.jobs.extension.Extensions.CHECKS.named(c.check());
+      if (check.isEmpty()) {
+        problems.add(new Problem(c.where() + ".check", "unknown check '" + c.check() + "'; the checks on the classpath are "
+            + dev.strata.jobs.extension.Extensions.CHECKS.all().keySet() + ": add the jar of a dev.strata.api.Check named '" + c.check() + "'"));
+        continue;
+      }
+      if (c.level() == dev.strata.quality.RuleGroup.QUARANTINE && check.get().scope() != dev.strata.api.Check.Scope.ROW) {
+        problems.add(new Problem(c.where() + ".level", "'" + c.check() + "' is a dataset-level check: it can fail the gate"
+            + " (level: error) or warn (level: warn), but has no rows to quarantine"));
+      }
+      try {
+        check.get().validate(dev.strata.api.Options.of(c.options()));
+      } catch (IllegalArgumentException e) {
+        problems.add(new Problem(c.where() + ".options", e.getMessage()));
+      }
+    }
+  }
+
+  /** Each sink a table delivers to: on the classpath, with options it accepts. */
+  private void checkSinks(TableDefinition t) {
+    if (t.isHistory() && !t.sinks().isEmpty()) {
+      problems.add(new Problem(t.where() + " tables." + t.name() + ".sinks",
+          "a history table has no partitions to deliver (each build rewrites its tail); give the sinks to a table that reads it"));
+      return;
+    }
+    for (SinkSpec s : t.sinks()) {
+      var sink = dev.strata.jobs.extension.Extensions.SINKS.named(s.sink());
+      if (sink.isEmpty()) {
+        problems.add(new Problem(s.where() + ".sink", "unknown sink '" + s.sink() + "'; the sinks on the classpath are "
+            + dev.strata.jobs.extension.Extensions.SINKS.all().keySet() + ": add the jar of a dev.strata.api.Sink named '" + s.sink() + "'"));
+        continue;
+      }
+      try {
+        sink.get().validate(dev.strata.api.Options.of(s.options()));
+      } catch (IllegalArgumentException e) {
+        problems.add(new Problem(s.where() + ".options", e.getMessage()));
+      }
+    }
+  }
+
   private void checkTransform(TableDefinition t) {
     String at = t.where() + " tables." + t.name();
     if (t.transformClass() != null) {
@@ -239,7 +286,7 @@ public final class PipelineValidator {
             String optionsAt = t.transform().where() + " tables." + t.name() + ".transform.options";
             try {
               // The problem names where the options are; the message need not say it again.
-              transform.validate(dev.strata.api.TransformOptions.of(t.transform().options()));
+              transform.validate(dev.strata.api.Options.of(t.transform().options()));
             } catch (IllegalArgumentException e) {
               problems.add(new Problem(optionsAt, e.getMessage()));
             }

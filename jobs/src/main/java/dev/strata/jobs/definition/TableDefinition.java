@@ -26,6 +26,8 @@ import java.util.List;
  *     every build counts; empty if none
  * @param volume the volume anomaly rule, or null
  * @param freshness how old its newest data may be before the builds reading it warn or refuse, or null
+ * @param checks the checks from extensions its gate runs beside its rules
+ * @param sinks where its published partitions are delivered besides its Delta table
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -44,6 +46,8 @@ public record TableDefinition(
     List<String> key,
     VolumeRule volume,
     Freshness freshness,
+    List<CheckSpec> checks,
+    List<SinkSpec> sinks,
     String where) {
   /** The share of rows a table may quarantine unless it sets max_quarantine_ratio. */
   public static final double MAX_QUARANTINE_RATIO_DEFAULT = 0.05;

@@ -14,4 +14,10 @@ import dev.strata.quality.RuleGroup;
  * @param group {@link RuleGroup#WARN} or {@link RuleGroup#ERROR}
  * @param where file:line and key path of the declaration
  */
-public record VolumeRule(double maxChange, int baseline, int minHistory, boolean sameWeekday, RuleGroup group, String where) {}
+public record VolumeRule(double maxChange, int baseline, int minHistory, boolean sameWeekday, RuleGroup group, String where) {
+  /** The rule as the check it is ({@code dev.strata.jobs.checks.VolumeCheck}). */
+  public CheckSpec asCheck() {
+    return new CheckSpec("volume", group, java.util.Map.of("max_change", String.valueOf(maxChange), "baseline", String.valueOf(baseline),
+        "min_history", String.valueOf(minHistory), "same_weekday", String.valueOf(sameWeekday)), where);
+  }
+}

@@ -78,7 +78,7 @@ public final class PipelineRunner {
         pipeline.tablesInOrder().stream()
             .filter(t -> request.includes(t.name(), t.layer()))
             .toList();
-    SourceReader sources = new SourceReader(ctx.warehouse(), ctx.files());
+    SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files());
     preflight(sources, pipeline, tables, partitions);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run

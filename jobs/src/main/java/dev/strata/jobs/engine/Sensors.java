@@ -161,11 +161,19 @@ public final class Sensors {
       if (newestDay == null) {
         return new Freshness(source.name(), false, source.freshness(), Optional.empty(), Duration.ZERO);
       }
-      // The files as the producer wrote them (a CSV header names the columns), the event time parsed
-      // as Spark casts text to a timestamp.
-      Dataset<Row> rows =
-          spark.read().format(source.format()).options(source.options())
-              .load(newestDay.getValue().stream().map(HadoopFiles.FileInfo::path).toArray(String[]::new));
+      // The files as the producer wrote them (a CSV header names the columns), read by the source's
+      // format; the event time parsed as Spark casts text to a timestamp.
+      List<String> paths = newestDay.getValue().stream().map(HadoopFiles.FileInfo::path).toList();
+      dev.strata.api.SourceFormat format = dev.strata.jobs.extension.Extensions.FORMATS.get(source.format());
+      org.apache.spark.sql.types.StructType columns = format.columns(spark, paths.get(0), source.options()).orElseGet(() -> {
+        org.apache.spark.sql.types.StructType declared = new org.apache.spark.sql.types.StructType();
+        for (var c : source.schema()) {
+          declared = declared.add(c.name(), format.textual() ? org.apache.spark.sql.types.DataTypes.StringType : c.type(), true);
+        }
+        return declared;
+      });
+      Dataset<Row> rows = format.read(spark, new dev.strata.api.SourceFormat.Read(
+          paths, columns, source.options(), format.textual() ? "_strata_corrupt_record" : null, "_strata_source_file"));
       return eventTime(source.name(), false, source.freshness(), rows, "landed partition " + newestDay.getKey());
     }
     Optional<HadoopFiles.FileInfo> newest =

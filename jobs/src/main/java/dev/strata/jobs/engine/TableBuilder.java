@@ -209,9 +209,11 @@ final class TableBuilder {
       java.util.function.Consumer<PartitionWrite> started) {
     Dataset<Row> output = transform(session, table, inputs.rows(), partition);
     List<CompiledRule> rowRules = rules(table, true);
-    boolean quarantines = !rowRules.isEmpty() || !inputs.malformed().isEmpty();
+    List<CheckRunner.Use> rowChecks = CheckRunner.quarantining(CheckRunner.uses(table.checks()));
+    List<String> checkTexts = rowChecks.stream().map(CheckRunner.Use::text).toList();
+    boolean quarantines = !rowRules.isEmpty() || !rowChecks.isEmpty() || !inputs.malformed().isEmpty();
     Split split;
-    if (rowRules.isEmpty()) {
+    if (rowRules.isEmpty() && rowChecks.isEmpty()) {
       // Nothing to split off: write the rows into the table's folder, unpublished, so that
       // publishing them copies nothing (write-audit-publish without a copy).
       List<String> columns = List.of(output.columns());
@@ -221,12 +223,14 @@ final class TableBuilder {
       split = Split.none(staged, metrics(staged.aggregates(), 0, columns, table));
     } else if (RowLevelRules.singlePass(rowRules)) {
       // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
-      split = split(session, table, partition, RowLevelRules.withFailures(output, rowRules, inputs.rows()), staging, rowRules);
+      split = split(session, table, partition, CheckRunner.withFailures(RowLevelRules.withFailures(output, rowRules, inputs.rows()), rowChecks,
+          checkInput(table, partition, output, -1, inputs)), staging, rowRules, checkTexts);
     } else {
       // Deequ computes metrics in a pass of its own first: stage the output so that pass reads
       // staged rows instead of computing the transform again.
       StagedWrite staged = StagedWrite.stage(session, target(table, partition), output, staging + "/output", List.of());
-      split = split(session, table, partition, RowLevelRules.withFailures(staged.rows(), rowRules, inputs.rows()), staging, rowRules);
+      split = split(session, table, partition, CheckRunner.withFailures(RowLevelRules.withFailures(staged.rows(), rowRules, inputs.rows()),
+          rowChecks, checkInput(table, partition, staged.rows(), staged.rowCount(), inputs)), staging, rowRules, checkTexts);
     }
     if (!inputs.malformed().isEmpty()) {
       split = withMalformed(table, partition, split, inputs.malformed());
@@ -250,8 +254,13 @@ final class TableBuilder {
       ordered.add(quarantineRatio(table, counts, split, written.rowRules()));
     }
     ordered.addAll(explainEmpty(checked.results(), table, counts));
+    dev.strata.api.CheckInput published = checkInput(table, partition, split.good().rows(), counts.published(), inputs);
+    List<CheckRunner.Use> gating = CheckRunner.gating(CheckRunner.uses(table.checks()));
+    if (!gating.isEmpty()) {
+      ordered.addAll(explainEmpty(CheckRunner.evaluate(gating, published, table.key(), ctx.invocation().samples()), table, counts));
+    }
     if (table.volume() != null) {
-      ordered.add(volume(table, partition, counts.published()));
+      ordered.addAll(CheckRunner.evaluate(CheckRunner.uses(List.of(table.volume().asCheck())), published, table.key(), 0));
     }
     return new GateResult(ordered);
   }
@@ -299,6 +308,10 @@ final class TableBuilder {
           () -> Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
               () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant())));
     }
+    for (dev.strata.jobs.definition.SinkSpec sink : table.sinks()) {
+      // The partition as published, to wherever else it goes; a delivery that fails leaves it published.
+      afterCommit(table, commit, warnings, "sink", "deliver it to sink '" + sink.sink() + "'", () -> deliver(session, table, partition, commit, sink));
+    }
     return result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings), metrics);
   }
 
@@ -324,11 +337,13 @@ final class TableBuilder {
    * rule rejected, and measures the good ones.
    */
   private Split split(
-      SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules) {
+      SparkSession session, TableDefinition table, LocalDate partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules,
+      List<String> checkTexts) {
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
     List<String> columns = java.util.Arrays.stream(evaluated.columns()).filter(c -> !c.equals(RowLevelRules.FAILED_RULES)).toList();
     // Good rows, then the rows each rule rejected (its text is what the failed-rules column holds), then the metrics.
-    List<String> ruleTexts = rowRules.stream().map(r -> r.spec().text()).distinct().toList();
+    List<String> ruleTexts = java.util.stream.Stream.concat(rowRules.stream().map(r -> r.spec().text()), checkTexts.stream())
+        .distinct().toList();
     List<Column> aggregates = new ArrayList<>(List.of(org.apache.spark.sql.functions.count_if(not(failed))));
     ruleTexts.forEach(t -> aggregates.add(org.apache.spark.sql.functions.count_if(
         org.apache.spark.sql.functions.array_contains(col(RowLevelRules.FAILED_RULES), t))));
@@ -460,31 +475,13 @@ final class TableBuilder {
         metrics.withWrites(commit.files(), commit.bytes()));
   }
 
-  /** An invariant of a history, in words: how many break it, against none. */
-  private static String historyWords(String invariant, long n) {
-    String many = String.format(Locale.ROOT, "%,d", n);
-    return switch (invariant) {
-      case "History.KeysWithSeveralCurrentVersions" -> n == 0 ? "every key has one current version"
-          : many + (n == 1 ? " key has" : " keys have") + " more than one current version (expected one per key)";
-      case "History.ReversedIntervals" -> n == 0 ? "no version ends before it starts"
-          : many + (n == 1 ? " version ends" : " versions end") + " before it starts (expected none)";
-      case "History.OverlappingIntervals" -> n == 0 ? "no two versions of a key overlap"
-          : many + (n == 1 ? " version overlaps" : " versions overlap") + " the previous version of its key (expected none)";
-      default -> many + " violation(s) of " + invariant;
-    };
-  }
-
   /** The invariants of a whole history, and the table's own rules on its view as of the partition. */
   private GateResult historyGate(TableDefinition table, TableDefinition upstream, Dataset<Row> full, Dataset<Row> snapshot, LocalDate partition) {
-    List<RuleResult> results = new ArrayList<>();
+    // One pass over the history finds what breaks each invariant.
     Map<String, Long> violations = HistoryTable.violations(full, table.history().key());
-    String[] names = {"one current version per key", "no reversed interval", "no overlapping intervals"};
-    int i = 0;
-    for (Map.Entry<String, Long> v : violations.entrySet()) {
-      RuleSpec spec = new RuleSpec("History: " + names[i++], RuleGroup.ERROR, table.where() + " tables." + table.name() + ".history");
-      boolean ok = v.getValue() == 0;
-      results.add(new RuleResult(spec, ok, false, historyWords(v.getKey(), v.getValue()), Map.of(v.getKey(), (double) v.getValue())));
-    }
+    List<RuleResult> results = new ArrayList<>(CheckRunner.evaluate(
+        ContractChecks.history(() -> violations, table.where() + " tables." + table.name() + ".history"),
+        CheckRunner.input(table.name(), partition, full, -1, Map.of(), java.util.TreeMap::new), table.key(), 0));
     Dataset<Row> asOf = HistoryTable.asOf(full, partition);
     results.addAll(QualityGate.evaluate(asOf, rules(table, false), Map.of(upstream.name(), snapshot),
         new KnownMetrics(-1, Map.of(), table.key(), -1), ctx.invocation().samples()).results());
@@ -504,27 +501,22 @@ final class TableBuilder {
             .freshness(session, pipeline.name(), pipeline.table(input), ledger);
       }
       if (f != null) {
-        results.addAll(freshnessResults(f));
+        results.addAll(freshnessResults(table, f));
       }
     }
     return new GateResult(results);
   }
 
   /** A freshness rule's results: one per limit it sets, error first. */
-  private static List<RuleResult> freshnessResults(Sensors.Freshness f) {
-    List<RuleResult> results = new ArrayList<>();
-    Map<String, Double> observed = f.newest().isPresent() ? Map.of(f.metric(), f.ageHours()) : Map.of();
-    for (var limit : List.of(Map.entry(RuleGroup.ERROR, Optional.ofNullable(f.rule().errorAfter())),
-        Map.entry(RuleGroup.WARN, Optional.ofNullable(f.rule().warnAfter())))) {
-      if (limit.getValue().isEmpty()) {
-        continue;
-      }
-      Duration max = limit.getValue().get();
-      boolean passed = !f.tooOld(max);
-      String message = passed ? "" : f.staleness(limit.getKey() == RuleGroup.ERROR ? "error_after" : "warn_after", max);
-      results.add(new RuleResult(new RuleSpec(f.ruleText(max), limit.getKey(), f.rule().where()), passed, false, message, observed));
+  private static List<RuleResult> freshnessResults(TableDefinition table, Sensors.Freshness f) {
+    List<CheckRunner.Use> limits = new ArrayList<>();
+    if (f.rule().errorAfter() != null) {
+      limits.add(ContractChecks.freshness(f, RuleGroup.ERROR, f.rule().errorAfter()));
     }
-    return results;
+    if (f.rule().warnAfter() != null) {
+      limits.add(ContractChecks.freshness(f, RuleGroup.WARN, f.rule().warnAfter()));
+    }
+    return CheckRunner.evaluate(limits, CheckRunner.input(table.name(), null, null, -1, Map.of(), java.util.TreeMap::new), List.of(), 0);
   }
 
   /**
@@ -695,6 +687,25 @@ final class TableBuilder {
         table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
   }
 
+  /** Delivers a published partition, as the commit left it, to one of the table's sinks. */
+  private void deliver(SparkSession session, TableDefinition table, LocalDate partition, DeltaTables.Commit commit,
+      dev.strata.jobs.definition.SinkSpec spec) {
+    dev.strata.api.Sink sink = dev.strata.jobs.extension.Extensions.SINKS.named(spec.sink())
+        .orElseThrow(() -> new IllegalStateException("sink '" + spec.sink() + "' is no longer on the classpath"));
+    String path = ctx.warehouse().tablePath(table.layer(), table.name());
+    var reader = session.read().format("delta");
+    Dataset<Row> all = (commit.version() >= 0 ? reader.option("versionAsOf", commit.version()) : reader).load(path);
+    Dataset<Row> rows = all.where(Partitions.equalTo(all.schema(), table.partitionColumn(), partition));
+    sink.deliver(new dev.strata.api.Sink.Delivery(table.name(), dev.strata.api.Partition.day(partition), rows, commit.version(), runId),
+        dev.strata.api.Options.of(spec.options(), spec.where() + ".options"));
+  }
+
+  /** What a table's checks see of its build: {@code rows} and its inputs, and the rows its earlier partitions published. */
+  private dev.strata.api.CheckInput checkInput(TableDefinition table, LocalDate partition, Dataset<Row> rows, long rowCount, Inputs inputs) {
+    return CheckRunner.input(table.name(), partition, rows, rowCount, inputs.rows(),
+        () -> ledger.acceptedRowCounts(pipeline.name(), table.name(), partition));
+  }
+
   /** Whether the partition column of the rows a write publishes is DATE (else ISO text). */
   private static boolean dateTyped(PartitionWrite write, TableDefinition table) {
     return Partitions.isDate(write.rows().schema().apply(table.partitionColumn()).dataType());
@@ -722,7 +733,7 @@ final class TableBuilder {
       }
       var spec = table.transform();
       return transform.apply(TransformInputs.of(inputs, dev.strata.api.Partition.day(partition),
-          dev.strata.api.TransformOptions.of(spec.options(), spec.where() + " tables." + table.name() + ".transform.options")));
+          dev.strata.api.Options.of(spec.options(), spec.where() + " tables." + table.name() + ".transform.options")));
     }
     inputs.forEach((name, rows) -> rows.createOrReplaceTempView(name));
     return session.sql(pipeline.sql(table.name()));
@@ -792,26 +803,6 @@ final class TableBuilder {
   }
 
   /**
-   * The volume anomaly rule: the published row count against the median of the table's earlier
-   * accepted partitions (the same weekday, if it says so), as the ledger keeps them: one value
-   * per partition, from its latest build that passed its gate.
-   */
-  private RuleResult volume(TableDefinition table, LocalDate partition, long rows) {
-    var rule = table.volume();
-    java.util.SortedMap<LocalDate, Long> accepted = ledger.acceptedRowCounts(pipeline.name(), table.name(), partition);
-    List<Long> baseline = new ArrayList<>();
-    for (LocalDate d : accepted.keySet().stream().sorted(java.util.Comparator.reverseOrder()).toList()) {
-      if (baseline.size() < rule.baseline() && (!rule.sameWeekday() || d.getDayOfWeek() == partition.getDayOfWeek())) {
-        baseline.add(accepted.get(d));
-      }
-    }
-    String day = partition.getDayOfWeek().getDisplayName(java.time.format.TextStyle.FULL, Locale.ENGLISH);
-    String basis = "the last " + rule.baseline() + " accepted " + (rule.sameWeekday() ? day + "s" : "partitions");
-    RuleSpec spec = new RuleSpec(dev.strata.quality.VolumeAnomaly.text(rule.maxChange(), basis), rule.group(), rule.where());
-    return dev.strata.quality.VolumeAnomaly.evaluate(rows, baseline, rule.maxChange(), rule.minHistory(), spec, basis);
-  }
-
-  /**
    * The schema contract of each source this table ingests: a breaking change (a declared column
    * missing without approval, a type that cannot be cast safely, an added column the policy
    * blocks) fails an error rule; any difference at all fails a warn rule, so that accepted drift is
@@ -824,40 +815,13 @@ final class TableBuilder {
       if (source.isEmpty()) {
         continue;
       }
-      var policy = source.get().drift();
       dev.strata.jobs.io.SchemaDrift diff = sources.drift(source.get(), partition);
       if (!diff.any()) {
         // Files as declared: nothing to report (the rules appear only when there is a difference).
         continue;
       }
-      List<String> unapproved = diff.unapprovedRemovals(policy);
-      boolean addedBlocked = policy.added() == dev.strata.jobs.definition.DriftPolicy.Added.BLOCK && !diff.added().isEmpty();
-      boolean breaking = !unapproved.isEmpty() || !diff.unsafe().isEmpty() || addedBlocked;
-      Map<String, Double> observed = new TreeMap<>();
-      observed.put("Schema." + input + ".AddedColumns", (double) diff.added().size());
-      observed.put("Schema." + input + ".RemovedColumns", (double) diff.removed().size());
-      observed.put("Schema." + input + ".TypeChanges", (double) diff.changed().size());
-      String where = policy.where();
-      String described = "source '" + input + "' for " + partition + " drifted from its declared schema: " + diff.describe(policy);
-      List<String> fixes = new ArrayList<>();
-      if (!unapproved.isEmpty()) {
-        fixes.add("approve the removal under drift.approved_removals (" + where + ")");
-      }
-      if (!diff.unsafe().isEmpty()) {
-        fixes.add("change the declared type if the new one is intended");
-      }
-      if (addedBlocked) {
-        fixes.add("declare the new column(s), or set drift.added: accept");
-      }
-      results.add(new RuleResult(
-          new RuleSpec("SchemaDrift \"" + input + "\" no breaking change", RuleGroup.ERROR, where), !breaking, false,
-          breaking ? described + ". Fix the producer, or " + String.join(", or ", fixes) + "; the table keeps its published rows" : "",
-          observed));
-      results.add(new RuleResult(
-          new RuleSpec("SchemaDrift \"" + input + "\" no change", RuleGroup.WARN, where), !diff.any(), false,
-          diff.any() ? described + (policy.added() == dev.strata.jobs.definition.DriftPolicy.Added.ACCEPT && !diff.added().isEmpty()
-              ? " (added columns are carried into bronze)" : "") : "",
-          observed));
+      results.addAll(CheckRunner.evaluate(ContractChecks.drift(input, partition, diff, source.get().drift()),
+          CheckRunner.input(table.name(), partition, null, -1, Map.of(), java.util.TreeMap::new), List.of(), 0));
     }
     return new GateResult(results);
   }

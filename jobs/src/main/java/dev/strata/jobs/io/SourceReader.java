@@ -3,26 +3,24 @@ package dev.strata.jobs.io;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import dev.strata.api.SourceFormat;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.ColumnSpec;
 import dev.strata.jobs.definition.DriftPolicy;
 import dev.strata.jobs.definition.SourceDefinition;
+import dev.strata.jobs.extension.Extensions;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,9 +29,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Reads a landing source for one partition, as ingested: CSV and JSON columns as text (the declared
- * types are the contract that silver casts to), Parquet with its declared types. Adds the ingestion
- * metadata {@code _source_file} and {@code _ingested_at}.
+ * Reads a landing source for one partition, as ingested, through its {@link SourceFormat}: a
+ * textual format's columns as text (the declared types are the contract that silver casts to), a
+ * typed one's with their declared types. Adds the ingestion metadata {@code _source_file} and
+ * {@code _ingested_at}.
  *
  * <p>One reader serves one run: it remembers the files it has checked, so the run's preflight and
  * its bronze builds list and check each location once.
@@ -42,13 +41,16 @@ public final class SourceReader {
   public static final String SOURCE_FILE = "_source_file";
   public static final String INGESTED_AT = "_ingested_at";
 
+  private final SparkSession spark;
   private final Warehouse warehouse;
   private final HadoopFiles files;
   /** Files already checked, by location: a run checks every source before it builds anything. */
   private final Map<String, Inspected> checked = new java.util.concurrent.ConcurrentHashMap<>();
   private static final String CORRUPT = "_strata_corrupt_record";
 
-  public SourceReader(Warehouse warehouse, HadoopFiles files) {
+  /** @param spark the run's session: formats read a file's columns (a header, a footer) through its Hadoop settings */
+  public SourceReader(SparkSession spark, Warehouse warehouse, HadoopFiles files) {
+    this.spark = spark;
     this.warehouse = warehouse;
     this.files = files;
   }
@@ -59,8 +61,8 @@ public final class SourceReader {
   }
 
   /**
-   * Checks that the source has files for the partition; reads nothing but CSV headers and Parquet
-   * footers. Throws the exit-2 error if there is no data file. How the files' columns differ from
+   * Checks that the source has files for the partition; reads nothing but what its format says of
+   * each file's columns (a CSV header, a Parquet footer). Throws the exit-2 error if there is no data file. How the files' columns differ from
    * the declared schema is not an error here: {@link #drift} reports it to the build.
    *
    * @return the data files as listed (with sizes and modification times) when first checked in this run
@@ -69,16 +71,16 @@ public final class SourceReader {
     return inspect(source, partition).listed();
   }
 
-  /** How the partition's files differ from the declared schema ({@link SchemaDrift#NONE} for JSON sources). */
+  /** How the partition's files differ from the declared schema ({@link SchemaDrift#NONE} if the format does not say which columns its files hold). */
   public SchemaDrift drift(SourceDefinition source, LocalDate partition) {
     return inspect(source, partition).drift();
   }
 
-  /** Files with the same columns, read together; {@code arrived} is their schema (CSV: header names, all text). */
+  /** Files with the same columns, read together; {@code arrived} is their schema (a textual format's: all text). */
   private record FileGroup(StructType arrived, List<String> files) {}
 
   /**
-   * The files of a location: as listed, grouped by the columns they hold, the CSV files whose lines
+   * The files of a location: as listed, grouped by the columns they hold, the files whose records
    * are rejected for undeclared columns (policy {@code added: quarantine}) with those columns, and
    * the schema drift of the rest.
    */
@@ -107,27 +109,22 @@ public final class SourceReader {
     Map<String, List<String>> extra = new LinkedHashMap<>();
     List<SchemaDrift> diffs = new ArrayList<>();
     StructType declared = declared(source);
-    boolean csvHeader = source.format().equals("csv") && "true".equalsIgnoreCase(source.options().get("header"));
+    SourceFormat format = Extensions.FORMATS.get(source.format());
     for (String file : dataFiles) {
-      StructType arrived;
-      if (csvHeader) {
-        String line = files.firstLine(file);
-        arrived = new StructType();
-        for (String name : line == null ? List.<String>of() : splitHeader(line, separator(source))) {
-          arrived = arrived.add(name, DataTypes.StringType, true);
-        }
+      StructType arrived = format.columns(spark, file, source.options()).orElse(null);
+      if (arrived == null) {
+        // The file says nothing of its columns: the declared ones are assumed, and nothing can drift.
+        arrived = declared;
+      } else if (format.textual()) {
         List<String> undeclared = java.util.Arrays.stream(arrived.fieldNames()).filter(c -> !source.columnNames().contains(c)).toList();
         if (!undeclared.isEmpty() && source.drift().added() == DriftPolicy.Added.QUARANTINE) {
           extra.put(file, undeclared);
           continue;
         }
-        // A CSV column is text until silver casts it: only names can drift.
+        // A textual column is text until silver casts it: only names can drift.
         diffs.add(SchemaDrift.compare(textual(declared), arrived, file));
-      } else if (source.format().equals("parquet")) {
-        arrived = files.parquetSchema(file);
-        diffs.add(SchemaDrift.compare(declared, arrived, file));
       } else {
-        arrived = declared;
+        diffs.add(SchemaDrift.compare(declared, arrived, file));
       }
       byColumns.computeIfAbsent(arrived, a -> new ArrayList<>()).add(file);
     }
@@ -214,7 +211,8 @@ public final class SourceReader {
     List<String> added = carry ? inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList() : List.of();
     List<String> output = new ArrayList<>(source.columnNames());
     output.addAll(added);
-    if (source.format().equals("parquet")) {
+    SourceFormat format = Extensions.FORMATS.get(source.format());
+    if (!format.textual()) {
       StructType target = declared(source);
       if (carry) {
         for (FileGroup g : inspected.groups()) {
@@ -223,14 +221,14 @@ public final class SourceReader {
       }
       Dataset<Row> all = null;
       for (FileGroup g : inspected.groups()) {
-        Dataset<Row> read = spark.read().format("parquet").options(source.options()).load(g.files().toArray(String[]::new));
+        Dataset<Row> read = format.read(spark, new SourceFormat.Read(g.files(), g.arrived(), source.options(), null, SOURCE_FILE));
         List<Column> columns = new ArrayList<>();
         for (var t : target.fields()) {
           var a = java.util.Arrays.stream(g.arrived().fields()).filter(f -> f.name().equals(t.name())).findFirst();
           columns.add((a.isPresent() ? SchemaDrift.conform(col("`" + t.name() + "`"), a.get().dataType(), t.dataType())
               : lit(null).cast(t.dataType())).as(t.name()));
         }
-        columns.add(col("_metadata.file_path").as(SOURCE_FILE));
+        columns.add(col(SOURCE_FILE));
         Dataset<Row> rows = read.select(columns.toArray(Column[]::new));
         all = all == null ? rows : all.unionByName(rows);
       }
@@ -240,11 +238,11 @@ public final class SourceReader {
     }
     Dataset<Row> all = null;
     for (FileGroup g : inspected.groups()) {
-      Dataset<Row> rows = readText(spark, source, g, added);
+      Dataset<Row> rows = readText(spark, source, format, g, added);
       all = all == null ? rows : all.unionByName(rows, true);
     }
     if (all == null) {
-      all = readText(spark, source, new FileGroup(textual(declared(source)), List.of()), List.of());
+      all = readText(spark, source, format, new FileGroup(textual(declared(source)), List.of()), List.of());
     }
     for (var e : inspected.extraColumns().entrySet()) {
       all = all.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
@@ -252,24 +250,20 @@ public final class SourceReader {
     return new SourceRows(all, output, ingestedAt);
   }
 
-  /** CSV or JSON files with the same columns, as text, with the reasons each row cannot be used. */
-  private Dataset<Row> readText(SparkSession spark, SourceDefinition source, FileGroup group, List<String> added) {
+  /** Files of a textual format with the same columns, as text, with the reasons each row cannot be used. */
+  private Dataset<Row> readText(SparkSession spark, SourceDefinition source, SourceFormat format, FileGroup group, List<String> added) {
     List<String> present = java.util.Arrays.asList(group.arrived().fieldNames());
     StructType schema = new StructType();
     for (String name : present) {
       schema = schema.add(name, DataTypes.StringType, true);
     }
-    schema = schema.add(CORRUPT, DataTypes.StringType, true);
     List<Column> declared = new ArrayList<>();
     for (ColumnSpec c : source.schema()) {
       declared.add(present.contains(c.name()) ? col("`" + c.name() + "`") : lit(null).cast(DataTypes.StringType).as(c.name()));
     }
     List<Column> reasons = new ArrayList<>();
     reasons.add(
-        when(col(CORRUPT).isNotNull(),
-            lit(source.format().equals("csv")
-                ? "malformed: the line does not split into the " + present.size() + " declared fields"
-                : "malformed: the line is not a JSON object of the declared fields")));
+        when(col(CORRUPT).isNotNull(), lit("malformed: " + format.unreadable(schema))));
     for (ColumnSpec c : source.schema()) {
       if (c.type().equals(DataTypes.StringType) || !present.contains(c.name())) {
         continue;
@@ -281,21 +275,12 @@ public final class SourceReader {
     }
     Column reasonList = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
     List<Column> inFileOrder = present.stream().map(n -> col("`" + n + "`")).toList();
-    Column rawLine =
-        source.format().equals("csv")
-            ? coalesce(col(CORRUPT), concat_ws(separator(source), inFileOrder.toArray(Column[]::new)))
-            : coalesce(col(CORRUPT), to_json(struct(declared.toArray(Column[]::new))));
+    Column rawLine = coalesce(col(CORRUPT), format.record(inFileOrder, source.options()));
     Dataset<Row> parsed =
         group.files().isEmpty()
-            ? spark.createDataFrame(List.of(), schema).withColumn(SOURCE_FILE, lit(null).cast(DataTypes.StringType))
-            : spark.read()
-                .format(source.format())
-                .options(source.options())
-                .option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", CORRUPT)
-                .schema(schema)
-                .load(group.files().toArray(String[]::new))
-                .select(col("*"), col("_metadata.file_path").as(SOURCE_FILE));
+            ? spark.createDataFrame(List.of(), schema.add(CORRUPT, DataTypes.StringType, true))
+                .withColumn(SOURCE_FILE, lit(null).cast(DataTypes.StringType))
+            : format.read(spark, new SourceFormat.Read(group.files(), schema, source.options(), CORRUPT, SOURCE_FILE));
     List<Column> columns = new ArrayList<>(declared);
     for (String a : added) {
       columns.add(present.contains(a) ? col("`" + a + "`") : lit(null).cast(DataTypes.StringType).as(a));
@@ -318,24 +303,5 @@ public final class SourceReader {
             col("value").as(Quarantine.RAW_LINE),
             array(lit("malformed: the file's header has column(s) " + extra + " that the source does not declare"))
                 .as(Quarantine.FAILED_RULES));
-  }
-
-  private static String separator(SourceDefinition source) {
-    return source.options().getOrDefault("sep", source.options().getOrDefault("delimiter", ","));
-  }
-
-  static List<String> splitHeader(String line, String sep) {
-    if (line.startsWith("\uFEFF")) {
-      line = line.substring(1);
-    }
-    List<String> names = new ArrayList<>();
-    for (String part : line.split(Pattern.quote(sep), -1)) {
-      String name = part.strip();
-      if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
-        name = name.substring(1, name.length() - 1);
-      }
-      names.add(name);
-    }
-    return names;
   }
 }

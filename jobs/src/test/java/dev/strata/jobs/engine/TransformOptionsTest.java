@@ -42,8 +42,8 @@ class TransformOptionsTest {
     assertThat(validate.exit()).as(validate.toString()).isEqualTo(2);
     assertThat(validate.err())
         .as(validate.toString())
-        .containsPattern("pipeline.yaml:18 tables.tagged_once.transform.options: The transform needs the option 'value'")
-        .contains("Declare it under transform.options")
+        .containsPattern("pipeline.yaml:18 tables.tagged_once.transform.options: Missing the option 'value'")
+        .contains("Declare it under options in the table's definition")
         .containsPattern("pipeline.yaml:23 tables.tagged_twice.transform.options: Option 'times' is 'many',"
             + " which is not a whole number");
   }

@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.repeat;
 
 import dev.strata.api.TableTransform;
 import dev.strata.api.TransformInputs;
-import dev.strata.api.TransformOptions;
+import dev.strata.api.Options;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -15,7 +15,7 @@ import org.apache.spark.sql.Row;
  */
 public final class TagTransform implements TableTransform {
   @Override
-  public void validate(TransformOptions options) {
+  public void validate(Options options) {
     options.require("column");
     options.require("value");
     if (options.getLong("times", 1) < 1) {
@@ -25,7 +25,7 @@ public final class TagTransform implements TableTransform {
 
   @Override
   public Dataset<Row> apply(TransformInputs inputs) {
-    TransformOptions options = inputs.options();
+    Options options = inputs.options();
     Dataset<Row> rows = inputs.get(inputs.names().iterator().next());
     return rows.withColumn(options.require("column"), repeat(lit(options.require("value")), (int) options.getLong("times", 1)));
   }

@@ -7,19 +7,20 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The parameters a pipeline definition gives a transform ({@code transform: {class: ..., options:
- * {...}}}), so that one class serves several tables. Values are strings as written in the
+ * The parameters a pipeline definition gives an extension: a transform ({@code transform: {class:
+ * ..., options: {...}}}) or a check ({@code checks: [{check: ..., options: {...}}]}), so that one
+ * class serves several tables. Values are strings as written in the
  * definition; the typed getters fail with a message naming the option, its value and what was
  * expected.
  */
-public final class TransformOptions {
+public final class Options {
   /** No options: a transform named by its class alone. */
-  public static final TransformOptions NONE = new TransformOptions(Map.of(), "");
+  public static final Options NONE = new Options(Map.of(), "");
 
   private final Map<String, String> values;
   private final String where;
 
-  private TransformOptions(Map<String, String> values, String where) {
+  private Options(Map<String, String> values, String where) {
     this.values = Collections.unmodifiableMap(new TreeMap<>(values));
     this.where = where;
   }
@@ -28,11 +29,11 @@ public final class TransformOptions {
    * @param values option name to its value as written
    * @param where where the options are declared (file:line), named in error messages
    */
-  public static TransformOptions of(Map<String, String> values, String where) {
-    return values.isEmpty() && where.isEmpty() ? NONE : new TransformOptions(values, where);
+  public static Options of(Map<String, String> values, String where) {
+    return values.isEmpty() && where.isEmpty() ? NONE : new Options(values, where);
   }
 
-  public static TransformOptions of(Map<String, String> values) {
+  public static Options of(Map<String, String> values) {
     return of(values, "");
   }
 
@@ -54,7 +55,7 @@ public final class TransformOptions {
     String value = values.get(name);
     if (value == null) {
       throw new IllegalArgumentException(
-          "The transform needs the option '" + name + "'" + at() + ". Declare it under transform.options in the table's definition.");
+          "Missing the option '" + name + "'" + at() + ". Declare it under options in the table's definition.");
     }
     return value;
   }
@@ -101,7 +102,7 @@ public final class TransformOptions {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TransformOptions t && t.values.equals(values);
+    return o instanceof Options t && t.values.equals(values);
   }
 
   @Override

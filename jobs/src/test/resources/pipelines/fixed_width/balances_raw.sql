@@ -1,0 +1,1 @@
+SELECT account_id, balance, as_of_date FROM balances

@@ -1,0 +1,1 @@
+SELECT id, as_of_date FROM raw

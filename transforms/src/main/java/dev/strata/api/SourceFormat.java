@@ -1,0 +1,91 @@
+package dev.strata.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * How the files of a landing source are read. A source's {@code format:} names one; CSV, JSON and
+ * Parquet are built in, and a jar on the classpath adds more through {@link java.util.ServiceLoader}
+ * (a line with the class's name in {@code META-INF/services/dev.strata.api.SourceFormat}; the class
+ * needs a public no-argument constructor).
+ *
+ * <p>A format only reads. The engine does the rest for every format alike: it lists the files of
+ * the partition, compares the columns they hold with the declared schema (drift), reads the files
+ * grouped by their columns, rejects the records that cannot be read or whose values do not cast to
+ * their declared types (quarantined at bronze with {@code malformed:} reasons and the record as it
+ * was), and adds {@code _source_file} and {@code _ingested_at}.
+ */
+public interface SourceFormat {
+
+  /** The name a source's {@code format:} gives, e.g. {@code csv}; unique among the formats on the classpath. */
+  String name();
+
+  /** Options a source of this format gets unless its definition sets them. */
+  default Map<String, String> defaultOptions() {
+    return Map.of();
+  }
+
+  /**
+   * Whether values arrive as text (CSV, JSON, fixed-width): bronze keeps them as text, silver casts
+   * them, and a value that does not cast to its declared type is malformed. False if they arrive
+   * typed (Parquet): a file's column types are then compared with the declared ones.
+   */
+  boolean textual();
+
+  /**
+   * Whether, with these options, the files of this format say which columns they hold ({@link
+   * #columns} is not empty): only then can a file's undeclared columns be detected, and its records
+   * quarantined for them (a source's {@code drift.added: quarantine}).
+   */
+  default boolean namesColumns(Map<String, String> options) {
+    return false;
+  }
+
+  /**
+   * The columns a file holds, as the file itself says (a CSV header, a Parquet footer), for
+   * comparing with the declared schema; empty if the format carries no schema of its own (JSON, or
+   * CSV without a header): the declared columns are then assumed. A textual format gives string
+   * columns. Called once per file and partition, before anything is read.
+   */
+  default Optional<StructType> columns(SparkSession spark, String file, Map<String, String> options) {
+    return Optional.empty();
+  }
+
+  /**
+   * What the engine asks a format to read.
+   *
+   * @param files the files, all holding the same columns
+   * @param columns the columns they hold ({@link #columns} found them, or the declared ones)
+   * @param options the source's reader options, this format's defaults included
+   * @param corrupt for a textual format, the string column to hold the record as it was wherever it
+   *     could not be read into the columns (null elsewhere)
+   * @param file the string column to hold the path of the file each record came from (a Spark file
+   *     source has it as {@code _metadata.file_path})
+   */
+  record Read(List<String> files, StructType columns, Map<String, String> options, String corrupt, String file) {}
+
+  /**
+   * Reads files: one row per record with exactly the columns asked for, then, for a textual
+   * format, {@link Read#corrupt}, and last {@link Read#file}.
+   */
+  Dataset<Row> read(SparkSession spark, Read read);
+
+  /**
+   * A record's text as the file held it, from its values in file order: kept with a row that is
+   * rejected for one of its values (a textual format; the default joins them with a comma).
+   */
+  default Column record(List<Column> values, Map<String, String> options) {
+    return org.apache.spark.sql.functions.concat_ws(",", values.toArray(Column[]::new));
+  }
+
+  /** Why a record that could not be read is rejected, in words (after {@code malformed: }). */
+  default String unreadable(StructType columns) {
+    return "the record cannot be read into the " + columns.size() + " declared fields";
+  }
+}
