@@ -132,7 +132,7 @@ final class ReportCommand implements Callable<Integer> {
 
   /** Some of the rows the run quarantined for a table partition, with their reasons. */
   private List<HtmlReport.Sample> samples(EngineContext ctx, Pipeline pipeline, String table, LocalDate partition) {
-    String partitionColumn = pipeline != null && pipeline.isTable(table) ? pipeline.table(table).partitionColumn() : "as_of_date";
+    String partitionColumn = pipeline != null && pipeline.isTable(table) ? pipeline.table(table).partitionColumn() : dev.strata.jobs.definition.Keys.PARTITION_COLUMN_DEFAULT;
     var rows = DeltaTables.read(ctx.spark(), ctx.warehouse().quarantinePath(table), partitionColumn, partition);
     if (rows.isEmpty()) {
       return List.of();

@@ -36,20 +36,6 @@ public final class DefinitionLoader {
   /** The file name of a definition inside its folder. */
   public static final String FILE_NAME = "pipeline.yaml";
 
-  private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules");
-  private static final Set<String> DEFAULT_KEYS = Set.of("partition_column", "retry");
-  private static final Set<String> SOURCE_KEYS = Set.of("path", "format", "options", "schema", "freshness", "drift");
-  private static final Set<String> TRANSFORM_KEYS = Set.of("class", "options");
-  private static final Set<String> RETRY_KEYS = Set.of("max_attempts", "first_delay", "multiplier", "max_delay");
-  private static final Set<String> FRESHNESS_KEYS = Set.of("column", "warn_after", "error_after");
-  private static final Set<String> VOLUME_KEYS = Set.of("max_change", "baseline", "min_history", "same_weekday", "level");
-  private static final Set<String> TABLE_KEYS =
-      Set.of(
-          "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules",
-          "max_quarantine_ratio", "rows_from", "removes", "description", "retry", "history", "key", "volume",
-          "freshness", "checks", "sinks");
-  private static final Set<String> CHECK_KEYS = Set.of("check", "level", "options");
-  private static final Set<String> SINK_KEYS = Set.of("sink", "options");
 
   private final Path file;
   private final String fileName;
@@ -95,18 +81,18 @@ public final class DefinitionLoader {
       return new Result(null, problems);
     }
     duplicateKeys(top, "");
-    Map<String, Node> keys = mapping(top, "", TOP_KEYS);
+    Map<String, Node> keys = mapping(top, "", Keys.TOP);
     String name = requiredString(keys, top, "pipeline", "");
     if (name != null) {
       checkName(keys.get("pipeline"), "pipeline", "pipeline", name);
     }
     String description = optionalString(keys, "description", "");
-    String defaultPartition = "as_of_date";
+    String defaultPartition = Keys.PARTITION_COLUMN_DEFAULT;
     RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     if (keys.containsKey("defaults")) {
       Node defaults = keys.get("defaults");
       if (defaults instanceof MappingNode m) {
-        Map<String, Node> d = mapping(m, "defaults.", DEFAULT_KEYS);
+        Map<String, Node> d = mapping(m, "defaults.", Keys.DEFAULTS);
         defaultPartition = optionalString(d, "partition_column", defaultPartition);
         defaultRetry = retry(d.get("retry"), "defaults.retry", defaultRetry);
       } else {
@@ -174,7 +160,7 @@ public final class DefinitionLoader {
         problem(t.getValueNode(), path, "expected a mapping with at least 'cron'");
         continue;
       }
-      Map<String, Node> k = mapping(jm, path + ".", Set.of("cron", "timezone", "layer", "catchup", "max_active_runs"));
+      Map<String, Node> k = mapping(jm, path + ".", Keys.SCHEDULE);
       String cron = requiredString(k, jm, "cron", path + ".");
       if (cron != null) {
         String bad = Cron.problem(cron);
@@ -230,7 +216,7 @@ public final class DefinitionLoader {
       problem(node, "alerts", "expected a mapping with a 'webhooks' list");
       return webhooks;
     }
-    Map<String, Node> keys = mapping(m, "alerts.", Set.of("webhooks"));
+    Map<String, Node> keys = mapping(m, "alerts.", Keys.ALERTS);
     if (!(keys.get("webhooks") instanceof SequenceNode seq)) {
       problem(keys.getOrDefault("webhooks", m), "alerts.webhooks", "expected a list of webhooks, each with url_env or url_file");
       return webhooks;
@@ -242,7 +228,7 @@ public final class DefinitionLoader {
         problem(item, path, "expected a mapping with url_env or url_file");
         continue;
       }
-      Map<String, Node> wk = mapping(w, path + ".", Set.of("url_env", "url_file"));
+      Map<String, Node> wk = mapping(w, path + ".", Keys.WEBHOOK);
       String env = optionalString(wk, "url_env", null);
       String fileName = optionalString(wk, "url_file", null);
       if ((env == null) == (fileName == null)) {
@@ -265,13 +251,13 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with key, tracked and deletes");
       return null;
     }
-    Map<String, Node> keys = mapping(m, path + ".", Set.of("key", "tracked", "deletes"));
+    Map<String, Node> keys = mapping(m, path + ".", Keys.HISTORY);
     List<String> key = names(keys.get("key"), path + ".key");
     if (key.isEmpty()) {
       problem(keys.getOrDefault("key", m), path + ".key", "a history table needs its business key: key: [customer_id]");
     }
     List<String> tracked = names(keys.get("tracked"), path + ".tracked");
-    String deletes = optionalString(keys, "deletes", "soft");
+    String deletes = optionalString(keys, "deletes", Keys.HISTORY_DELETES_DEFAULT);
     if (!deletes.equals("soft") && !deletes.equals("ignore")) {
       problem(keys.get("deletes"), path + ".deletes", "expected soft (close and flag keys missing from a snapshot) or ignore, found '" + deletes + "'");
     }
@@ -287,7 +273,7 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with warn_after and/or error_after (and optionally column)");
       return null;
     }
-    Map<String, Node> fk = mapping(f, path + ".", FRESHNESS_KEYS);
+    Map<String, Node> fk = mapping(f, path + ".", Keys.FRESHNESS);
     Freshness freshness =
         new Freshness(
             optionalString(fk, "column", null), duration(fk, "warn_after", path, null), duration(fk, "error_after", path, null),
@@ -311,8 +297,8 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with added and approved_removals");
       return DriftPolicy.defaults(sourceWhere);
     }
-    Map<String, Node> dk = mapping(d, path + ".", Set.of("added", "approved_removals"));
-    String added = optionalString(dk, "added", "accept");
+    Map<String, Node> dk = mapping(d, path + ".", Keys.DRIFT);
+    String added = optionalString(dk, "added", Keys.DRIFT_ADDED_DEFAULT);
     DriftPolicy.Added policy;
     try {
       policy = DriftPolicy.Added.valueOf(added.toUpperCase(java.util.Locale.ROOT));
@@ -334,7 +320,7 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with max_change, baseline, min_history, same_weekday and level");
       return null;
     }
-    Map<String, Node> vk = mapping(v, path + ".", VOLUME_KEYS);
+    Map<String, Node> vk = mapping(v, path + ".", Keys.VOLUME);
     double maxChange = 0.3;
     if (vk.containsKey("max_change")) {
       String text = scalar(vk.get("max_change")).strip();
@@ -408,7 +394,7 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with max_attempts, first_delay, multiplier and max_delay");
       return fallback;
     }
-    Map<String, Node> keys = mapping(m, path + ".", RETRY_KEYS);
+    Map<String, Node> keys = mapping(m, path + ".", Keys.RETRY);
     int attempts = wholeNumber(keys, "max_attempts", path, fallback.maxAttempts(), 1, 100, "from 1 (no retries) to 100");
     double multiplier = fallback.multiplier();
     if (keys.containsKey("multiplier")) {
@@ -449,9 +435,9 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with path, format and schema");
       return null;
     }
-    Map<String, Node> keys = mapping(m, path + ".", SOURCE_KEYS);
+    Map<String, Node> keys = mapping(m, path + ".", Keys.SOURCE);
     String location = requiredString(keys, m, "path", path + ".");
-    String format = optionalString(keys, "format", "csv");
+    String format = optionalString(keys, "format", Keys.FORMAT_DEFAULT);
     var sourceFormat = dev.strata.jobs.extension.Extensions.FORMATS.named(format);
     if (sourceFormat.isEmpty()) {
       problem(keys.get("format"), path + ".format", "unknown format '" + format + "'; use one of "
@@ -512,9 +498,9 @@ public final class DefinitionLoader {
         problem(item, at, "expected a mapping: {check: NAME, level: error, options: {...}}");
         continue;
       }
-      Map<String, Node> keys = mapping(m, at + ".", CHECK_KEYS);
+      Map<String, Node> keys = mapping(m, at + ".", Keys.CHECK);
       String name = requiredString(keys, m, "check", at + ".");
-      String levelText = optionalString(keys, "level", "error");
+      String levelText = optionalString(keys, "level", Keys.CHECK_LEVEL_DEFAULT);
       RuleGroup level = switch (levelText) {
         case "error" -> RuleGroup.ERROR;
         case "warn" -> RuleGroup.WARN;
@@ -549,7 +535,7 @@ public final class DefinitionLoader {
         problem(item, at, "expected a mapping: {sink: NAME, options: {...}}");
         continue;
       }
-      Map<String, Node> keys = mapping(m, at + ".", SINK_KEYS);
+      Map<String, Node> keys = mapping(m, at + ".", Keys.SINK);
       String name = requiredString(keys, m, "sink", at + ".");
       Map<String, String> options = options(keys.get("options"), at + ".options");
       if (name != null) {
@@ -593,7 +579,7 @@ public final class DefinitionLoader {
       problem(node, path, "expected a Java class name, or a mapping with class and options, found a " + kind(node));
       return null;
     }
-    Map<String, Node> keys = mapping(m, path + ".", TRANSFORM_KEYS);
+    Map<String, Node> keys = mapping(m, path + ".", Keys.TRANSFORM);
     String className = requiredString(keys, m, "class", path + ".");
     Map<String, String> options = options(keys.get("options"), path + ".options");
     return className == null ? null : new TransformSpec(className, options, where(m));
@@ -605,7 +591,7 @@ public final class DefinitionLoader {
       problem(node, path, "expected a mapping with layer, inputs, transform or sql, and rules");
       return null;
     }
-    Map<String, Node> keys = mapping(m, path + ".", TABLE_KEYS);
+    Map<String, Node> keys = mapping(m, path + ".", Keys.TABLE);
     String layerText = requiredString(keys, m, "layer", path + ".");
     Layer layer = layerText == null ? null : Layer.parse(layerText);
     if (layerText != null && layer == null) {
@@ -651,7 +637,7 @@ public final class DefinitionLoader {
           "a table with several inputs must say whose rows it carries: rows_from: <one of its inputs>,"
               + " or rows_from: aggregate if its rows are computed (one per group)");
     }
-    double maxQuarantineRatio = TableDefinition.MAX_QUARANTINE_RATIO_DEFAULT;
+    double maxQuarantineRatio = Keys.MAX_QUARANTINE_RATIO_DEFAULT;
     if (keys.containsKey("max_quarantine_ratio")) {
       String v = scalar(keys.get("max_quarantine_ratio"));
       try {
@@ -668,7 +654,7 @@ public final class DefinitionLoader {
       rules.add(new RuleSpec(Rules.NOT_EMPTY, RuleGroup.ERROR, "built-in (opt out with allow_empty: true)"));
     }
     if (keys.get("rules") instanceof MappingNode r) {
-      Set<String> groups = Set.of("error", "warn", "quarantine");
+      Set<String> groups = Keys.RULES;
       Map<String, Node> byGroup = mapping(r, path + ".rules.", groups);
       for (RuleGroup group : RuleGroup.values()) {
         Node list = byGroup.get(group.key());

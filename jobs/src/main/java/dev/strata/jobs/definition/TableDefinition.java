@@ -49,8 +49,6 @@ public record TableDefinition(
     List<CheckSpec> checks,
     List<SinkSpec> sinks,
     String where) {
-  /** The share of rows a table may quarantine unless it sets max_quarantine_ratio. */
-  public static final double MAX_QUARANTINE_RATIO_DEFAULT = 0.05;
   /** {@code rows_from: aggregate}: the table's rows are computed, so no input row count applies. */
   public static final String AGGREGATE = "aggregate";
 
