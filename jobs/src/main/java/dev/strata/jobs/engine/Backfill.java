@@ -1,6 +1,7 @@
 package dev.strata.jobs.engine;
 
 import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.UnitId;
 import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
@@ -42,7 +43,7 @@ public final class Backfill {
    * @param isNew whether the ledger had no plan of this id yet
    */
   public record Plan(
-      String id, String pipeline, List<LocalDate> partitions, List<String> tables, List<String> units, Set<String> done,
+      String id, String pipeline, List<LocalDate> partitions, List<String> tables, List<UnitId> units, Set<UnitId> done,
       Instant plannedAt, boolean isNew) {
     public int toBuild() {
       return units.size() - done.size();
@@ -59,19 +60,19 @@ public final class Backfill {
     List<String> chosen =
         pipeline.tablesInOrder().stream().map(TableDefinition::name).filter(t -> tables.isEmpty() || tables.contains(t)).toList();
     String id = id(pipeline.name(), from, to, chosen);
-    List<String> units = new ArrayList<>();
+    List<UnitId> units = new ArrayList<>();
     for (LocalDate d : partitions) {
       chosen.forEach(t -> units.add(RunRequest.unit(t, d)));
     }
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Instant plannedAt = ledger.backfillPlannedAt(id).orElse(null);
-    Set<String> done = new LinkedHashSet<>();
+    Set<UnitId> done = new LinkedHashSet<>();
     if (plannedAt != null && !force) {
-      Set<String> inPlan = Set.copyOf(units);
+      Set<UnitId> inPlan = Set.copyOf(units);
       Instant since = plannedAt;
       ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
         for (Row r : latest.where("status = 'PUBLISHED'").select("table", "partition", "recorded_at").collectAsList()) {
-          String unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
+          UnitId unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
           if (inPlan.contains(unit) && !r.getTimestamp(2).toInstant().isBefore(since)) {
             done.add(unit);
           }
@@ -90,10 +91,9 @@ public final class Backfill {
         plan.isNew() ? "" : "planned " + plan.plannedAt() + ", " + plan.done().size() + " already published since, ",
         plan.toBuild());
     Map<String, List<LocalDate>> byTable = new TreeMap<>();
-    for (String unit : plan.units()) {
+    for (UnitId unit : plan.units()) {
       if (!plan.done().contains(unit)) {
-        String[] parts = unit.split("@");
-        byTable.computeIfAbsent(parts[0], t -> new ArrayList<>()).add(LocalDate.parse(parts[1]));
+        byTable.computeIfAbsent(unit.table(), t -> new ArrayList<>()).add(unit.partition());
       }
     }
     for (String table : plan.tables()) {

@@ -55,7 +55,7 @@ final class ContractChecks {
    * approval, a type that cannot be cast safely, an added column the policy blocks) fails the error
    * check; any difference fails the warn check, so that accepted drift is reported too.
    */
-  static List<CheckRunner.Use> drift(String input, Object partition, SchemaDrift diff, DriftPolicy policy) {
+  static List<CheckRunner.Use> drift(String input, java.time.LocalDate partition, SchemaDrift diff, DriftPolicy policy) {
     List<String> unapproved = diff.unapprovedRemovals(policy);
     boolean addedBlocked = policy.added() == DriftPolicy.Added.BLOCK && !diff.added().isEmpty();
     boolean breaking = !unapproved.isEmpty() || !diff.unsafe().isEmpty() || addedBlocked;

@@ -55,7 +55,7 @@ public final class PartitionLocks implements AutoCloseable {
   private final Clock clock;
   private final Warehouse warehouse;
   private final String pipeline;
-  private final Map<String, Path> held = new ConcurrentHashMap<>();
+  private final Map<dev.strata.jobs.run.UnitId, Path> held = new ConcurrentHashMap<>();
   private final ScheduledExecutorService heartbeat;
 
   /** Who holds a lease, as its file says. */
@@ -103,7 +103,7 @@ public final class PartitionLocks implements AutoCloseable {
     Instant deadline = clock.instant().plus(timeout);
     while (true) {
       if (tryCreate(lock)) {
-        held.put(table + "@" + partition, lock);
+        held.put(dev.strata.jobs.run.UnitId.of(table, partition), lock);
         return;
       }
       Optional<Holder> holder = holder(lock);
@@ -120,7 +120,7 @@ public final class PartitionLocks implements AutoCloseable {
 
   /** Gives a lease back; a lease this run does not hold is left alone. */
   public void release(String table, LocalDate partition) {
-    Path lock = held.remove(table + "@" + partition);
+    Path lock = held.remove(dev.strata.jobs.run.UnitId.of(table, partition));
     if (lock == null) {
       return;
     }
@@ -137,10 +137,7 @@ public final class PartitionLocks implements AutoCloseable {
   @Override
   public void close() {
     heartbeat.shutdownNow();
-    held.keySet().forEach(k -> {
-      String[] parts = k.split("@");
-      release(parts[0], LocalDate.parse(parts[1]));
-    });
+    held.keySet().forEach(u -> release(u.table(), u.partition()));
   }
 
   /** Who holds the lease of a table partition, if anyone. */

@@ -3,6 +3,7 @@ package dev.strata.jobs.engine;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.run.TableBuildResult;
+import dev.strata.jobs.run.UnitId;
 import dev.strata.jobs.run.RowCounts;
 import dev.strata.jobs.run.Incidents;
 import dev.strata.api.BuildStatus;
@@ -177,7 +178,7 @@ public final class PipelineRunner {
         run.isNullAt(run.fieldIndex("tables"))
             ? pipeline.tablesInOrder().stream().map(TableDefinition::name).collect(java.util.stream.Collectors.toSet())
             : new java.util.HashSet<>(run.<String>getList(run.fieldIndex("tables")));
-    Set<String> done = new java.util.HashSet<>();
+    Set<UnitId> done = new java.util.HashSet<>();
     ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
       var publishedByRun =
           latest.where(org.apache.spark.sql.functions.col("status").equalTo("PUBLISHED").and(org.apache.spark.sql.functions.col("run_id").equalTo(runId)));
@@ -244,11 +245,11 @@ public final class PipelineRunner {
     changes.values().forEach(bySource -> bySource.values().stream().filter(Landing.Change::any)
         .forEach(c -> ctx.out().println("  landing: " + c.describe())));
     // When each table partition was last built, and last published, by any run.
-    Map<String, Instant> lastBuilt = new java.util.HashMap<>();
-    Map<String, Instant> lastPublished = new java.util.HashMap<>();
+    Map<UnitId, Instant> lastBuilt = new java.util.HashMap<>();
+    Map<UnitId, Instant> lastPublished = new java.util.HashMap<>();
     ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
       for (Row r : latest.select("table", "partition", "recorded_at", "last_published_at").collectAsList()) {
-        String unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
+        UnitId unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
         lastBuilt.put(unit, r.getTimestamp(2).toInstant());
         if (!r.isNullAt(3)) {
           lastPublished.put(unit, r.getTimestamp(3).toInstant());
@@ -256,11 +257,11 @@ public final class PipelineRunner {
         candidates.add(LocalDate.parse(r.getString(1)));
       }
     });
-    Set<String> planned = new java.util.LinkedHashSet<>();
+    Set<UnitId> planned = new java.util.LinkedHashSet<>();
     Set<LocalDate> partitions = new java.util.TreeSet<>();
     for (LocalDate d : candidates) {
       for (TableDefinition t : tables) {
-        String unit = RunRequest.unit(t.name(), d);
+        UnitId unit = RunRequest.unit(t.name(), d);
         boolean outOfDate = t.inputs().stream().anyMatch(i -> planned.contains(RunRequest.unit(i, d)));
         for (String input : t.inputs()) {
           Landing.Change c = changes.getOrDefault(input, Map.of()).get(d);
@@ -279,7 +280,7 @@ public final class PipelineRunner {
       ctx.out().println("Nothing to do: no landing file is new or changed, and every table is up to date with its inputs.");
       return null;
     }
-    Set<String> skip = new java.util.HashSet<>();
+    Set<UnitId> skip = new java.util.HashSet<>();
     for (LocalDate d : partitions) {
       tables.stream().map(t -> RunRequest.unit(t.name(), d)).filter(u -> !planned.contains(u)).forEach(skip::add);
     }
@@ -309,7 +310,7 @@ public final class PipelineRunner {
               t.setDaemon(true);
               return t;
             });
-    Map<String, CompletableFuture<TableBuildResult>> units = new LinkedHashMap<>();
+    Map<UnitId, CompletableFuture<TableBuildResult>> units = new LinkedHashMap<>();
     Map<String, CompletableFuture<TableBuildResult>> previous = new java.util.HashMap<>();
     PartitionLocks locks =
         new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), runId, ctx.clock());

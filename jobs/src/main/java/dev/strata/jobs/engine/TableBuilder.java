@@ -77,7 +77,7 @@ final class TableBuilder {
   private final Map<String, Sensors.Freshness> freshness;
   private final List<LocalDate> runPartitions;
   /** Table partitions this run published (as {@link RunRequest#unit}): the ledger already says so. */
-  private final Set<String> publishedInRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<dev.strata.jobs.run.UnitId> publishedInRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   TableBuilder(
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,

@@ -265,12 +265,11 @@ public final class Ledger {
   }
 
   /** Stores a backfill's plan: one row per (table, partition) unit. */
-  public void backfillPlanned(String id, String pipeline, List<String> units, Instant at) {
+  public void backfillPlanned(String id, String pipeline, List<dev.strata.jobs.run.UnitId> units, Instant at) {
     Timestamp when = Timestamp.from(at);
     List<Row> rows = new ArrayList<>();
-    for (String unit : units) {
-      String[] parts = unit.split("@");
-      rows.add(RowFactory.create(id, pipeline, parts[0], parts[1], when));
+    for (dev.strata.jobs.run.UnitId unit : units) {
+      rows.add(RowFactory.create(id, pipeline, unit.table(), unit.partition().toString(), when));
     }
     append("backfills", BACKFILLS, rows);
   }

@@ -33,9 +33,9 @@ public final class Incidents {
    */
   public static List<Incident> of(
       String runId, String pipeline, List<TableBuildResult> builds, Invocation how, Path definition, Warehouse warehouse) {
-    Map<String, TableBuildResult> byUnit = new LinkedHashMap<>();
+    Map<UnitId, TableBuildResult> byUnit = new LinkedHashMap<>();
     builds.forEach(b -> byUnit.put(RunRequest.unit(b.table(), b.partition()), b));
-    Map<String, List<String>> notBuilt = new LinkedHashMap<>();
+    Map<UnitId, List<String>> notBuilt = new LinkedHashMap<>();
     for (TableBuildResult b : builds) {
       if (b.status() == BuildStatus.SKIPPED) {
         root(b, byUnit).ifPresent(r -> notBuilt.computeIfAbsent(RunRequest.unit(r.table(), r.partition()), k -> new ArrayList<>())
@@ -54,7 +54,7 @@ public final class Incidents {
   }
 
   /** The build that kept a skipped one from building: its upstream's, followed through skipped builds. */
-  private static Optional<TableBuildResult> root(TableBuildResult skipped, Map<String, TableBuildResult> byUnit) {
+  private static Optional<TableBuildResult> root(TableBuildResult skipped, Map<UnitId, TableBuildResult> byUnit) {
     TableBuildResult at = skipped;
     for (int hops = 0; at != null && at.status() == BuildStatus.SKIPPED && at.upstream() != null && hops < byUnit.size(); hops++) {
       at = byUnit.get(RunRequest.unit(at.upstream(), at.partition()));

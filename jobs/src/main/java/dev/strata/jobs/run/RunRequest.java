@@ -27,7 +27,7 @@ import java.util.TreeSet;
  * @param scheduled the scheduled job and interval this run is, or null
  */
 public record RunRequest(
-    List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
+    List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
     String resumes, Duration lockTimeout, boolean rebuildHistory, Scheduled scheduled) {
 
   /**
@@ -39,7 +39,7 @@ public record RunRequest(
   public record Scheduled(String job, java.time.Instant fire) {}
 
   public RunRequest(
-      List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<String> skip,
+      List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
       String resumes, Duration lockTimeout, boolean rebuildHistory) {
     this(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, null);
   }
@@ -101,8 +101,8 @@ public record RunRequest(
   }
 
   /** The key of a unit in {@link #skip}. */
-  public static String unit(String table, LocalDate partition) {
-    return table + "@" + partition;
+  public static UnitId unit(String table, LocalDate partition) {
+    return UnitId.of(table, partition);
   }
 
   /** Whether a table is part of this run. */

@@ -106,7 +106,7 @@ class LedgerTest {
     Ledger ledger = ledger();
     java.time.Instant at = java.time.Instant.parse("2024-05-01T00:00:00Z");
     for (int i = 0; i <= Ledger.COMPACT_ABOVE_FILES; i++) {
-      ledger.backfillPlanned("bf-test", "banking", List.of("t@" + DAY.plusDays(i)), at);
+      ledger.backfillPlanned("bf-test", "banking", List.of(dev.strata.jobs.run.UnitId.of("t", DAY.plusDays(i))), at);
     }
     io.delta.tables.DeltaTable table = io.delta.tables.DeltaTable.forPath(SparkTestSession.get(), ledger.path("backfills"));
     assertThat(table.detail().select("numFiles").head().getLong(0)).isGreaterThan(Ledger.COMPACT_ABOVE_FILES);
