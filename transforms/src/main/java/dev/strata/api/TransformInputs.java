@@ -44,11 +44,6 @@ public final class TransformInputs {
     return of(Map.of(name, rows), day);
   }
 
-  /** The same inputs with these options. */
-  public TransformInputs withOptions(Options options) {
-    return new TransformInputs(inputs, partition, options);
-  }
-
   /**
    * The rows of one declared input.
    *

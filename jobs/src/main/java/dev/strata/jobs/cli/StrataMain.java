@@ -55,9 +55,17 @@ public final class StrataMain implements Runnable {
   }
 
   public static void main(String[] args) {
+    main(args, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * The process of a command line whose engine contexts {@code adjust} changes (a test's faults):
+   * runs it, stops the session it started, and exits with its code.
+   */
+  public static void main(String[] args, java.util.function.UnaryOperator<EngineContext> adjust) {
     int code;
     try {
-      code = execute(args, System.out, System.err);
+      code = execute(args, System.out, System.err, adjust);
     } finally {
       SparkSession.getDefaultSession().foreach(s -> {
         s.stop();

@@ -483,22 +483,7 @@ public final class DefinitionLoader {
 
   /** {@code checks: [{check: NAME, level: error|warn|quarantine, options: {KEY: VALUE}}]}; empty if absent. */
   private List<CheckSpec> checks(Node node, String path) {
-    List<CheckSpec> checks = new ArrayList<>();
-    if (node == null) {
-      return checks;
-    }
-    if (!(node instanceof SequenceNode seq)) {
-      problem(node, path, "expected a list of checks, each {check: NAME, level: error, options: {...}}");
-      return checks;
-    }
-    for (int i = 0; i < seq.getValue().size(); i++) {
-      String at = path + "[" + i + "]";
-      Node item = seq.getValue().get(i);
-      if (!(item instanceof MappingNode m)) {
-        problem(item, at, "expected a mapping: {check: NAME, level: error, options: {...}}");
-        continue;
-      }
-      Map<String, Node> keys = mapping(m, at + ".", Keys.CHECK);
+    return extensions(node, path, "check", "{check: NAME, level: error, options: {...}}", Keys.CHECK, (m, keys, at) -> {
       String name = requiredString(keys, m, "check", at + ".");
       String levelText = optionalString(keys, "level", Keys.CHECK_LEVEL_DEFAULT);
       RuleGroup level = switch (levelText) {
@@ -511,38 +496,52 @@ public final class DefinitionLoader {
         problem(keys.get("level"), at + ".level", "unknown level '" + levelText + "'; use error, warn or quarantine");
       }
       Map<String, String> options = options(keys.get("options"), at + ".options");
-      if (name != null && level != null) {
-        checks.add(new CheckSpec(name, level, options, where(m) + " " + at));
-      }
-    }
-    return List.copyOf(checks);
+      return name == null || level == null ? null : new CheckSpec(name, level, options, where(m) + " " + at);
+    });
   }
 
   /** {@code sinks: [{sink: NAME, options: {KEY: VALUE}}]}; empty if absent. */
   private List<SinkSpec> sinks(Node node, String path) {
-    List<SinkSpec> sinks = new ArrayList<>();
+    return extensions(node, path, "sink", "{sink: NAME, options: {...}}", Keys.SINK, (m, keys, at) -> {
+      String name = requiredString(keys, m, "sink", at + ".");
+      Map<String, String> options = options(keys.get("options"), at + ".options");
+      return name == null ? null : new SinkSpec(name, options, where(m) + " " + at);
+    });
+  }
+
+  /** Reads one item of a list of extensions: its mapping, its keys, its path; null if it has a problem. */
+  @FunctionalInterface
+  private interface ItemReader<T> {
+    T read(MappingNode item, Map<String, Node> keys, String at);
+  }
+
+  /**
+   * A list of extensions the table uses (checks, sinks), each a mapping with the allowed keys; empty
+   * if absent. An item that is not a mapping, or that {@code reader} finds a problem in, is left out
+   * (its problem recorded).
+   */
+  private <T> List<T> extensions(Node node, String path, String kind, String shape, Set<String> allowed, ItemReader<T> reader) {
+    List<T> items = new ArrayList<>();
     if (node == null) {
-      return sinks;
+      return items;
     }
     if (!(node instanceof SequenceNode seq)) {
-      problem(node, path, "expected a list of sinks, each {sink: NAME, options: {...}}");
-      return sinks;
+      problem(node, path, "expected a list of " + kind + "s, each " + shape);
+      return items;
     }
     for (int i = 0; i < seq.getValue().size(); i++) {
       String at = path + "[" + i + "]";
       Node item = seq.getValue().get(i);
       if (!(item instanceof MappingNode m)) {
-        problem(item, at, "expected a mapping: {sink: NAME, options: {...}}");
+        problem(item, at, "expected a mapping: " + shape);
         continue;
       }
-      Map<String, Node> keys = mapping(m, at + ".", Keys.SINK);
-      String name = requiredString(keys, m, "sink", at + ".");
-      Map<String, String> options = options(keys.get("options"), at + ".options");
-      if (name != null) {
-        sinks.add(new SinkSpec(name, options, where(m) + " " + at));
+      T read = reader.read(m, mapping(m, at + ".", allowed), at);
+      if (read != null) {
+        items.add(read);
       }
     }
-    return List.copyOf(sinks);
+    return List.copyOf(items);
   }
 
   /** An extension's {@code options:}: a mapping of name to one text value each; empty if absent. */

@@ -165,13 +165,8 @@ public final class Sensors {
       // format; the event time parsed as Spark casts text to a timestamp.
       List<String> paths = newestDay.getValue().stream().map(HadoopFiles.FileInfo::path).toList();
       dev.strata.api.SourceFormat format = dev.strata.jobs.extension.Extensions.FORMATS.get(source.format());
-      org.apache.spark.sql.types.StructType columns = format.columns(spark, paths.get(0), source.options()).orElseGet(() -> {
-        org.apache.spark.sql.types.StructType declared = new org.apache.spark.sql.types.StructType();
-        for (var c : source.schema()) {
-          declared = declared.add(c.name(), format.textual() ? org.apache.spark.sql.types.DataTypes.StringType : c.type(), true);
-        }
-        return declared;
-      });
+      org.apache.spark.sql.types.StructType columns = format.columns(spark, paths.get(0), source.options())
+          .orElseGet(() -> dev.strata.jobs.io.SourceReader.declared(source, format.textual()));
       Dataset<Row> rows = format.read(spark, new dev.strata.api.SourceFormat.Read(
           paths, columns, source.options(), format.textual() ? "_strata_corrupt_record" : null, "_strata_source_file"));
       return eventTime(source.name(), false, source.freshness(), rows, "landed partition " + newestDay.getKey());

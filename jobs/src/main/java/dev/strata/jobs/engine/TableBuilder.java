@@ -184,8 +184,9 @@ final class TableBuilder {
    * @param counts where every row went, balanced
    * @param rowRules the table's row-level rules
    * @param quarantines whether the build has a quarantine (row-level rules, or input that could not be read)
+   * @param checks the checks the table uses, resolved once for the whole build
    */
-  private record Written(Split split, RowCounts counts, List<CompiledRule> rowRules, boolean quarantines) {}
+  private record Written(Split split, RowCounts counts, List<CompiledRule> rowRules, boolean quarantines, List<CheckRunner.Use> checks) {}
 
   private Inputs readInputs(SparkSession session, TableDefinition table, LocalDate partition, GateResult contracts) {
     Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
@@ -209,7 +210,8 @@ final class TableBuilder {
       java.util.function.Consumer<PartitionWrite> started) {
     Dataset<Row> output = transform(session, table, inputs.rows(), partition);
     List<CompiledRule> rowRules = rules(table, true);
-    List<CheckRunner.Use> rowChecks = CheckRunner.quarantining(CheckRunner.uses(table.checks()));
+    List<CheckRunner.Use> checks = CheckRunner.uses(table.checks());
+    List<CheckRunner.Use> rowChecks = CheckRunner.quarantining(checks);
     List<String> checkTexts = rowChecks.stream().map(CheckRunner.Use::text).toList();
     boolean quarantines = !rowRules.isEmpty() || !rowChecks.isEmpty() || !inputs.malformed().isEmpty();
     Split split;
@@ -235,7 +237,7 @@ final class TableBuilder {
     if (!inputs.malformed().isEmpty()) {
       split = withMalformed(table, partition, split, inputs.malformed());
     }
-    return new Written(split, account(table, partition, inputs.rows(), split), rowRules, quarantines);
+    return new Written(split, account(table, partition, inputs.rows(), split), rowRules, quarantines, checks);
   }
 
   /**
@@ -255,7 +257,7 @@ final class TableBuilder {
     }
     ordered.addAll(explainEmpty(checked.results(), table, counts));
     dev.strata.api.CheckInput published = checkInput(table, partition, split.good().rows(), counts.published(), inputs);
-    List<CheckRunner.Use> gating = CheckRunner.gating(CheckRunner.uses(table.checks()));
+    List<CheckRunner.Use> gating = CheckRunner.gating(written.checks());
     if (!gating.isEmpty()) {
       ordered.addAll(explainEmpty(CheckRunner.evaluate(gating, published, table.key(), ctx.invocation().samples()), table, counts));
     }

@@ -134,6 +134,11 @@ public final class SourceReader {
     return inspected;
   }
 
+  /** A source's declared columns, as text if {@code asText} (how a textual format's files hold them), else typed. */
+  public static StructType declared(SourceDefinition source, boolean asText) {
+    return asText ? textual(declared(source)) : declared(source);
+  }
+
   private static StructType declared(SourceDefinition source) {
     StructType schema = new StructType();
     for (ColumnSpec c : source.schema()) {

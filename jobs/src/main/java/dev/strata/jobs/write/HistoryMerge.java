@@ -15,14 +15,13 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class HistoryMerge extends PartitionWrite {
   private final SparkSession spark;
-  private final Dataset<Row> tail;
   private final List<String> key;
   private final boolean reset;
 
+  /** @param tail the staged tail: the rows this write publishes */
   private HistoryMerge(SparkSession spark, WriteTarget target, Dataset<Row> tail, List<String> key, boolean reset) {
-    super(target);
+    super(target, tail, -1, RowFactory.create());
     this.spark = spark;
-    this.tail = tail;
     this.key = key;
     this.reset = reset;
   }
@@ -39,30 +38,12 @@ public final class HistoryMerge extends PartitionWrite {
     return new HistoryMerge(spark, target, spark.read().parquet(stagingPath), key, reset);
   }
 
-  /** The staged tail. */
-  @Override
-  public Dataset<Row> rows() {
-    return tail;
-  }
-
-  @Override
-  public long rowCount() {
-    return -1;
-  }
-
-  @Override
-  public Row aggregates() {
-    return RowFactory.create();
-  }
-
   @Override
   DeltaTables.Commit publish() {
-    return HistoryTable.publish(spark, target.path(), tail, key, target.partition(), reset);
+    return HistoryTable.publish(spark, target.path(), rows(), key, target.partition(), reset);
   }
-
 
   /** The staged tail stays in the build's staging folder, where it can be inspected: nothing to delete. */
   @Override
   void discard(String keepAt) {}
-
 }

@@ -49,18 +49,15 @@ public final class InPlaceWrite extends PartitionWrite {
   private final boolean dateTyped;
   private final OptimisticTransaction txn;
   private final List<AddFile> adds;
-  private final Dataset<Row> rows;
-  private long count = -1;
-  private Row aggregates;
 
   private InPlaceWrite(
-      SparkSession spark, WriteTarget target, boolean dateTyped, OptimisticTransaction txn, List<AddFile> adds, Dataset<Row> rows) {
-    super(target);
+      SparkSession spark, WriteTarget target, boolean dateTyped, OptimisticTransaction txn, List<AddFile> adds, Dataset<Row> rows,
+      Staging.Measured measured) {
+    super(target, rows, measured.count(), measured.aggregates());
     this.spark = spark;
     this.dateTyped = dateTyped;
     this.txn = txn;
     this.adds = adds;
-    this.rows = rows;
   }
 
   /**
@@ -84,23 +81,14 @@ public final class InPlaceWrite extends PartitionWrite {
         adds.add(add);
       }
     }
-    // The rows as the table will hold them: the written files, read through the table's metadata.
-    Dataset<Row> written;
     try {
-      written = log.createDataFrame(txn.snapshot(), JavaConverters.asScalaBuffer(adds).toSeq(), false, Option.empty())
+      // The rows as the table will hold them: the written files, read through the table's metadata.
+      Dataset<Row> written = log.createDataFrame(txn.snapshot(), JavaConverters.asScalaBuffer(adds).toSeq(), false, Option.empty())
           .select(Arrays.stream(rows.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new));
+      Staging.Measured measured = Staging.measure(written, target, dateTyped, aggregates);
+      return Optional.of(new InPlaceWrite(spark, target, dateTyped, txn, adds, written, measured));
     } catch (RuntimeException e) {
       deleteFiles(spark, target.path(), adds);
-      throw e;
-    }
-    InPlaceWrite write = new InPlaceWrite(spark, target, dateTyped, txn, adds, written);
-    try {
-      Staging.Measured m = Staging.measure(written, target, dateTyped, aggregates);
-      write.count = m.count();
-      write.aggregates = m.aggregates();
-      return Optional.of(write);
-    } catch (RuntimeException e) {
-      write.abort(null);
       throw e;
     }
   }
@@ -150,26 +138,6 @@ public final class InPlaceWrite extends PartitionWrite {
     return a.equals(b);
   }
 
-  @Override
-  public Dataset<Row> rows() {
-    return rows;
-  }
-
-  @Override
-  public long rowCount() {
-    return count;
-  }
-
-  @Override
-  public Row aggregates() {
-    return aggregates;
-  }
-
-  /** True if the partition column is DATE, false if it is ISO text. */
-  public boolean dateTyped() {
-    return dateTyped;
-  }
-
   /**
    * Commits the files written into the table with the removal of the partition's current files:
    * what a {@code replaceWhere} overwrite on the partition commits, and recorded as one (a WRITE in
@@ -199,7 +167,7 @@ public final class InPlaceWrite extends PartitionWrite {
   void discard(String keepAt) {
     try {
       if (keepAt != null) {
-        rows.write().mode("overwrite").parquet(keepAt);
+        rows().write().mode("overwrite").parquet(keepAt);
       }
     } finally {
       deleteFiles(spark, target.path(), adds);

@@ -41,10 +41,21 @@ public abstract sealed class PartitionWrite permits InPlaceWrite, StagedWrite, H
 
   /** Where the rows go. */
   protected final WriteTarget target;
+  private final Dataset<Row> rows;
+  private final long rowCount;
+  private final Row aggregates;
   private State state = State.STAGED;
 
-  PartitionWrite(WriteTarget target) {
+  /**
+   * @param rows the rows as they will be published
+   * @param rowCount how many, or -1 if not counted
+   * @param aggregates the values of the aggregates measured with the count (an empty row if none)
+   */
+  PartitionWrite(WriteTarget target, Dataset<Row> rows, long rowCount, Row aggregates) {
     this.target = target;
+    this.rows = rows;
+    this.rowCount = rowCount;
+    this.aggregates = aggregates;
   }
 
   /** The table written. */
@@ -62,13 +73,19 @@ public abstract sealed class PartitionWrite permits InPlaceWrite, StagedWrite, H
   }
 
   /** The new rows as they will be published: what the gate checks. */
-  public abstract Dataset<Row> rows();
+  public final Dataset<Row> rows() {
+    return rows;
+  }
 
   /** How many rows were staged; -1 if not counted (a subset of staged rows, a history's tail). */
-  public abstract long rowCount();
+  public final long rowCount() {
+    return rowCount;
+  }
 
   /** The values of the aggregates computed in the pass that counted the rows, in their order; an empty row if none. */
-  public abstract Row aggregates();
+  public final Row aggregates() {
+    return aggregates;
+  }
 
   /**
    * Publishes the rows in one atomic commit.

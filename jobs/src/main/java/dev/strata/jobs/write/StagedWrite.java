@@ -19,17 +19,11 @@ import org.apache.spark.sql.SparkSession;
 public final class StagedWrite extends PartitionWrite {
   private final SparkSession spark;
   private final boolean dateTyped;
-  private final Dataset<Row> rows;
-  private final long count;
-  private final Row aggregates;
 
   private StagedWrite(SparkSession spark, WriteTarget target, boolean dateTyped, Dataset<Row> rows, long count, Row aggregates) {
-    super(target);
+    super(target, rows, count, aggregates);
     this.spark = spark;
     this.dateTyped = dateTyped;
-    this.rows = rows;
-    this.count = count;
-    this.aggregates = aggregates;
   }
 
   /**
@@ -56,26 +50,6 @@ public final class StagedWrite extends PartitionWrite {
     return new StagedWrite(spark, target, dateTyped, subset, -1, RowFactory.create());
   }
 
-  @Override
-  public Dataset<Row> rows() {
-    return rows;
-  }
-
-  @Override
-  public long rowCount() {
-    return count;
-  }
-
-  @Override
-  public Row aggregates() {
-    return aggregates;
-  }
-
-  /** True if the partition column is DATE, false if it is ISO text. */
-  public boolean dateTyped() {
-    return dateTyped;
-  }
-
   /**
    * Replaces the partition of the table with the staged rows in one atomic commit; creates the
    * table, partitioned by the partition column, on first publish. With {@link
@@ -85,7 +59,7 @@ public final class StagedWrite extends PartitionWrite {
   @Override
   DeltaTables.Commit publish() {
     return DeltaTables.write(spark, target.path(), () -> {
-      rows.write()
+      rows().write()
           .format("delta")
           .mode("overwrite")
           .option("mergeSchema", String.valueOf(target.mergeSchema()))
@@ -96,9 +70,7 @@ public final class StagedWrite extends PartitionWrite {
     });
   }
 
-
   /** Staged Parquet is already where it can be inspected, in the build's staging folder: nothing to delete. */
   @Override
   void discard(String keepAt) {}
-
 }

@@ -11,15 +11,6 @@ public final class FaultyStrataMain {
 
   public static void main(String[] args) {
     Faults faults = Faults.fromSystemProperties();
-    int code;
-    try {
-      code = StrataMain.execute(args, System.out, System.err, ctx -> ctx.with(faults));
-    } finally {
-      org.apache.spark.sql.SparkSession.getDefaultSession().foreach(s -> {
-        s.stop();
-        return null;
-      });
-    }
-    System.exit(code);
+    StrataMain.main(args, ctx -> ctx.with(faults));
   }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -109,9 +110,9 @@ public final class StrataTestPipeline {
 
   /** The rows a table publishes for a day (of a bronze, silver or gold table), without the partition column, sorted. */
   public List<Row> rows(String layer, String table, String day) {
-    String path = warehouse.resolve(layer).resolve(table).toString();
-    return spark().read().format("delta").load(path).where("as_of_date = DATE'" + day + "'").drop("as_of_date")
-        .orderBy(spark().read().format("delta").load(path).drop("as_of_date").columns()[0]).collectAsList();
+    Dataset<Row> rows = spark().read().format("delta").load(warehouse.resolve(layer).resolve(table).toString())
+        .where("as_of_date = DATE'" + day + "'").drop("as_of_date");
+    return rows.orderBy(rows.columns()[0]).collectAsList();
   }
 
   public Path definition() {
