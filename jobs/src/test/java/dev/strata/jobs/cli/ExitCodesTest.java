@@ -1,5 +1,6 @@
 package dev.strata.jobs.cli;
 
+import static dev.strata.jobs.testing.StrataTestPipeline.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.generate.BankingGenerator;
@@ -7,11 +8,13 @@ import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.Tables;
+import dev.strata.jobs.testing.StrataTestPipeline;
 import dev.strata.jobs.testing.TinyPipeline;
 import dev.strata.testing.IntegrationTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.LocalDate;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -136,31 +139,12 @@ class ExitCodesTest {
 
   @Test
   void aFailingTransformExits4AndPublishesNothingOfThatTable() {
-    Path pipeline =
-        TinyPipeline.define(
-            dir,
-            "exploding",
-            """
-        pipeline: exploding
-        sources:
-          raw:
-            path: landing/raw/{date}
-            schema:
-              id: string
-              as_of_date: string
-        tables:
-          b:
-            layer: bronze
-            inputs: [raw]
-            sql: b.sql
-          s:
-            layer: silver
-            inputs: [b]
-            transform: dev.strata.jobs.testing.ExplodingTransform
-        """,
-            "b.sql",
-            "SELECT id, as_of_date FROM raw");
-    TinyPipeline.landRaw(dir.resolve("wh"), "id,as_of_date\nr1,2024-01-01\n");
+    Path pipeline = StrataTestPipeline.of("three_layer", dir)
+        .with("tables.g", null)
+        .with("tables.s.sql", null)
+        .with("tables.s.transform", "dev.strata.jobs.testing.ExplodingTransform")
+        .definition();
+    TinyPipeline.landRaw(dir.resolve("wh"), "id,amount,as_of_date\nr1,1,2024-01-01\n");
 
     Cli.Outcome outcome = TinyPipeline.run(pipeline, dir.resolve("wh"));
 
@@ -176,30 +160,13 @@ class ExitCodesTest {
 
   @Test
   void aFailedWarnRuleIsReportedAndTheTableStillPublishes() throws IOException {
-    Path pipeline =
-        TinyPipeline.define(
-            dir,
-            "warned",
-            """
-        pipeline: warned
-        sources:
-          raw:
-            path: landing/raw/{date}
-            schema:
-              id: string
-              email: string
-              as_of_date: string
-        tables:
-          b:
-            layer: bronze
-            inputs: [raw]
-            sql: b.sql
-            rules:
-              warn:
-                - IsComplete "email"
-        """,
-            "b.sql",
-            "SELECT id, email, as_of_date FROM raw");
+    Path pipeline = StrataTestPipeline.of("three_layer", dir)
+        .with("tables.s", null)
+        .with("tables.g", null)
+        .with("sources.raw.schema", map("id", "string", "email", "string", "as_of_date", "string"))
+        .file("b.sql", "SELECT id, email, as_of_date FROM raw")
+        .with("tables.b.rules", map("warn", List.of("IsComplete \"email\"")))
+        .definition();
     TinyPipeline.landRaw(dir.resolve("wh"), "id,email,as_of_date\nr1,a@x,2024-01-01\nr2,,2024-01-01\n");
 
     Cli.Outcome outcome = TinyPipeline.run(pipeline, dir.resolve("wh"));

@@ -1,8 +1,10 @@
 package dev.strata.jobs.cli;
 
+import static dev.strata.jobs.testing.StrataTestPipeline.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.StrataTestPipeline;
 import dev.strata.jobs.testing.TinyPipeline;
 import dev.strata.testing.IntegrationTest;
 import java.io.IOException;
@@ -33,40 +35,12 @@ class ReportCommandTest {
 
   /** raw -> b -> s (quarantines negative amounts) -> g (an error rule that fails). */
   private Path pipeline() {
-    return TinyPipeline.define(dir, "shop", """
-        pipeline: shop
-        sources:
-          raw:
-            path: landing/raw/{date}
-            schema:
-              id: string
-              amount: int
-              as_of_date: string
-        tables:
-          b:
-            layer: bronze
-            inputs: [raw]
-            sql: b.sql
-          s:
-            layer: silver
-            inputs: [b]
-            sql: s.sql
-            key: [id]
-            max_quarantine_ratio: 0.5
-            rules:
-              quarantine:
-                - ColumnValues "amount" >= 0
-          g:
-            layer: gold
-            inputs: [s]
-            sql: g.sql
-            rules:
-              error:
-                - ColumnValues "doubled" <= 10
-        """,
-        "b.sql", "SELECT id, amount, as_of_date FROM raw",
-        "s.sql", "SELECT id, CAST(amount AS INT) AS amount, as_of_date FROM b",
-        "g.sql", "SELECT id, amount * 2 AS doubled, as_of_date FROM s");
+    return StrataTestPipeline.of("three_layer", dir)
+        .with("tables.s.key", List.of("id"))
+        .with("tables.s.max_quarantine_ratio", 0.5)
+        .with("tables.s.rules", map("quarantine", List.of("ColumnValues \"amount\" >= 0")))
+        .with("tables.g.rules", map("error", List.of("ColumnValues \"doubled\" <= 10")))
+        .definition();
   }
 
   @Test

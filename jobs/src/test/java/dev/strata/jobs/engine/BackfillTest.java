@@ -1,11 +1,12 @@
 package dev.strata.jobs.engine;
 
+import static dev.strata.jobs.testing.StrataTestPipeline.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
-import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.jobs.testing.StrataTestPipeline;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,34 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 class BackfillTest {
   @TempDir Path dir;
 
-  private static final String YAML =
-      """
-      pipeline: bf
-      sources:
-        raw:
-          path: landing/raw/{date}
-          schema:
-            id: string
-            n: int
-            as_of_date: string
-      tables:
-        b:
-          layer: bronze
-          inputs: [raw]
-          sql: b.sql
-        s:
-          layer: silver
-          inputs: [b]
-          sql: s.sql
-          rules:
-            error:
-              - ColumnValues "n" > %s
-      """;
-
+  /** raw -> b -> s, as pipeline "bf", whose silver refuses amounts at or below {@code minimum}. */
   private Path define(String minimum) {
-    return TinyPipeline.define(
-        dir, "bf", YAML.formatted(minimum), "b.sql", "SELECT id, n, as_of_date FROM raw",
-        "s.sql", "SELECT id, CAST(n AS INT) AS n, as_of_date FROM b");
+    return StrataTestPipeline.of("three_layer", dir)
+        .with("pipeline", "bf")
+        .with("tables.g", null)
+        .with("tables.s.rules", map("error", List.of("ColumnValues \"amount\" > " + minimum)))
+        .definition();
   }
 
   private Cli.Outcome backfill(Path p, String... extra) {
@@ -61,7 +41,7 @@ class BackfillTest {
     for (String day : List.of("2024-01-01", "2024-01-02", "2024-01-03")) {
       Path folder = dir.resolve("wh/landing/raw/" + day);
       Files.createDirectories(folder);
-      Files.writeString(folder.resolve("raw.csv"), "id,n,as_of_date\nr1," + (day.endsWith("2") ? "-1" : "5") + "," + day + "\n");
+      Files.writeString(folder.resolve("raw.csv"), "id,amount,as_of_date\nr1," + (day.endsWith("2") ? "-1" : "5") + "," + day + "\n");
     }
     Path p = define("0");
 

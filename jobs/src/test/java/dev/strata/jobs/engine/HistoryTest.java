@@ -3,7 +3,7 @@ package dev.strata.jobs.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.testing.Cli;
-import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.jobs.testing.StrataTestPipeline;
 import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import io.delta.tables.DeltaTable;
@@ -55,42 +55,7 @@ class HistoryTest {
 
   @Test
   void snapshotsOpenCloseAndDeleteVersionsAndReRunsAreIdempotent() throws IOException {
-    Path p =
-        TinyPipeline.define(
-            dir, "hist",
-            """
-            pipeline: hist
-            sources:
-              raw:
-                path: landing/raw/{date}
-                schema:
-                  id: string
-                  name: string
-                  as_of_date: date
-            tables:
-              b:
-                layer: bronze
-                inputs: [raw]
-                sql: b.sql
-              s:
-                layer: silver
-                inputs: [b]
-                sql: s.sql
-              h:
-                layer: silver
-                inputs: [s]
-                history:
-                  key: [id]
-                  tracked: [name]
-                  deletes: soft
-              g:
-                layer: gold
-                inputs: [h]
-                sql: g.sql
-            """,
-            "b.sql", "SELECT id, name, as_of_date FROM raw",
-            "s.sql", "SELECT id, name, CAST(as_of_date AS DATE) AS as_of_date FROM b",
-            "g.sql", "SELECT id, name, as_of_date FROM h");
+    Path p = StrataTestPipeline.of("history", dir).definition();
     land("2024-01-01", "r1,Ann,2024-01-01", "r2,Bob,2024-01-01");
     land("2024-01-02", "r1,Ann,2024-01-02", "r2,Bobby,2024-01-02", "r3,Cy,2024-01-02");
     land("2024-01-03", "r1,Ann,2024-01-03", "r3,Cy,2024-01-03");

@@ -1,11 +1,13 @@
 package dev.strata.jobs.engine;
 
+import static dev.strata.jobs.testing.StrataTestPipeline.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.StrataTestPipeline;
 import dev.strata.jobs.testing.TinyPipeline;
 import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
@@ -31,41 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 class OperationsTest {
   @TempDir Path dir;
 
-  /** raw -> b (bronze) -> s (silver) -> g (gold); {@code extra} goes under the source and at the top. */
-  private Path pipeline(String sourceExtra, String topExtra, String silverRule) {
-    return TinyPipeline.define(
-        dir, "ops",
-        """
-        pipeline: ops
-        %s
-        sources:
-          raw:
-            path: landing/raw/{date}
-            schema:
-              id: string
-              amount: int
-              as_of_date: string
-            %s
-        tables:
-          b:
-            layer: bronze
-            inputs: [raw]
-            sql: b.sql
-          s:
-            layer: silver
-            inputs: [b]
-            sql: s.sql
-            rules:
-              error:
-                - %s
-          g:
-            layer: gold
-            inputs: [s]
-            sql: g.sql
-        """.formatted(topExtra, sourceExtra, silverRule),
-        "b.sql", "SELECT id, amount, as_of_date FROM raw",
-        "s.sql", "SELECT upper(id) AS id, CAST(amount AS INT) AS amount, as_of_date FROM b",
-        "g.sql", "SELECT id, amount * 2 AS doubled, as_of_date FROM s");
+  /** raw -> b (bronze) -> s (silver: upper-cases ids, refuses amounts <= 0) -> g (gold), as pipeline "ops". */
+  private StrataTestPipeline pipeline() {
+    return StrataTestPipeline.of("three_layer", dir)
+        .with("pipeline", "ops")
+        .file("s.sql", "SELECT upper(id) AS id, CAST(amount AS INT) AS amount, as_of_date FROM b")
+        .with("tables.s.rules", map("error", List.of("ColumnValues \"amount\" > 0")));
   }
 
   private Path wh() {
@@ -80,7 +53,7 @@ class OperationsTest {
 
   @Test
   void tablesSelectDownstreamOrUpstreamAndStatusAndHistoryReadTheLedger() {
-    Path p = pipeline("", "", "ColumnValues \"amount\" > 0");
+    Path p = pipeline().definition();
     TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\nr2,7,2024-01-01\n");
     assertThat(run(p).exit()).isZero();
 
@@ -126,7 +99,7 @@ class OperationsTest {
    */
   @Test
   void aBlockedReRunLeavesThePublishedFilesAloneAndTheCheckedRowsInStaging() throws IOException {
-    Path p = pipeline("", "", "ColumnValues \"amount\" > 0");
+    Path p = pipeline().definition();
     TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\n");
     assertThat(run(p).exit()).isZero();
     Path silver = wh().resolve("silver/s");
@@ -160,9 +133,10 @@ class OperationsTest {
     server.start();
     try {
       String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks/T000/secret-token";
-      Files.createDirectories(dir.resolve("ops"));
-      Files.writeString(dir.resolve("ops/slack-url.secret"), url + "\n");
-      Path p = pipeline("", "alerts:\n  webhooks:\n    - url_file: slack-url.secret", "ColumnValues \"amount\" > 0");
+      Path p = pipeline()
+          .with("alerts", map("webhooks", List.of(map("url_file", "slack-url.secret"))))
+          .file("slack-url.secret", url + "\n")
+          .definition();
       TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\nr2,-7,2024-01-01\n");
 
       Cli.Outcome blocked = run(p);
@@ -198,7 +172,7 @@ class OperationsTest {
 
   @Test
   void waitForHoldsTheRunUntilTheMarkerAppearsAndGivesUpWithExit5() throws Exception {
-    Path p = pipeline("", "", "ColumnValues \"amount\" > 0");
+    Path p = pipeline().definition();
     TinyPipeline.landRaw(wh(), "id,amount,as_of_date\nr1,5,2024-01-01\n");
 
     Cli.Outcome gaveUp = run(p, "--wait-for", "landing/raw/{date}", "--wait-timeout", "1s", "--poll-interval", "200ms");
@@ -227,14 +201,14 @@ class OperationsTest {
     Path file = wh().resolve("landing/raw/" + TinyPipeline.DAY + "/raw.csv");
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(3, ChronoUnit.HOURS)));
 
-    Path warnOnly = pipeline("freshness: {warn_after: 1h, error_after: 2d}", "", "ColumnValues \"amount\" > 0");
+    Path warnOnly = pipeline().with("sources.raw.freshness", map("warn_after", "1h", "error_after", "2d")).definition();
     Cli.Outcome warned = run(warnOnly);
     assertThat(warned.exit()).as(warned.toString()).isZero();
     assertThat(warned.out())
         .containsPattern("! warn Freshness \"raw\" <= 1h: source 'raw' is stale: its newest file .* landed 3\\.0 h ago")
         .contains("its newest file", "landed 3.0 h ago, above warn_after 1h");
 
-    Path strict = pipeline("freshness: {warn_after: 1h, error_after: 2h}", "", "ColumnValues \"amount\" > 0");
+    Path strict = pipeline().with("sources.raw.freshness", map("warn_after", "1h", "error_after", "2h")).definition();
     Cli.Outcome refused = run(strict);
     assertThat(refused.exit()).as(refused.toString()).isEqualTo(5);
     assertThat(refused.out())

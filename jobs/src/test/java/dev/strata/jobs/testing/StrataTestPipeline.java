@@ -12,12 +12,17 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * A pipeline under test, in the spirit of Beam's {@code TestPipeline}: its definition from the test
@@ -27,6 +32,8 @@ import org.apache.spark.sql.SparkSession;
  * StrataAssertions} checks.
  */
 public final class StrataTestPipeline {
+  private static final Yaml YAML = yaml();
+
   private final Path definition;
   private final Path warehouse;
   private int parallelism = 2;
@@ -52,7 +59,7 @@ public final class StrataTestPipeline {
             Files.createDirectories(to);
           } else {
             try (InputStream in = Files.newInputStream(f)) {
-              Files.copy(in, to);
+              Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
             }
           }
         }
@@ -68,6 +75,67 @@ public final class StrataTestPipeline {
   /** A pipeline written inline: {@code pipeline.yaml} and files beside it (pairs of name and content). */
   public static StrataTestPipeline define(Path dir, String name, String yaml, String... files) {
     return new StrataTestPipeline(TinyPipeline.define(dir, name, yaml, files), dir.resolve("wh"));
+  }
+
+  /**
+   * Sets one key of the definition's {@code pipeline.yaml}: {@code path} is dotted
+   * ({@code tables.s.rules}), missing maps on the way are created, and a null value removes the
+   * key. This is how a test states the one thing its pipeline adds to a shared resource pipeline,
+   * instead of carrying a copy of it.
+   */
+  public StrataTestPipeline with(String path, Object value) {
+    Path file = definition.resolve("pipeline.yaml");
+    try {
+      Map<String, Object> root = YAML.load(Files.readString(file));
+      String[] keys = path.split("\\.");
+      Map<String, Object> node = root;
+      for (int i = 0; i < keys.length - 1; i++) {
+        node = child(node, keys[i], path);
+      }
+      if (value == null) {
+        node.remove(keys[keys.length - 1]);
+      } else {
+        node.put(keys[keys.length - 1], value);
+      }
+      Files.writeString(file, YAML.dump(root));
+      return this;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Writes (or replaces) a file of the definition, such as a table's SQL. */
+  public StrataTestPipeline file(String name, String content) {
+    try {
+      Files.writeString(definition.resolve(name), content);
+      return this;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** An ordered map from pairs of key and value, for {@link #with}: {@code map("id", "string", "n", "int")}. */
+  public static Map<String, Object> map(Object... pairs) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < pairs.length; i += 2) {
+      map.put((String) pairs[i], pairs[i + 1]);
+    }
+    return map;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> child(Map<String, Object> node, String key, String path) {
+    Object child = node.computeIfAbsent(key, k -> new LinkedHashMap<String, Object>());
+    if (!(child instanceof Map)) {
+      throw new IllegalArgumentException("Cannot set " + path + ": '" + key + "' holds " + child + ", not a map");
+    }
+    return (Map<String, Object>) child;
+  }
+
+  private static Yaml yaml() {
+    DumperOptions options = new DumperOptions();
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    return new Yaml(options);
   }
 
   /** How many table partitions build at once (default 2, the test session's cores). */

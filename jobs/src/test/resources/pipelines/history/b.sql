@@ -1,0 +1,1 @@
+SELECT id, name, as_of_date FROM raw

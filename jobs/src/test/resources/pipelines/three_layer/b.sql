@@ -1,0 +1,1 @@
+SELECT id, amount, as_of_date FROM raw

@@ -1,0 +1,1 @@
+SELECT id, CAST(amount AS INT) AS amount, as_of_date FROM b
