@@ -102,7 +102,7 @@ final class EngineOverhead implements Scenario {
         table's key from it instead of a Deequ grouping pass. (2) The customer history's comparison
         that finds a re-run changes nothing (`HistoryTable` `isEmpty`, one shuffle; every counted
         run here is a re-run: Strata compares and commits nothing, the hand-written job MERGEs
-        again). (3) Bronze staging its parsed source (`TableBuilder` `parquet`), so that the
+        again). (3) Bronze staging its parsed source (`InputResolver` `parquet`), so that the
         counts, the transform and the quarantine all see one parse of the landing files. (4) Fixed
         costs per table, mostly on the driver and so outside executor time: two ledger commits and
         a dozen more small queries than the hand-written job, each planned and compiled. Parts

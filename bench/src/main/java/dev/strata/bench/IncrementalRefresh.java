@@ -4,11 +4,11 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -135,7 +135,7 @@ final class IncrementalRefresh implements Scenario {
   private static double timed(EngineContext ctx, Pipeline pipeline, boolean fullRefresh, String what, int expectedUnits) {
     long start = System.nanoTime();
     PipelineRunner runner = new PipelineRunner(ctx);
-    RunRequest base = new RunRequest(List.of(FIRST_DAY), Optional.empty(), Set.of(), "bench",
+    RunRequest base = new RunRequest(List.of(dev.strata.api.Partition.day(FIRST_DAY)), Optional.empty(), Set.of(), "bench",
         RunRequest.DEFAULT_PARALLELISM, Set.of(), null, RunRequest.DEFAULT_LOCK_TIMEOUT, false);
     RunRequest request = runner.incrementalRequest(pipeline, base, fullRefresh, false);
     if (request == null) {

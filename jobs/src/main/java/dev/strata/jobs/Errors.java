@@ -1,5 +1,6 @@
 package dev.strata.jobs;
 
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException.InvalidException;
 import dev.strata.api.StrataException.JobFailedException;
 import dev.strata.api.StrataException.UpstreamNotReadyException;
@@ -59,7 +60,7 @@ public final class Errors {
   }
 
   public static dev.strata.api.StrataException.LockedException partitionLocked(
-      String table, LocalDate partition, String who, java.time.Duration waited, String lock) {
+      String table, Partition partition, String who, java.time.Duration waited, String lock) {
     return new dev.strata.api.StrataException.LockedException(
         String.format(
             "Cannot build '%s' for %s: %s is building it, and still was after waiting %s. Two runs never write the"
@@ -68,7 +69,7 @@ public final class Errors {
             table, partition, who, dev.strata.jobs.definition.Durations.format(waited), lock));
   }
 
-  public static JobFailedException historyOutOfOrder(String table, LocalDate partition, LocalDate last) {
+  public static JobFailedException historyOutOfOrder(String table, Partition partition, LocalDate last) {
     return new JobFailedException(
         String.format(
             "Cannot build history table '%s' for %s: the snapshot differs from what the history says for that day,"
@@ -150,7 +151,7 @@ public final class Errors {
   }
 
   public static InvalidException missingSourceData(
-      String source, LocalDate partition, String path, String declaredAt) {
+      String source, Partition partition, String path, String declaredAt) {
     return new InvalidException(
         String.format(
             "Cannot read source '%s' for %s: no data files at %s (source declared at %s). Land the"
@@ -161,7 +162,7 @@ public final class Errors {
   }
 
   public static UpstreamNotReadyException upstreamNeverPublished(
-      String table, String upstream, LocalDate partition, String path) {
+      String table, String upstream, Partition partition, String path) {
     return new UpstreamNotReadyException(
         String.format(
             "Cannot build '%s' for %s: its upstream table '%s' has never been published for that"
@@ -171,7 +172,7 @@ public final class Errors {
   }
 
   public static UpstreamNotReadyException upstreamNotPublished(
-      String table, String upstream, LocalDate partition, String status, String runId, java.time.Instant recordedAt) {
+      String table, String upstream, Partition partition, String status, String runId, java.time.Instant recordedAt) {
     return new UpstreamNotReadyException(
         String.format(
             "Cannot build '%s' for %s: the latest build of its upstream table '%s' for %s is %s (run %s,"
@@ -181,7 +182,7 @@ public final class Errors {
   }
 
   public static JobFailedException buildFailed(
-      String table, LocalDate partition, String what, Throwable cause) {
+      String table, Partition partition, String what, Throwable cause) {
     return new JobFailedException(
         String.format(
             "Cannot build '%s' for %s: %s: %s", table, partition, what, rootMessage(cause)),
@@ -189,7 +190,7 @@ public final class Errors {
   }
 
   public static JobFailedException partitionMismatch(
-      String table, LocalDate partition, String column, long outside) {
+      String table, Partition partition, String column, long outside) {
     return new JobFailedException(
         String.format(
             "Cannot publish '%s' for %s: %d row(s) have a %s other than %s. A build may only write"
@@ -199,7 +200,7 @@ public final class Errors {
   }
 
   public static JobFailedException rowsRemovedWithoutReason(
-      String table, LocalDate partition, String input, long in, long out) {
+      String table, Partition partition, String input, long in, long out) {
     return new JobFailedException(
         String.format(
             "Cannot publish '%s' for %s: its input '%s' has %d rows but the transform produced %d, and"
@@ -209,7 +210,7 @@ public final class Errors {
         null);
   }
 
-  public static JobFailedException rowsMultiplied(String table, LocalDate partition, String input, long in, long out) {
+  public static JobFailedException rowsMultiplied(String table, Partition partition, String input, long in, long out) {
     return new JobFailedException(
         String.format(
             "Cannot publish '%s' for %s: the transform produced %d rows from the %d rows of '%s'. A"
@@ -220,7 +221,7 @@ public final class Errors {
   }
 
   public static JobFailedException rowsUnaccounted(
-      String table, LocalDate partition, long in, long published, long quarantined, long filtered) {
+      String table, Partition partition, long in, long published, long quarantined, long filtered) {
     return new JobFailedException(
         String.format(
             "Cannot publish '%s' for %s: %d rows in, but %d published + %d quarantined + %d filtered ="

@@ -49,6 +49,16 @@ public final class Partition implements Comparable<Partition> {
     }
   }
 
+  /**
+   * A partition from its written value, whose form says its granularity ({@code yyyy-MM-dd}: a
+   * day), as the ledger, paths and plans store it.
+   *
+   * @throws IllegalArgumentException if the value is not a partition's written form
+   */
+  public static Partition parse(String value) {
+    return parse(Granularity.DAY, value);
+  }
+
   public Granularity granularity() {
     return granularity;
   }

@@ -1,7 +1,8 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.Errors;
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
+import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
@@ -10,7 +11,6 @@ import dev.strata.jobs.io.SourceReader;
 import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleSuggestions;
 import java.io.PrintWriter;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
@@ -48,7 +48,7 @@ final class ChecksCommand {
       Pipeline p = common.validated(pipeline);
       String name = p.select(List.of(table)).iterator().next();
       TableDefinition t = p.table(name);
-      LocalDate day = Dates.parse("--date", date);
+      Partition day = Partition.day(Dates.parse("--date", date));
       PrintWriter out = spec.commandLine().getOut();
       EngineContext ctx = common.context(common.session("strata checks suggest " + name), out);
       Dataset<Row> rows =

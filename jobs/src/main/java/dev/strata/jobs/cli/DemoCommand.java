@@ -1,17 +1,18 @@
 package dev.strata.jobs.cli;
 
+import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
-import dev.strata.api.BuildStatus;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.RunResult;
-import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,11 +71,11 @@ final class DemoCommand implements Callable<Integer> {
     RunResult clean = new PipelineRunner(ctx).run(banking, new RunRequest(first, last, Optional.empty()));
 
     out.printf("%n== 3. A broken delivery: accounts for %s arrive with 1%% duplicate account ids%n", last);
-    Map<String, String> before = snapshot(spark, warehouse, banking, last);
+    Map<String, String> before = snapshot(spark, warehouse, banking, Partition.day(last));
     new BankingGenerator(ctx.files(), 42)
         .writeDay(landing, last, rows, new Defects(0, 0, 0, 0, 0, 0.01, 0, 0, 0));
     RunResult broken = new PipelineRunner(ctx).run(banking, new RunRequest(last, last, Optional.empty()));
-    Map<String, String> after = snapshot(spark, warehouse, banking, last);
+    Map<String, String> after = snapshot(spark, warehouse, banking, Partition.day(last));
     new BankingGenerator(ctx.files(), 42).writeDay(landing, last, rows, Defects.NONE);
 
     boolean cleanOk = clean.exitCode() == ExitCodes.OK;
@@ -122,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Per table: rows in the partition and the table's Delta version. */
-  private static Map<String, String> snapshot(SparkSession spark, Warehouse warehouse, Pipeline pipeline, LocalDate partition) {
+  private static Map<String, String> snapshot(SparkSession spark, Warehouse warehouse, Pipeline pipeline, Partition partition) {
     Map<String, String> state = new LinkedHashMap<>();
     for (TableDefinition t : pipeline.tablesInOrder()) {
       String path = warehouse.tablePath(t.layer(), t.name());

@@ -7,13 +7,13 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.Backfill;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.Steps;
-import dev.strata.jobs.run.Invocation;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.engine.Steps;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.run.Invocation;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +108,7 @@ public final class NotebookStrata implements Strata {
 
   @Override
   public Dataset<Row> status() {
-    return new Ledger(spark, ctx.warehouse()).latestBuilds(pipeline.name())
+    return new Ledger(spark, ctx.warehouse()).latestBuildsTable(pipeline.name())
         .map(d -> d.orderBy(functions.col("table"), functions.col("partition").desc()))
         .orElse(spark.createDataFrame(List.of(), RunOutcome.SCHEMA));
   }

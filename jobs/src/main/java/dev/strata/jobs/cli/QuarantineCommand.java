@@ -3,20 +3,20 @@ package dev.strata.jobs.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 
+import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
-import dev.strata.api.BuildStatus;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.RunResult;
-import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
 import java.io.PrintWriter;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,7 +75,7 @@ final class QuarantineCommand implements Runnable {
     @Override
     public Integer call() {
       Pipeline p = common.validated(pipeline);
-      LocalDate partition = date == null ? null : Dates.parse("--date", date);
+      Partition partition = date == null ? null : Partition.day(Dates.parse("--date", date));
       List<TableDefinition> tables = table == null ? p.tablesInOrder() : List.of(table(p, table));
       SparkSession spark = common.session("strata quarantine list " + p.name());
       Warehouse warehouse = Warehouse.at(common.warehouse());
@@ -147,7 +147,7 @@ final class QuarantineCommand implements Runnable {
     public Integer call() {
       Pipeline p = common.validated(pipeline);
       TableDefinition t = table(p, table);
-      LocalDate partition = Dates.parse("--date", date);
+      Partition partition = Partition.day(Dates.parse("--date", date));
       SparkSession spark = common.session("strata quarantine replay " + p.name());
       Warehouse warehouse = Warehouse.at(common.warehouse());
       PrintWriter out = spec.commandLine().getOut();
@@ -158,7 +158,7 @@ final class QuarantineCommand implements Runnable {
       Set<String> tables = new LinkedHashSet<>(List.of(t.name()));
       tables.addAll(p.downstreamOf(t.name()));
       EngineContext ctx = common.context(spark, out);
-      RunResult run = new PipelineRunner(ctx).run(p, new RunRequest(partition, partition, Optional.empty(), tables, "replay"));
+      RunResult run = new PipelineRunner(ctx).run(p, new RunRequest(List.of(partition), Optional.empty(), tables, "replay"));
       TableBuildResult build =
           run.builds().stream().filter(b -> b.table().equals(t.name())).findFirst().orElseThrow();
       long[] after = state(spark, warehouse, t, partition);
@@ -177,7 +177,7 @@ final class QuarantineCommand implements Runnable {
     }
 
     /** [rows in the table's partition, rows in its quarantine's partition]. */
-    private static long[] state(SparkSession spark, Warehouse warehouse, TableDefinition t, LocalDate partition) {
+    private static long[] state(SparkSession spark, Warehouse warehouse, TableDefinition t, Partition partition) {
       long rows =
           DeltaTables.partition(spark, warehouse, t, partition).map(Dataset::count).orElse(0L);
       long quarantined =

@@ -4,8 +4,9 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.strata.jobs.Errors;
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
+import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineDefinition;
 import dev.strata.jobs.definition.SourceDefinition;
@@ -20,7 +21,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -92,12 +92,12 @@ final class ReportCommand implements Callable<Integer> {
       }
     }
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
-    Map<String, SortedMap<LocalDate, Long>> trends = new HashMap<>();
+    Map<String, SortedMap<Partition, Long>> trends = new HashMap<>();
     Map<String, List<HtmlReport.Sample>> quarantined = new HashMap<>();
     for (JsonNode t : report.path("tables")) {
       String table = t.path("table").asText();
-      LocalDate partition = LocalDate.parse(t.path("partition").asText());
-      trends.computeIfAbsent(table, x -> last(ledger.acceptedRowCounts(pipelineName, table, LocalDate.MAX), trend));
+      Partition partition = Partition.parse(Partition.Granularity.DAY, t.path("partition").asText());
+      trends.computeIfAbsent(table, x -> last(ledger.acceptedRowCounts(pipelineName, table, null), trend));
       if (t.path("counts").path("quarantined").asLong() > 0 && samples > 0) {
         quarantined.put(table + " " + partition, samples(ctx, pipeline, table, partition));
       }
@@ -124,14 +124,14 @@ final class ReportCommand implements Callable<Integer> {
     }
   }
 
-  private static SortedMap<LocalDate, Long> last(SortedMap<LocalDate, Long> all, int n) {
-    TreeMap<LocalDate, Long> recent = new TreeMap<>();
+  private static SortedMap<Partition, Long> last(SortedMap<Partition, Long> all, int n) {
+    TreeMap<Partition, Long> recent = new TreeMap<>();
     all.entrySet().stream().skip(Math.max(0, all.size() - n)).forEach(e -> recent.put(e.getKey(), e.getValue()));
     return recent;
   }
 
   /** Some of the rows the run quarantined for a table partition, with their reasons. */
-  private List<HtmlReport.Sample> samples(EngineContext ctx, Pipeline pipeline, String table, LocalDate partition) {
+  private List<HtmlReport.Sample> samples(EngineContext ctx, Pipeline pipeline, String table, Partition partition) {
     String partitionColumn = pipeline != null && pipeline.isTable(table) ? pipeline.table(table).partitionColumn() : dev.strata.jobs.definition.Keys.PARTITION_COLUMN_DEFAULT;
     var rows = DeltaTables.read(ctx.spark(), ctx.warehouse().quarantinePath(table), partitionColumn, partition);
     if (rows.isEmpty()) {

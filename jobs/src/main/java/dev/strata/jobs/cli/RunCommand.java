@@ -130,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
       request = request.withScheduled(scheduledRun);
     }
     if (!waitFor.isEmpty()) {
-      java.util.List<LocalDate> dates = request.partitions();
+      java.util.List<dev.strata.api.Partition> dates = request.partitions();
       new dev.strata.jobs.engine.Sensors(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
           .waitFor(waitFor, dates, waitLimit, poll, ctx.out());
     }

@@ -1,14 +1,14 @@
 package dev.strata.jobs.cli;
 
-import dev.strata.jobs.Errors;
 import dev.strata.api.StrataException;
+import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
-import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.engine.Scheduler;
 import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.run.RunRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -92,7 +92,7 @@ final class ScheduleCommand implements Callable<Integer> {
     if (launcher == null) {
       launcher = (job, fire, partition) -> {
         RunRequest request =
-            new RunRequest(partition, partition, job.schedule().layer(), Set.of(), "schedule").withScheduled(new RunRequest.Scheduled(job.id(), fire));
+            new RunRequest(java.util.List.of(partition), job.schedule().layer(), Set.of(), "schedule").withScheduled(new RunRequest.Scheduled(job.id(), fire));
         try {
           return new PipelineRunner(ctx).run(job.pipeline(), request).exitCode();
         } catch (StrataException e) {

@@ -1,15 +1,15 @@
 package dev.strata.jobs.cli;
 
-import static org.apache.spark.sql.functions.col;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.Sensors;
+import dev.strata.jobs.ledger.BuildRecord;
 import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.ledger.UnitState;
 import java.io.PrintWriter;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -23,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -57,55 +56,48 @@ final class StatusCommand implements Callable<Integer> {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Instant now = ctx.clock().instant();
     out.printf("Pipeline %s, warehouse %s, at %s%n", p.name(), ctx.warehouse().root(), TIME.format(now));
-    ledger.runs(p.name()).map(r -> r.limit(1).collectAsList()).filter(l -> !l.isEmpty()).ifPresentOrElse(
-        l -> out.printf("Last run: %s %s, started %s (%s)%n", l.get(0).<String>getAs("run_id"), l.get(0).<String>getAs("status"),
-            TIME.format(l.get(0).<Timestamp>getAs("started_at").toInstant()), ago(l.get(0).<Timestamp>getAs("started_at").toInstant(), now)),
+    ledger.runs(p.name()).stream().findFirst().ifPresentOrElse(
+        last -> out.printf("Last run: %s %s, started %s (%s)%n", last.runId(), last.status(), TIME.format(last.startedAt()),
+            ago(last.startedAt(), now)),
         () -> out.println("No run of this pipeline is in the ledger yet."));
     int exit = freshness(p, ctx, ledger, out);
-    Map<String, List<Row>> byTable =
-        ledger.latestBuilds(p.name()).map(b -> b.orderBy(col("partition").desc()).collectAsList()).orElse(List.of()).stream()
-            .collect(Collectors.groupingBy(r -> r.<String>getAs("table")));
+    Map<String, List<UnitState>> byTable = ledger.latestBuilds(p.name()).stream()
+        .sorted(Comparator.comparing((UnitState u) -> u.unit().partition()).reversed())
+        .collect(Collectors.groupingBy(u -> u.unit().table()));
     LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
     for (TableDefinition t : p.tablesInOrder()) {
-      List<Row> rows = byTable.getOrDefault(t.name(), List.of());
+      List<UnitState> units = byTable.getOrDefault(t.name(), List.of());
       out.printf("%n%s (%s)%n", t.name(), t.layer().key());
-      if (rows.isEmpty()) {
+      if (units.isEmpty()) {
         out.println("    never built");
         continue;
       }
-      Row lastAttempt = rows.stream().max(Comparator.comparing(r -> r.<Timestamp>getAs("recorded_at"))).orElseThrow();
+      BuildRecord lastAttempt = units.stream().map(UnitState::latest).max(Comparator.comparing(BuildRecord::recordedAt)).orElseThrow();
       out.printf(
           "    last attempt: %s %s at %s (%s), run %s%s%n",
-          lastAttempt.<String>getAs("partition"), lastAttempt.<String>getAs("status"),
-          TIME.format(lastAttempt.<Timestamp>getAs("recorded_at").toInstant()),
-          ago(lastAttempt.<Timestamp>getAs("recorded_at").toInstant(), now), lastAttempt.<String>getAs("run_id"),
-          lastAttempt.<String>getAs("status").equals("PUBLISHED") ? "" : ": " + Errors.firstLine(lastAttempt.getAs("message")));
-      List<Row> published = rows.stream().filter(r -> !r.isNullAt(r.fieldIndex("last_published_at"))).toList();
-      if (published.isEmpty()) {
-        out.println("    no partition has ever been published");
-      } else {
-        LocalDate newest = LocalDate.parse(published.get(0).getAs("partition"));
+          lastAttempt.partition(), lastAttempt.status(), TIME.format(lastAttempt.recordedAt()), ago(lastAttempt.recordedAt(), now),
+          lastAttempt.runId(), lastAttempt.published() ? "" : ": " + Errors.firstLine(lastAttempt.message()));
+      units.stream().filter(u -> u.lastPublished().isPresent()).findFirst().ifPresentOrElse(
+          newest -> {
+            LocalDate day = newest.unit().partition().date();
+            long days = ChronoUnit.DAYS.between(day, today);
+            out.printf("    newest published partition: %s, %d day%s before today%n", newest.unit().partition(), days, days == 1 ? "" : "s");
+          },
+          () -> out.println("    no partition has ever been published"));
+      List<UnitState> shown = units.subList(0, Math.min(partitions, units.size()));
+      for (UnitState u : shown) {
+        String publishedText = u.lastPublished()
+            .map(b -> String.format(
+                Locale.ROOT, "published %s (%s), v%d, %,d rows", TIME.format(b.recordedAt()), ago(b.recordedAt(), now), b.deltaVersion(),
+                b.rowsPublished()))
+            .orElse("never published");
+        BuildRecord latest = u.latest();
         out.printf(
-            "    newest published partition: %s, %d day%s before today%n",
-            newest, ChronoUnit.DAYS.between(newest, today), ChronoUnit.DAYS.between(newest, today) == 1 ? "" : "s");
+            "    %s  %s%s%n", u.unit().partition(), publishedText,
+            latest.published() ? "" : "; latest build " + latest.status() + " (run " + latest.runId() + ")");
       }
-      List<Row> shown = new ArrayList<>(rows.subList(0, Math.min(partitions, rows.size())));
-      for (Row r : shown) {
-        boolean ever = !r.isNullAt(r.fieldIndex("last_published_at"));
-        String publishedText =
-            ever
-                ? String.format(
-                    Locale.ROOT, "published %s (%s), v%d, %,d rows", TIME.format(r.<Timestamp>getAs("last_published_at").toInstant()),
-                    ago(r.<Timestamp>getAs("last_published_at").toInstant(), now), r.<Long>getAs("last_published_version"),
-                    r.<Long>getAs("last_published_rows"))
-                : "never published";
-        String latest = r.<String>getAs("status");
-        out.printf(
-            "    %s  %s%s%n", r.<String>getAs("partition"), publishedText,
-            latest.equals("PUBLISHED") ? "" : "; latest build " + latest + " (run " + r.<String>getAs("run_id") + ")");
-      }
-      if (rows.size() > shown.size()) {
-        out.printf("    ... %d older partition%s (--partitions N to list more)%n", rows.size() - shown.size(), rows.size() - shown.size() == 1 ? "" : "s");
+      if (units.size() > shown.size()) {
+        out.printf("    ... %d older partition%s (--partitions N to list more)%n", units.size() - shown.size(), units.size() - shown.size() == 1 ? "" : "s");
       }
     }
     out.flush();

@@ -4,8 +4,8 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.strata.api.Partition;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Optional;
@@ -63,8 +63,8 @@ public final class Cron {
   }
 
   /** The partition the interval closed by {@code fire} builds: the date of the interval's start, in the zone. */
-  public LocalDate partitionFor(Instant fire) {
-    return ZonedDateTime.ofInstant(previous(fire).orElse(fire), zone).toLocalDate();
+  public Partition partitionFor(Instant fire) {
+    return Partition.day(ZonedDateTime.ofInstant(previous(fire).orElse(fire), zone).toLocalDate());
   }
 
   public ZoneId zone() {

@@ -678,12 +678,23 @@ public final class DefinitionLoader {
       problem(keys.get("rules"), path + ".rules", "expected a mapping with error, warn and quarantine lists");
     }
     Path sqlFile = sql == null ? null : file.getParent().resolve(sql).normalize();
-    return new TableDefinition(
-        name, layer, List.copyOf(inputs), transform, sqlFile, partition, List.copyOf(rules), rowsFrom, removes, maxQuarantineRatio,
-        retry(keys.get("retry"), path + ".retry", defaultRetry), history,
-        keys.containsKey("key") ? names(keys.get("key"), path + ".key") : history != null ? history.key() : List.of(),
-        volume(keys.get("volume"), path + ".volume"), freshness(keys.get("freshness"), path + ".freshness"),
-        checks(keys.get("checks"), path + ".checks"), sinks(keys.get("sinks"), path + ".sinks"), where(m));
+    return TableDefinition.builder(name, layer, where(m))
+        .inputs(inputs)
+        .transform(transform)
+        .sqlFile(sqlFile)
+        .partitionColumn(partition)
+        .rules(rules)
+        .rowsFrom(rowsFrom)
+        .removes(removes)
+        .maxQuarantineRatio(maxQuarantineRatio)
+        .retry(retry(keys.get("retry"), path + ".retry", defaultRetry))
+        .history(history)
+        .key(keys.containsKey("key") ? names(keys.get("key"), path + ".key") : history != null ? history.key() : List.of())
+        .volume(volume(keys.get("volume"), path + ".volume"))
+        .freshness(freshness(keys.get("freshness"), path + ".freshness"))
+        .checks(checks(keys.get("checks"), path + ".checks"))
+        .sinks(sinks(keys.get("sinks"), path + ".sinks"))
+        .build();
   }
 
   /**

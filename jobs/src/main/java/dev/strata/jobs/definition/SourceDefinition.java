@@ -32,7 +32,8 @@ public record SourceDefinition(
   public static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
 
   /** {@code path} with every {@code {date}} / {@code {date:PATTERN}} replaced by the partition. */
-  public static String withDate(String path, java.time.LocalDate date) {
+  public static String withDate(String path, dev.strata.api.Partition partition) {
+    java.time.LocalDate date = partition.date();
     java.util.regex.Matcher m = DATE_TOKEN.matcher(path);
     StringBuilder out = new StringBuilder();
     while (m.find()) {

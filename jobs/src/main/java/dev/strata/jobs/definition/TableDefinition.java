@@ -71,4 +71,127 @@ public record TableDefinition(
   public boolean isHistory() {
     return history != null;
   }
+
+  public TableDefinition {
+    java.util.Objects.requireNonNull(name, "name");
+    inputs = List.copyOf(inputs);
+    rules = List.copyOf(rules);
+    key = List.copyOf(key);
+    checks = List.copyOf(checks);
+    sinks = List.copyOf(sinks);
+  }
+
+  /** A table definition named part by part: what is not set is as a definition that leaves it out. */
+  public static Builder builder(String name, Layer layer, String where) {
+    return new Builder(name, layer, where);
+  }
+
+  /** Names each part of a {@link TableDefinition} as it is set; unset parts take the defaults of {@link Keys}. */
+  public static final class Builder {
+    private final String name;
+    private final Layer layer;
+    private final String where;
+    private List<String> inputs = List.of();
+    private TransformSpec transform;
+    private Path sqlFile;
+    private String partitionColumn = Keys.PARTITION_COLUMN_DEFAULT;
+    private List<RuleSpec> rules = List.of();
+    private String rowsFrom;
+    private String removes;
+    private double maxQuarantineRatio = Keys.MAX_QUARANTINE_RATIO_DEFAULT;
+    private RetryPolicy retry = RetryPolicy.DEFAULT;
+    private History history;
+    private List<String> key = List.of();
+    private VolumeRule volume;
+    private Freshness freshness;
+    private List<CheckSpec> checks = List.of();
+    private List<SinkSpec> sinks = List.of();
+
+    private Builder(String name, Layer layer, String where) {
+      this.name = name;
+      this.layer = layer;
+      this.where = where;
+    }
+
+    public Builder inputs(List<String> value) {
+      this.inputs = value;
+      return this;
+    }
+
+    public Builder transform(TransformSpec value) {
+      this.transform = value;
+      return this;
+    }
+
+    public Builder sqlFile(Path value) {
+      this.sqlFile = value;
+      return this;
+    }
+
+    public Builder partitionColumn(String value) {
+      this.partitionColumn = value;
+      return this;
+    }
+
+    public Builder rules(List<RuleSpec> value) {
+      this.rules = value;
+      return this;
+    }
+
+    public Builder rowsFrom(String value) {
+      this.rowsFrom = value;
+      return this;
+    }
+
+    public Builder removes(String value) {
+      this.removes = value;
+      return this;
+    }
+
+    public Builder maxQuarantineRatio(double value) {
+      this.maxQuarantineRatio = value;
+      return this;
+    }
+
+    public Builder retry(RetryPolicy value) {
+      this.retry = value;
+      return this;
+    }
+
+    public Builder history(History value) {
+      this.history = value;
+      return this;
+    }
+
+    public Builder key(List<String> value) {
+      this.key = value;
+      return this;
+    }
+
+    public Builder volume(VolumeRule value) {
+      this.volume = value;
+      return this;
+    }
+
+    public Builder freshness(Freshness value) {
+      this.freshness = value;
+      return this;
+    }
+
+    public Builder checks(List<CheckSpec> value) {
+      this.checks = value;
+      return this;
+    }
+
+    public Builder sinks(List<SinkSpec> value) {
+      this.sinks = value;
+      return this;
+    }
+
+    public TableDefinition build() {
+      return new TableDefinition(
+          name, layer, inputs, transform, sqlFile, partitionColumn, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
+          freshness, checks, sinks, where);
+    }
+  }
 }

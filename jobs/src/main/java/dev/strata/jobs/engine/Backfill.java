@@ -1,12 +1,14 @@
 package dev.strata.jobs.engine;
 
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.UnitId;
-import dev.strata.jobs.run.RunResult;
+import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.ledger.UnitState;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.UnitId;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.spark.sql.Row;
 
 /**
  * A backfill: a plan of (table, partition) units over a range, stored in the ledger, built with the
@@ -43,7 +44,7 @@ public final class Backfill {
    * @param isNew whether the ledger had no plan of this id yet
    */
   public record Plan(
-      String id, String pipeline, List<LocalDate> partitions, List<String> tables, List<UnitId> units, Set<UnitId> done,
+      String id, String pipeline, List<Partition> partitions, List<String> tables, List<UnitId> units, Set<UnitId> done,
       Instant plannedAt, boolean isNew) {
     public int toBuild() {
       return units.size() - done.size();
@@ -53,7 +54,7 @@ public final class Backfill {
   /** The plan of a backfill of {@code tables} (all if empty) over {@code from..to}; nothing is written. */
   public Plan plan(Pipeline pipeline, LocalDate from, LocalDate to, Set<String> tables, boolean force) {
     Errors.check(!from.isAfter(to), "Cannot backfill %s: --from %s is after --to %s. Swap them.", pipeline.name(), from, to);
-    List<LocalDate> partitions = RunRequest.range(from, to);
+    List<Partition> partitions = RunRequest.range(from, to);
     Errors.check(
         partitions.size() <= RunRequest.MAX_PARTITIONS,
         "Cannot backfill %s over more than %d partitions; split the range.", pipeline.name(), RunRequest.MAX_PARTITIONS);
@@ -61,7 +62,7 @@ public final class Backfill {
         pipeline.tablesInOrder().stream().map(TableDefinition::name).filter(t -> tables.isEmpty() || tables.contains(t)).toList();
     String id = id(pipeline.name(), from, to, chosen);
     List<UnitId> units = new ArrayList<>();
-    for (LocalDate d : partitions) {
+    for (Partition d : partitions) {
       chosen.forEach(t -> units.add(RunRequest.unit(t, d)));
     }
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
@@ -70,14 +71,11 @@ public final class Backfill {
     if (plannedAt != null && !force) {
       Set<UnitId> inPlan = Set.copyOf(units);
       Instant since = plannedAt;
-      ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
-        for (Row r : latest.where("status = 'PUBLISHED'").select("table", "partition", "recorded_at").collectAsList()) {
-          UnitId unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
-          if (inPlan.contains(unit) && !r.getTimestamp(2).toInstant().isBefore(since)) {
-            done.add(unit);
-          }
+      for (UnitState unit : ledger.latestBuilds(pipeline.name())) {
+        if (unit.latest().published() && inPlan.contains(unit.unit()) && !unit.latest().recordedAt().isBefore(since)) {
+          done.add(unit.unit());
         }
-      });
+      }
     }
     return new Plan(id, pipeline.name(), partitions, chosen, units, done, plannedAt == null ? ctx.clock().instant() : plannedAt, plannedAt == null);
   }
@@ -90,14 +88,14 @@ public final class Backfill {
         plan.partitions().size() == 1 ? "" : "s", RunRequest.describe(plan.partitions()), plan.units().size(),
         plan.isNew() ? "" : "planned " + plan.plannedAt() + ", " + plan.done().size() + " already published since, ",
         plan.toBuild());
-    Map<String, List<LocalDate>> byTable = new TreeMap<>();
+    Map<String, List<Partition>> byTable = new TreeMap<>();
     for (UnitId unit : plan.units()) {
       if (!plan.done().contains(unit)) {
         byTable.computeIfAbsent(unit.table(), t -> new ArrayList<>()).add(unit.partition());
       }
     }
     for (String table : plan.tables()) {
-      List<LocalDate> todo = byTable.getOrDefault(table, List.of());
+      List<Partition> todo = byTable.getOrDefault(table, List.of());
       ctx.out().printf("  %-28s %s%n", table, todo.isEmpty() ? "nothing to build" : todo.size() + " to build: " + RunRequest.describe(todo));
     }
     ctx.out().flush();
@@ -109,7 +107,7 @@ public final class Backfill {
     if (plan.isNew()) {
       ledger.backfillPlanned(plan.id(), plan.pipeline(), plan.units(), plan.plannedAt());
     }
-    List<LocalDate> todo =
+    List<Partition> todo =
         plan.partitions().stream().filter(d -> plan.tables().stream().anyMatch(t -> !plan.done().contains(RunRequest.unit(t, d)))).toList();
     if (todo.isEmpty()) {
       ctx.out().println("Nothing left to build: every unit of this backfill is published. Use --force to build them again.");

@@ -22,14 +22,12 @@ import dev.strata.quality.RuleResult;
 import dev.strata.quality.RuleSpec;
 import dev.strata.quality.RuleWords;
 import dev.strata.quality.Samples;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -124,8 +122,8 @@ final class CheckRunner {
 
   /** What a check sees of a build. */
   static CheckInput input(
-      String table, LocalDate partition, Dataset<Row> rows, long rowCount, Map<String, Dataset<Row>> inputs,
-      Supplier<SortedMap<LocalDate, Long>> published) {
+      String table, Partition partition, Dataset<Row> rows, long rowCount, Map<String, Dataset<Row>> inputs,
+      Supplier<SortedMap<Partition, Long>> published) {
     return new CheckInput() {
       @Override
       public String table() {
@@ -134,7 +132,7 @@ final class CheckRunner {
 
       @Override
       public Partition partition() {
-        return partition == null ? null : Partition.day(partition);
+        return partition;
       }
 
       @Override
@@ -154,9 +152,7 @@ final class CheckRunner {
 
       @Override
       public SortedMap<Partition, Long> publishedRows() {
-        SortedMap<Partition, Long> byPartition = new TreeMap<>();
-        published.get().forEach((d, n) -> byPartition.put(Partition.day(d), n));
-        return byPartition;
+        return published.get();
       }
     };
   }

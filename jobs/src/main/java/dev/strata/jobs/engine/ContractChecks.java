@@ -4,6 +4,7 @@ import dev.strata.api.Check;
 import dev.strata.api.CheckInput;
 import dev.strata.api.CheckResult;
 import dev.strata.api.Options;
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.CheckSpec;
 import dev.strata.jobs.definition.DriftPolicy;
 import dev.strata.jobs.io.SchemaDrift;
@@ -55,7 +56,7 @@ final class ContractChecks {
    * approval, a type that cannot be cast safely, an added column the policy blocks) fails the error
    * check; any difference fails the warn check, so that accepted drift is reported too.
    */
-  static List<CheckRunner.Use> drift(String input, java.time.LocalDate partition, SchemaDrift diff, DriftPolicy policy) {
+  static List<CheckRunner.Use> drift(String input, Partition partition, SchemaDrift diff, DriftPolicy policy) {
     List<String> unapproved = diff.unapprovedRemovals(policy);
     boolean addedBlocked = policy.added() == DriftPolicy.Added.BLOCK && !diff.added().isEmpty();
     boolean breaking = !unapproved.isEmpty() || !diff.unsafe().isEmpty() || addedBlocked;

@@ -1,10 +1,11 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.SourceDefinition;
-import dev.strata.jobs.io.HadoopFiles;
-import dev.strata.jobs.ledger.IngestedFiles;
 import dev.strata.jobs.io.HadoopFiles.FileInfo;
+import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.ledger.IngestedFiles;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -38,7 +39,7 @@ public final class Landing {
    * @param ingestedBy the run that last ingested it, or null if none did
    */
   public record Change(
-      String source, LocalDate partition, List<String> added, List<String> changed, List<String> removed, String ingestedBy) {
+      String source, Partition partition, List<String> added, List<String> changed, List<String> removed, String ingestedBy) {
     public boolean any() {
       return ingestedBy == null || !added.isEmpty() || !changed.isEmpty() || !removed.isEmpty();
     }
@@ -71,9 +72,9 @@ public final class Landing {
    * Every partition the source has files for, with the files: one recursive listing of the folder
    * above the first {@code {date}}, whatever the number of partitions.
    */
-  public Map<LocalDate, List<FileInfo>> scan(SourceDefinition source) {
+  public Map<Partition, List<FileInfo>> scan(SourceDefinition source) {
     Matcher token = SourceDefinition.DATE_TOKEN.matcher(source.path());
-    Map<LocalDate, List<FileInfo>> found = new TreeMap<>();
+    Map<Partition, List<FileInfo>> found = new TreeMap<>();
     if (!token.find()) {
       return found;
     }
@@ -92,7 +93,7 @@ public final class Landing {
         continue;
       }
       try {
-        found.computeIfAbsent(LocalDate.parse(m.group(1), format), d -> new ArrayList<>()).add(f);
+        found.computeIfAbsent(Partition.day(LocalDate.parse(m.group(1), format)), d -> new ArrayList<>()).add(f);
       } catch (DateTimeParseException e) {
         // A folder that only looks like a date (2024-13-40): not a partition.
       }
@@ -108,9 +109,9 @@ public final class Landing {
    *
    * @param ingested the files each partition's last published ingestion read, by partition, from the ledger
    */
-  public List<Change> changes(SourceDefinition source, Map<LocalDate, IngestedFiles> ingested) {
+  public List<Change> changes(SourceDefinition source, Map<Partition, IngestedFiles> ingested) {
     List<Change> changes = new ArrayList<>();
-    for (Map.Entry<LocalDate, List<FileInfo>> e : scan(source).entrySet()) {
+    for (Map.Entry<Partition, List<FileInfo>> e : scan(source).entrySet()) {
       IngestedFiles before = ingested.get(e.getKey());
       List<String> added = new ArrayList<>();
       List<String> changed = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
@@ -14,7 +15,6 @@ import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -88,7 +88,7 @@ public final class PartitionLocks implements AutoCloseable {
     heartbeat.scheduleWithFixedDelay(this::refreshAll, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private Path path(String table, LocalDate partition) {
+  private Path path(String table, Partition partition) {
     return new Path(warehouse.lockPath(pipeline, table, partition));
   }
 
@@ -98,7 +98,7 @@ public final class PartitionLocks implements AutoCloseable {
    *
    * @throws dev.strata.api.StrataException.LockedException if another run still holds it after the wait
    */
-  public void acquire(String table, LocalDate partition, Duration timeout) {
+  public void acquire(String table, Partition partition, Duration timeout) {
     Path lock = path(table, partition);
     Instant deadline = clock.instant().plus(timeout);
     while (true) {
@@ -119,7 +119,7 @@ public final class PartitionLocks implements AutoCloseable {
   }
 
   /** Gives a lease back; a lease this run does not hold is left alone. */
-  public void release(String table, LocalDate partition) {
+  public void release(String table, Partition partition) {
     Path lock = held.remove(dev.strata.jobs.run.UnitId.of(table, partition));
     if (lock == null) {
       return;
@@ -141,7 +141,7 @@ public final class PartitionLocks implements AutoCloseable {
   }
 
   /** Who holds the lease of a table partition, if anyone. */
-  public Optional<Holder> holder(String table, LocalDate partition) {
+  public Optional<Holder> holder(String table, Partition partition) {
     return holder(path(table, partition));
   }
 

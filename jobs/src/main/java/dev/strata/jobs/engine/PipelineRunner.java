@@ -1,14 +1,9 @@
 package dev.strata.jobs.engine;
 
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.RunResult;
-import dev.strata.jobs.run.TableBuildResult;
-import dev.strata.jobs.run.UnitId;
-import dev.strata.jobs.run.RowCounts;
-import dev.strata.jobs.run.Incidents;
 import dev.strata.api.BuildStatus;
-import dev.strata.jobs.Errors;
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
+import dev.strata.jobs.Errors;
 import dev.strata.jobs.alert.Alerts;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.Pipeline;
@@ -17,11 +12,17 @@ import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.ledger.RunRecord;
+import dev.strata.jobs.ledger.UnitState;
 import dev.strata.jobs.report.QualityReport;
+import dev.strata.jobs.run.Incidents;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.jobs.run.RunResult;
+import dev.strata.jobs.run.TableBuildResult;
+import dev.strata.jobs.run.UnitId;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -36,8 +37,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.random.RandomGenerator;
-import org.apache.spark.sql.Row;
 
 /**
  * Runs a pipeline over a range of partitions: tables in dependency order, each gated before it is
@@ -69,7 +68,7 @@ public final class PipelineRunner {
    * exit-2 error, before writing anything, if the run's input is missing or malformed.
    */
   public RunResult run(Pipeline pipeline, RunRequest request) {
-    List<LocalDate> partitions = request.partitions();
+    List<Partition> partitions = request.partitions();
     Errors.check(!partitions.isEmpty(), "Cannot run %s: the run has no partitions to build.", pipeline.name());
     Errors.check(
         partitions.size() <= RunRequest.MAX_PARTITIONS,
@@ -168,28 +167,22 @@ public final class PipelineRunner {
    */
   public RunRequest resumeRequest(Pipeline pipeline, String runId, int parallelism) {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
-    Row run =
-        ledger.runs(pipeline.name())
-            .map(r -> r.where(org.apache.spark.sql.functions.col("run_id").equalTo(runId)).collectAsList())
-            .orElse(List.of()).stream().findFirst()
-            .orElseThrow(() -> Errors.unknownRun(pipeline.name(), runId, ctx.warehouse().root()));
-    List<LocalDate> partitions = run.<String>getList(run.fieldIndex("partitions")).stream().map(LocalDate::parse).sorted().toList();
+    RunRecord run = ledger.run(pipeline.name(), runId).orElseThrow(() -> Errors.unknownRun(pipeline.name(), runId, ctx.warehouse().root()));
+    List<Partition> partitions = run.scope().partitions();
     Set<String> tables =
-        run.isNullAt(run.fieldIndex("tables"))
+        run.scope().tables().isEmpty()
             ? pipeline.tablesInOrder().stream().map(TableDefinition::name).collect(java.util.stream.Collectors.toSet())
-            : new java.util.HashSet<>(run.<String>getList(run.fieldIndex("tables")));
+            : new java.util.HashSet<>(run.scope().tables());
     Set<UnitId> done = new java.util.HashSet<>();
-    ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
-      var publishedByRun =
-          latest.where(org.apache.spark.sql.functions.col("status").equalTo("PUBLISHED").and(org.apache.spark.sql.functions.col("run_id").equalTo(runId)));
-      for (Row b : publishedByRun.select("table", "partition").collectAsList()) {
-        done.add(RunRequest.unit(b.getString(0), LocalDate.parse(b.getString(1))));
+    for (UnitState unit : ledger.latestBuilds(pipeline.name())) {
+      if (unit.latest().published() && unit.latest().runId().equals(runId)) {
+        done.add(unit.unit());
       }
-    });
+    }
     long todo = partitions.stream().mapToLong(d -> tables.stream().filter(t -> !done.contains(RunRequest.unit(t, d))).count()).sum();
     ctx.out().printf(
         "Resuming run %s (%s): %d of %d table partitions still to build; the %d it published are kept.%n",
-        runId, run.<String>getAs("status"), todo, (long) partitions.size() * tables.size(), done.size());
+        runId, run.status(), todo, (long) partitions.size() * tables.size(), done.size());
     if (todo == 0) {
       ctx.out().println("Nothing to resume: every table partition of that run is published.");
       return null;
@@ -213,12 +206,12 @@ public final class PipelineRunner {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Landing landing = new Landing(ctx.warehouse(), ctx.files());
     List<TableDefinition> tables = pipeline.tablesInOrder().stream().filter(t -> base.includes(t.name(), t.layer())).toList();
-    Map<String, Map<LocalDate, Landing.Change>> changes = new LinkedHashMap<>();
-    java.util.TreeSet<LocalDate> candidates = new java.util.TreeSet<>();
+    Map<String, Map<Partition, Landing.Change>> changes = new LinkedHashMap<>();
+    java.util.TreeSet<Partition> candidates = new java.util.TreeSet<>();
     for (TableDefinition t : tables) {
       for (String input : t.inputs()) {
         pipeline.definition().source(input).filter(s -> !changes.containsKey(s.name())).ifPresent(s -> {
-          Map<LocalDate, Landing.Change> bySource = new java.util.TreeMap<>();
+          Map<Partition, Landing.Change> bySource = new java.util.TreeMap<>();
           for (Landing.Change c : landing.changes(s, ledger.ingested(pipeline.name(), s.name()))) {
             bySource.put(c.partition(), c);
             if (fullRefresh || c.any()) {
@@ -247,19 +240,14 @@ public final class PipelineRunner {
     // When each table partition was last built, and last published, by any run.
     Map<UnitId, Instant> lastBuilt = new java.util.HashMap<>();
     Map<UnitId, Instant> lastPublished = new java.util.HashMap<>();
-    ledger.latestBuilds(pipeline.name()).ifPresent(latest -> {
-      for (Row r : latest.select("table", "partition", "recorded_at", "last_published_at").collectAsList()) {
-        UnitId unit = RunRequest.unit(r.getString(0), LocalDate.parse(r.getString(1)));
-        lastBuilt.put(unit, r.getTimestamp(2).toInstant());
-        if (!r.isNullAt(3)) {
-          lastPublished.put(unit, r.getTimestamp(3).toInstant());
-        }
-        candidates.add(LocalDate.parse(r.getString(1)));
-      }
-    });
+    for (UnitState unit : ledger.latestBuilds(pipeline.name())) {
+      lastBuilt.put(unit.unit(), unit.latest().recordedAt());
+      unit.lastPublished().ifPresent(p -> lastPublished.put(unit.unit(), p.recordedAt()));
+      candidates.add(unit.unit().partition());
+    }
     Set<UnitId> planned = new java.util.LinkedHashSet<>();
-    Set<LocalDate> partitions = new java.util.TreeSet<>();
-    for (LocalDate d : candidates) {
+    Set<Partition> partitions = new java.util.TreeSet<>();
+    for (Partition d : candidates) {
       for (TableDefinition t : tables) {
         UnitId unit = RunRequest.unit(t.name(), d);
         boolean outOfDate = t.inputs().stream().anyMatch(i -> planned.contains(RunRequest.unit(i, d)));
@@ -281,7 +269,7 @@ public final class PipelineRunner {
       return null;
     }
     Set<UnitId> skip = new java.util.HashSet<>();
-    for (LocalDate d : partitions) {
+    for (Partition d : partitions) {
       tables.stream().map(t -> RunRequest.unit(t.name(), d)).filter(u -> !planned.contains(u)).forEach(skip::add);
     }
     ctx.out().printf("Incremental run: %d table partition%s out of date, over %s.%n",
@@ -299,7 +287,7 @@ public final class PipelineRunner {
    * @return one result per unit, in dependency order
    */
   private List<TableBuildResult> schedule(
-      Pipeline pipeline, RunRequest request, List<TableDefinition> tables, List<LocalDate> partitions, String runId,
+      Pipeline pipeline, RunRequest request, List<TableDefinition> tables, List<Partition> partitions, String runId,
       TableBuilder builder, Ledger ledger, RunPrinter printer) {
     AtomicInteger threads = new AtomicInteger();
     ExecutorService pool =
@@ -315,7 +303,7 @@ public final class PipelineRunner {
     PartitionLocks locks =
         new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), runId, ctx.clock());
     try {
-      for (LocalDate partition : partitions) {
+      for (Partition partition : partitions) {
         for (TableDefinition table : tables) {
           if (request.skip().contains(RunRequest.unit(table.name(), partition))) {
             continue;
@@ -362,7 +350,7 @@ public final class PipelineRunner {
    * partition's lease, which is held until the ledger has the outcome.
    */
   private TableBuildResult unit(
-      Pipeline pipeline, RunRequest request, TableDefinition table, LocalDate partition, List<CompletableFuture<TableBuildResult>> upstream,
+      Pipeline pipeline, RunRequest request, TableDefinition table, Partition partition, List<CompletableFuture<TableBuildResult>> upstream,
       String runId, TableBuilder builder, Ledger ledger, PartitionLocks locks, RunPrinter printer) {
     String blocker =
         upstream.stream().map(CompletableFuture::join).filter(u -> u.status() != BuildStatus.PUBLISHED)
@@ -377,9 +365,8 @@ public final class PipelineRunner {
       locks.acquire(table.name(), partition, request.lockTimeout());
     } catch (StrataException.LockedException e) {
       return record(pipeline, runId, ledger, printer,
-          new TableBuildResult(
-              table.name(), table.layer(), partition, BuildStatus.LOCKED, RowCounts.NONE, -1, Duration.between(waiting, ctx.clock().instant()),
-              new dev.strata.quality.GateResult(List.of()), e.getMessage(), 1, null, false));
+          TableBuildResult.builder(table.name(), table.layer(), partition, BuildStatus.LOCKED)
+              .duration(Duration.between(waiting, ctx.clock().instant())).message(e.getMessage()).attempt(1).build());
     }
     try {
       TableBuildResult built =
@@ -420,26 +407,23 @@ public final class PipelineRunner {
 
   /** Builds a unit, again after each transient failure as the table's retry policy allows; every attempt goes in the ledger. */
   private TableBuildResult buildWithRetries(
-      Pipeline pipeline, RunRequest request, TableDefinition table, LocalDate partition, String runId, TableBuilder builder, Ledger ledger,
+      Pipeline pipeline, RunRequest request, TableDefinition table, Partition partition, String runId, TableBuilder builder, Ledger ledger,
       RunPrinter printer) {
     RetryPolicy policy = table.retry();
-    RandomGenerator random = RandomGenerator.getDefault();
     ctx.spark().sparkContext().setLocalProperty("spark.scheduler.pool", Thread.currentThread().getName());
     boolean rebuild = request.rebuildHistory() && partition.equals(request.partitions().get(0));
-    for (int attempt = 1; ; attempt++) {
-      TableBuildResult result = builder.build(table, partition, rebuild).withAttempt(attempt);
-      if (result.status() != BuildStatus.FAILED || !result.retryable() || attempt >= policy.maxAttempts()) {
-        return result;
-      }
-      Duration wait = policy.delayBefore(attempt + 1, random);
-      TableBuildResult failed =
-          result.withMessage(
-              result.message() + " [transient; attempt " + attempt + " of " + policy.maxAttempts() + ", retrying in "
-                  + Durations.format(wait) + "]");
-      recordAttempt(pipeline, runId, ledger, failed);
-      printer.retrying(failed, policy.maxAttempts(), Durations.format(wait));
-      Retrier.sleep(wait);
-    }
+    return Retrier.attempts(
+        policy,
+        attempt -> builder.build(table, partition, rebuild).withAttempt(attempt),
+        result -> result.status() == BuildStatus.FAILED && result.retryable(),
+        (result, attempt, wait) -> {
+          TableBuildResult failed =
+              result.withMessage(
+                  result.message() + " [transient; attempt " + attempt + " of " + policy.maxAttempts() + ", retrying in "
+                      + Durations.format(wait) + "]");
+          recordAttempt(pipeline, runId, ledger, failed);
+          printer.retrying(failed, policy.maxAttempts(), Durations.format(wait));
+        });
   }
 
   /**
@@ -447,23 +431,20 @@ public final class PipelineRunner {
    * running elsewhere, or killed. What such a run published stands (each build is its own commit);
    * the note says so, and how to see it, before this run builds the same partitions again.
    */
-  private List<String> unfinishedRuns(Ledger ledger, Pipeline pipeline, List<LocalDate> partitions) {
+  private List<String> unfinishedRuns(Ledger ledger, Pipeline pipeline, List<Partition> partitions) {
     List<String> notes = new ArrayList<>();
-    Set<String> ours = new java.util.HashSet<>(partitions.stream().map(LocalDate::toString).toList());
+    Set<Partition> ours = Set.copyOf(partitions);
     try {
-      ledger.runs(pipeline.name()).ifPresent(runs -> {
-        for (Row r : runs.where(org.apache.spark.sql.functions.col("status").equalTo("RUNNING")).limit(20).collectAsList()) {
-          List<String> theirs = r.getList(r.fieldIndex("partitions"));
-          if (theirs.stream().noneMatch(ours::contains)) {
-            continue;
-          }
-          String id = r.getAs("run_id");
-          notes.add("Note: run " + id + " (started " + r.getAs("started_at") + ") never recorded its end: it is still running"
-              + " elsewhere, or it was killed. What it published stands; this run builds the partitions it shares with it again."
-              + " Its builds: " + ctx.invocation().command("history", pipeline.name(), "--limit", "20")
-              + "; to build only what it did not publish: " + ctx.invocation().command("run", pipeline.name(), "--resume", id));
+      for (RunRecord r : ledger.runs(pipeline.name()).stream().filter(RunRecord::running).limit(20).toList()) {
+        if (r.scope().partitions().stream().noneMatch(ours::contains)) {
+          continue;
         }
-      });
+        String id = r.runId();
+        notes.add("Note: run " + id + " (started " + java.sql.Timestamp.from(r.startedAt()) + ") never recorded its end: it is still running"
+            + " elsewhere, or it was killed. What it published stands; this run builds the partitions it shares with it again."
+            + " Its builds: " + ctx.invocation().command("history", pipeline.name(), "--limit", "20")
+            + "; to build only what it did not publish: " + ctx.invocation().command("run", pipeline.name(), "--resume", id));
+      }
     } catch (RuntimeException e) {
       // A note only: the ledger was checked readable above, and the run records its own outcome regardless.
     }
@@ -483,12 +464,12 @@ public final class PipelineRunner {
     return found;
   }
 
-  private void preflight(SourceReader reader, Pipeline pipeline, List<TableDefinition> tables, List<LocalDate> partitions) {
+  private void preflight(SourceReader reader, Pipeline pipeline, List<TableDefinition> tables, List<Partition> partitions) {
     Set<String> needed = new java.util.LinkedHashSet<>();
     for (TableDefinition t : tables) {
       t.inputs().stream().filter(i -> pipeline.definition().source(i).isPresent()).forEach(needed::add);
     }
-    for (LocalDate partition : partitions) {
+    for (Partition partition : partitions) {
       for (String source : needed) {
         reader.check(pipeline.definition().source(source).orElseThrow(), partition);
       }

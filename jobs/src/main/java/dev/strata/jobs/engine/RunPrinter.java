@@ -1,14 +1,14 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
+import dev.strata.jobs.run.Incident;
+import dev.strata.jobs.run.Invocation;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.run.TableBuildResult;
-import dev.strata.jobs.run.Incident;
-import dev.strata.jobs.run.Invocation;
-import dev.strata.api.BuildStatus;
 import dev.strata.quality.RuleResult;
 import java.io.PrintWriter;
-import java.time.LocalDate;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +26,7 @@ final class RunPrinter {
   }
 
   /** The run's first lines: what it builds, then notes a reader needs first (an earlier run that never ended), then the table's header. */
-  void start(String runId, String pipeline, List<LocalDate> partitions, RunRequest request, String warehouse, List<String> notes) {
+  void start(String runId, String pipeline, List<Partition> partitions, RunRequest request, String warehouse, List<String> notes) {
     String range = RunRequest.describe(partitions);
     out.printf(
         "Run %s: pipeline %s, %s%s, warehouse %s%n",

@@ -1,5 +1,6 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Cron;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineDefinition;
@@ -7,7 +8,6 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,7 +41,7 @@ public final class Scheduler {
   /** Starts the run of one interval and returns its exit code. */
   @FunctionalInterface
   public interface Launcher {
-    int launch(Job job, Instant fire, LocalDate partition) throws Exception;
+    int launch(Job job, Instant fire, Partition partition) throws Exception;
   }
 
   /** Waits until an instant, or less if woken. */
@@ -174,7 +174,7 @@ public final class Scheduler {
   }
 
   private void start(Job job, Instant fire) {
-    LocalDate partition = job.cron().partitionFor(fire);
+    Partition partition = job.cron().partitionFor(fire);
     active.get(job.id()).add(fire);
     out.printf("%s: starting the run for %s (interval closed %s)%n", job.id(), partition, fire);
     pool.submit(() -> {

@@ -1,5 +1,6 @@
 package dev.strata.jobs.engine;
 
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Durations;
 import dev.strata.jobs.definition.SourceDefinition;
@@ -10,7 +11,6 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +48,7 @@ public final class Sensors {
    *
    * @throws StrataException.UpstreamNotReadyException listing what is still missing at the timeout
    */
-  public void waitFor(List<String> paths, List<LocalDate> partitions, Duration timeout, Duration poll, PrintWriter out) {
+  public void waitFor(List<String> paths, List<Partition> partitions, Duration timeout, Duration poll, PrintWriter out) {
     Set<String> pending = new LinkedHashSet<>();
     for (String p : paths) {
       if (SourceDefinition.DATE_TOKEN.matcher(p).find()) {
@@ -154,9 +154,9 @@ public final class Sensors {
    * Landing} finds in its partition folders (the files the source reads).
    */
   public Freshness freshness(SparkSession spark, SourceDefinition source) {
-    java.util.Map<LocalDate, List<HadoopFiles.FileInfo>> landed = landing.scan(source);
+    java.util.Map<Partition, List<HadoopFiles.FileInfo>> landed = landing.scan(source);
     if (source.freshness().column() != null) {
-      java.util.Map.Entry<LocalDate, List<HadoopFiles.FileInfo>> newestDay =
+      java.util.Map.Entry<Partition, List<HadoopFiles.FileInfo>> newestDay =
           landed.entrySet().stream().filter(e -> !e.getValue().isEmpty()).max(java.util.Map.Entry.comparingByKey()).orElse(null);
       if (newestDay == null) {
         return new Freshness(source.name(), false, source.freshness(), Optional.empty(), Duration.ZERO);

@@ -2,8 +2,8 @@ package dev.strata.jobs.io;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.strata.api.Partition;
 import io.delta.tables.DeltaTable;
-import java.time.LocalDate;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -18,7 +18,7 @@ public final class DeltaTables {
    * The rows of a Delta table, restricted to one partition unless {@code partition} is null; empty if
    * there is no Delta table at the path.
    */
-  public static Optional<Dataset<Row>> read(SparkSession spark, String path, String partitionColumn, LocalDate partition) {
+  public static Optional<Dataset<Row>> read(SparkSession spark, String path, String partitionColumn, Partition partition) {
     if (!exists(spark, path)) {
       return Optional.empty();
     }
@@ -36,13 +36,13 @@ public final class DeltaTables {
    * history table as of that day (each key's version valid then, with the partition column set to
    * the day). Empty if the table does not exist.
    */
-  public static Optional<Dataset<Row>> partition(SparkSession spark, Warehouse warehouse, dev.strata.jobs.definition.TableDefinition table, LocalDate day) {
+  public static Optional<Dataset<Row>> partition(SparkSession spark, Warehouse warehouse, dev.strata.jobs.definition.TableDefinition table, Partition day) {
     String path = warehouse.tablePath(table.layer(), table.name());
     if (!table.isHistory()) {
       return read(spark, path, table.partitionColumn(), day);
     }
     return read(spark, path, null, null)
-        .map(h -> HistoryTable.asOf(h, day).withColumn(table.partitionColumn(), org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(day))));
+        .map(h -> HistoryTable.asOf(h, day.date()).withColumn(table.partitionColumn(), org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(day.date()))));
   }
 
   private static final java.util.concurrent.ConcurrentHashMap<String, Object> CREATING = new java.util.concurrent.ConcurrentHashMap<>();

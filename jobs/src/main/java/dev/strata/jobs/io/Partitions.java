@@ -3,8 +3,8 @@ package dev.strata.jobs.io;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.strata.api.Partition;
 import java.sql.Date;
-import java.time.LocalDate;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The one place that turns a partition date into a filter or a Delta predicate. Partition columns
- * are DATE or STRING (ISO text); values always come from a parsed {@link LocalDate}, never from raw
+ * are DATE or STRING (ISO text); values always come from a parsed {@link Partition}, never from raw
  * user text.
  */
 public final class Partitions {
@@ -24,21 +24,21 @@ public final class Partitions {
   }
 
   /** A filter selecting one partition, for a column of the given schema. */
-  public static Column equalTo(StructType schema, String column, LocalDate partition) {
+  public static Column equalTo(StructType schema, String column, Partition partition) {
     return equalTo(isDate(schema.apply(column).dataType()), column, partition);
   }
 
-  public static Column equalTo(boolean dateTyped, String column, LocalDate partition) {
+  public static Column equalTo(boolean dateTyped, String column, Partition partition) {
     return col(column).equalTo(literal(dateTyped, partition));
   }
 
   /** The partition's value as a DATE or ISO-text literal. */
-  public static Column literal(boolean dateTyped, LocalDate partition) {
-    return dateTyped ? lit(Date.valueOf(partition)) : lit(partition.toString());
+  public static Column literal(boolean dateTyped, Partition partition) {
+    return dateTyped ? lit(Date.valueOf(partition.date())) : lit(partition.toString());
   }
 
   /** The same selection as a Delta replaceWhere predicate. */
-  public static String predicate(boolean dateTyped, String column, LocalDate partition) {
+  public static String predicate(boolean dateTyped, String column, Partition partition) {
     String literal = dateTyped ? "DATE'" + partition + "'" : "'" + partition + "'";
     return "`" + column + "` = " + literal;
   }

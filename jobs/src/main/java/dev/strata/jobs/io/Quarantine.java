@@ -2,9 +2,9 @@ package dev.strata.jobs.io;
 
 import static org.apache.spark.sql.functions.lit;
 
+import dev.strata.api.Partition;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Arrays;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -46,7 +46,7 @@ public final class Quarantine {
       String path,
       String partitionColumn,
       boolean dateTyped,
-      LocalDate partition,
+      Partition partition,
       Dataset<Row> rows,
       long count,
       String runId,

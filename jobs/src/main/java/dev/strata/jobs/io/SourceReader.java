@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import dev.strata.api.Partition;
 import dev.strata.api.SourceFormat;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.ColumnSpec;
@@ -16,7 +17,6 @@ import dev.strata.jobs.definition.DriftPolicy;
 import dev.strata.jobs.definition.SourceDefinition;
 import dev.strata.jobs.extension.Extensions;
 import java.sql.Timestamp;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +56,7 @@ public final class SourceReader {
   }
 
   /** The location of a source's files for a partition. */
-  public String location(SourceDefinition source, LocalDate partition) {
+  public String location(SourceDefinition source, Partition partition) {
     return warehouse.resolve(SourceDefinition.withDate(source.path(), partition));
   }
 
@@ -67,12 +67,12 @@ public final class SourceReader {
    *
    * @return the data files as listed (with sizes and modification times) when first checked in this run
    */
-  public List<HadoopFiles.FileInfo> check(SourceDefinition source, LocalDate partition) {
+  public List<HadoopFiles.FileInfo> check(SourceDefinition source, Partition partition) {
     return inspect(source, partition).listed();
   }
 
   /** How the partition's files differ from the declared schema ({@link SchemaDrift#NONE} if the format does not say which columns its files hold). */
-  public SchemaDrift drift(SourceDefinition source, LocalDate partition) {
+  public SchemaDrift drift(SourceDefinition source, Partition partition) {
     return inspect(source, partition).drift();
   }
 
@@ -87,7 +87,7 @@ public final class SourceReader {
   private record Inspected(
       List<HadoopFiles.FileInfo> listed, List<FileGroup> groups, Map<String, List<String>> extraColumns, SchemaDrift drift) {}
 
-  private Inspected inspect(SourceDefinition source, LocalDate partition) {
+  private Inspected inspect(SourceDefinition source, Partition partition) {
     String location = location(source, partition);
     Inspected known = checked.get(location);
     if (known != null) {
@@ -210,7 +210,7 @@ public final class SourceReader {
    * is null, an undeclared one (policy {@code added: accept}) is carried as it arrived, and a
    * safely widened Parquet type is cast to the declared one.
    */
-  public SourceRows read(SparkSession spark, SourceDefinition source, LocalDate partition, Timestamp ingestedAt) {
+  public SourceRows read(SparkSession spark, SourceDefinition source, Partition partition, Timestamp ingestedAt) {
     Inspected inspected = inspect(source, partition);
     boolean carry = source.drift().added() == DriftPolicy.Added.ACCEPT;
     List<String> added = carry ? inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList() : List.of();

@@ -1,11 +1,11 @@
 package dev.strata.jobs.io;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Layer;
 import dev.strata.jobs.definition.Names;
 import java.net.URI;
 import java.nio.file.Paths;
-import java.time.LocalDate;
 import java.util.regex.Pattern;
 
 /**
@@ -97,7 +97,7 @@ public final class Warehouse {
     return root + "/_strata/staging/" + runId(runId);
   }
 
-  public String stagingPath(String runId, String table, LocalDate partition) {
+  public String stagingPath(String runId, String table, Partition partition) {
     return stagingRoot(runId) + "/" + name("table", table) + "/" + partition;
   }
 
@@ -107,7 +107,7 @@ public final class Warehouse {
   }
 
   /** The lease file of one table partition. */
-  public String lockPath(String pipeline, String table, LocalDate partition) {
+  public String lockPath(String pipeline, String table, Partition partition) {
     return locksRoot(pipeline) + "/" + name("table", table) + "/" + partition + ".lock";
   }
 

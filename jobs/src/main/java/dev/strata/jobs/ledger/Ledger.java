@@ -3,15 +3,16 @@ package dev.strata.jobs.ledger;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
 
+import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
+import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.run.TableBuildResult;
-import dev.strata.jobs.io.Warehouse;
 import dev.strata.quality.RuleResult;
 import io.delta.tables.DeltaTable;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,7 +64,11 @@ public final class Ledger {
    * A unit another run was building when this one wanted it: recorded, but not a build of the
    * partition, so never what downstream builds trust.
    */
-  static final String NOT_A_BUILD = "LOCKED";
+  static final String NOT_A_BUILD = BuildStatus.LOCKED.name();
+
+  /** The order in which a table partition's builds are newest first. */
+  private static final WindowSpec NEWEST_BUILD_FIRST =
+      Window.partitionBy("table", "partition").orderBy(col("recorded_at").desc(), col("attempt").desc());
 
   private final SparkSession spark;
   private final Warehouse warehouse;
@@ -92,13 +97,13 @@ public final class Ledger {
   }
 
   /** Records that a run started; until it ends, its latest row says RUNNING. */
-  public void runStarted(String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, Instant at) {
-    append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, "RUNNING", null, at, at)));
+  public void runStarted(String runId, String pipeline, RunRequest request, List<String> tables, List<Partition> partitions, Instant at) {
+    append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, RunRecord.RUNNING, null, at, at)));
   }
 
   /** Records how a run ended: SUCCEEDED, or its worst table outcome (BLOCKED, NOT_READY, FAILED...). */
   public void runEnded(RunResult run, RunRequest request, List<String> tables, Instant at) {
-    String status = run.exitCode() == 0 ? "SUCCEEDED" : run.status().name();
+    String status = run.exitCode() == 0 ? RunRecord.SUCCEEDED : run.status().name();
     append(
         "runs",
         RUNS,
@@ -109,7 +114,7 @@ public final class Ledger {
    * Records that a run ended without finishing its work because the engine's own bookkeeping
    * failed (status ABORTED, exit 4): what it published stays, as its builds' rows say.
    */
-  public void runAborted(String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, Instant started,
+  public void runAborted(String runId, String pipeline, RunRequest request, List<String> tables, List<Partition> partitions, Instant started,
       Instant at, int exitCode) {
     append("runs", RUNS, List.of(runRow(runId, pipeline, request, tables, partitions, "ABORTED", exitCode, started, at)));
   }
@@ -151,41 +156,48 @@ public final class Ledger {
   }
 
   /** The latest build of a table's partition, as the ledger recorded it. */
-  public Optional<BuildRecord> latestBuild(String pipeline, String table, LocalDate partition) {
-    Optional<Dataset<Row>> builds = read("builds");
-    if (builds.isEmpty()) {
-      return Optional.empty();
-    }
-    List<Row> rows =
-        builds.get()
-            .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").equalTo(partition.toString())))
-            .where(col("status").notEqual(NOT_A_BUILD))
-            .orderBy(col("recorded_at").desc())
-            .limit(1)
-            .collectAsList();
-    if (rows.isEmpty()) {
-      return Optional.empty();
-    }
-    Row r = rows.get(0);
-    return Optional.of(
-        new BuildRecord(
-            r.getAs("run_id"), r.getAs("table"), partition, r.getAs("status"),
-            r.isNullAt(r.fieldIndex("delta_version")) ? -1 : r.<Long>getAs("delta_version"),
-            r.<Timestamp>getAs("recorded_at").toInstant()));
+  public Optional<BuildRecord> latestBuild(String pipeline, String table, Partition partition) {
+    return read("builds").flatMap(builds -> builds
+        .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").equalTo(partition.toString())))
+        .where(col("status").notEqual(NOT_A_BUILD))
+        .orderBy(col("recorded_at").desc(), col("attempt").desc())
+        .limit(1)
+        .collectAsList().stream().findFirst().map(BuildRecord::of));
   }
 
   /**
-   * The latest build of every (table, partition) of a pipeline, and the latest published one
-   * beside it: columns of {@link #BUILDS} plus {@code last_published_at}, {@code
-   * last_published_version}, {@code last_published_rows} and {@code last_published_run}.
+   * Every table partition of a pipeline the ledger has a build of: its latest build and its latest
+   * published one, in partition then table order.
    */
-  public Optional<Dataset<Row>> latestBuilds(String pipeline) {
+  public List<UnitState> latestBuilds(String pipeline) {
+    Optional<Dataset<Row>> builds = read("builds");
+    if (builds.isEmpty()) {
+      return List.of();
+    }
+    Dataset<Row> mine = builds.get().where(col("pipeline").equalTo(pipeline).and(col("status").notEqual(NOT_A_BUILD)));
+    java.util.Map<dev.strata.jobs.run.UnitId, BuildRecord> published = new java.util.HashMap<>();
+    for (Row r : firstOf(mine.where(col("status").equalTo(BuildStatus.PUBLISHED.name())), NEWEST_BUILD_FIRST).collectAsList()) {
+      BuildRecord b = BuildRecord.of(r);
+      published.put(b.unit(), b);
+    }
+    return firstOf(mine, NEWEST_BUILD_FIRST).collectAsList().stream()
+        .map(BuildRecord::of)
+        .map(latest -> new UnitState(latest, Optional.ofNullable(published.get(latest.unit()))))
+        .sorted(java.util.Comparator.comparing(UnitState::unit))
+        .toList();
+  }
+
+  /**
+   * {@link #latestBuilds} as a table, for people in a notebook: columns of {@link #BUILDS} plus
+   * {@code last_published_at}, {@code last_published_version}, {@code last_published_rows} and
+   * {@code last_published_run}.
+   */
+  public Optional<Dataset<Row>> latestBuildsTable(String pipeline) {
     return read("builds").map(b -> {
       Dataset<Row> mine = b.where(col("pipeline").equalTo(pipeline).and(col("status").notEqual(NOT_A_BUILD)));
-      WindowSpec newestFirst = Window.partitionBy("table", "partition").orderBy(col("recorded_at").desc(), col("attempt").desc());
-      Dataset<Row> latest = firstOf(mine, newestFirst);
+      Dataset<Row> latest = firstOf(mine, NEWEST_BUILD_FIRST);
       Dataset<Row> published =
-          firstOf(mine.where(col("status").equalTo("PUBLISHED")), newestFirst)
+          firstOf(mine.where(col("status").equalTo(BuildStatus.PUBLISHED.name())), NEWEST_BUILD_FIRST)
               .select(
                   col("table").as("_t"), col("partition").as("_p"), col("recorded_at").as("last_published_at"),
                   col("delta_version").as("last_published_version"), col("rows_published").as("last_published_rows"),
@@ -196,12 +208,18 @@ public final class Ledger {
   }
 
   /** Every run of a pipeline as its latest row says (RUNNING until it ended), newest first. */
-  public Optional<Dataset<Row>> runs(String pipeline) {
+  public List<RunRecord> runs(String pipeline) {
     return read("runs").map(r -> {
       WindowSpec latestRow = Window.partitionBy("run_id").orderBy(col("recorded_at").desc(), col("exit_code").desc_nulls_last());
       return firstOf(r.where(col("pipeline").equalTo(pipeline)), latestRow)
-          .orderBy(col("started_at").desc(), col("run_id").desc());
-    });
+          .orderBy(col("started_at").desc(), col("run_id").desc())
+          .collectAsList().stream().map(RunRecord::of).toList();
+    }).orElse(List.of());
+  }
+
+  /** One run of a pipeline, as its latest row says. */
+  public Optional<RunRecord> run(String pipeline, String runId) {
+    return runs(pipeline).stream().filter(r -> r.runId().equals(runId)).findFirst();
   }
 
   /**
@@ -211,12 +229,11 @@ public final class Ledger {
    */
   public java.util.Map<String, java.util.SortedSet<Instant>> finishedIntervals(String pipeline) {
     java.util.Map<String, java.util.SortedSet<Instant>> done = new java.util.HashMap<>();
-    runs(pipeline).filter(r -> java.util.Arrays.asList(r.columns()).contains("schedule")).ifPresent(r -> {
-      for (Row row : r.where(col("schedule").isNotNull().and(col("status").notEqual("RUNNING")))
-          .select("schedule", "scheduled_for").collectAsList()) {
-        done.computeIfAbsent(row.getString(0), k -> new java.util.TreeSet<>()).add(row.getTimestamp(1).toInstant());
+    for (RunRecord run : runs(pipeline)) {
+      if (!run.running() && run.scope().schedule().isPresent() && run.scope().scheduledFor().isPresent()) {
+        done.computeIfAbsent(run.scope().schedule().get(), k -> new java.util.TreeSet<>()).add(run.scope().scheduledFor().get());
       }
-    });
+    }
     return done;
   }
 
@@ -226,7 +243,7 @@ public final class Ledger {
    * idempotent replace: never twice in the table.
    */
   public void filesIngested(
-      String runId, String pipeline, String source, String table, LocalDate partition, List<dev.strata.jobs.io.HadoopFiles.FileInfo> files,
+      String runId, String pipeline, String source, String table, Partition partition, List<dev.strata.jobs.io.HadoopFiles.FileInfo> files,
       Instant at) {
     if (files.isEmpty()) {
       return;
@@ -242,8 +259,8 @@ public final class Ledger {
   /**
    * For each partition of a source, the files its latest recorded ingestion read.
    */
-  public java.util.Map<LocalDate, IngestedFiles> ingested(String pipeline, String source) {
-    java.util.Map<LocalDate, IngestedFiles> manifests = new java.util.TreeMap<>();
+  public java.util.Map<Partition, IngestedFiles> ingested(String pipeline, String source) {
+    java.util.Map<Partition, IngestedFiles> manifests = new java.util.TreeMap<>();
     Optional<Dataset<Row>> all = read("ingested_files");
     if (all.isEmpty()) {
       return manifests;
@@ -254,7 +271,7 @@ public final class Ledger {
         firstOf(mine.groupBy("partition", "run_id").agg(org.apache.spark.sql.functions.max("recorded_at").as("recorded_at")), newest)
             .select("partition", "run_id");
     for (Row r : mine.join(latestRun, new String[] {"partition", "run_id"}).collectAsList()) {
-      LocalDate partition = LocalDate.parse(r.getAs("partition"));
+      Partition partition = Partition.parse(r.<String>getAs("partition"));
       var manifest = manifests.computeIfAbsent(partition, p -> new IngestedFiles(r.getAs("run_id"), new java.util.HashMap<>()));
       String file = r.getAs("file");
       manifest.files().put(
@@ -275,20 +292,21 @@ public final class Ledger {
   }
 
   /**
-   * The row counts of a table's accepted partitions before {@code before}: for each partition, the
+   * The row counts of a table's accepted partitions before {@code before} (all of them if it is null): for each partition, the
    * rows its latest published build published (a build whose gate passed). A re-run replaces its
    * partition's value; a blocked or failed build never counts.
    */
-  public java.util.SortedMap<LocalDate, Long> acceptedRowCounts(String pipeline, String table, LocalDate before) {
-    java.util.SortedMap<LocalDate, Long> counts = new java.util.TreeMap<>();
+  public java.util.SortedMap<Partition, Long> acceptedRowCounts(String pipeline, String table, Partition before) {
+    java.util.SortedMap<Partition, Long> counts = new java.util.TreeMap<>();
     read("builds").ifPresent(b -> {
       Dataset<Row> mine =
-          b.where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo("PUBLISHED"))
-              .and(col("partition").lt(before.toString())).and(col("rows_published").isNotNull()));
+          b.where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo(BuildStatus.PUBLISHED.name()))
+              .and(before == null ? org.apache.spark.sql.functions.lit(true) : col("partition").lt(before.toString()))
+              .and(col("rows_published").isNotNull()));
       for (Row r : mine.groupBy("partition")
           .agg(org.apache.spark.sql.functions.max_by(col("rows_published"), col("recorded_at")))
           .collectAsList()) {
-        counts.put(LocalDate.parse(r.getString(0)), r.getLong(1));
+        counts.put(Partition.parse(r.getString(0)), r.getLong(1));
       }
     });
     return counts;
@@ -301,19 +319,19 @@ public final class Ledger {
    * @param at when its latest publish (of any partition) was recorded
    * @param runId the run of that publish
    */
-  public record LastPublish(LocalDate newestPartition, Instant at, String runId) {}
+  public record LastPublish(Partition newestPartition, Instant at, String runId) {}
 
   /** The table's {@link LastPublish}, or empty if it never published. */
   public Optional<LastPublish> lastPublish(String pipeline, String table) {
     return read("builds").flatMap(b -> {
       Row r =
-          b.where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo("PUBLISHED")))
+          b.where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo(BuildStatus.PUBLISHED.name())))
               .agg(org.apache.spark.sql.functions.max("partition"), org.apache.spark.sql.functions.max("recorded_at"),
                   org.apache.spark.sql.functions.max_by(col("run_id"), col("recorded_at")))
               .head();
       return r.isNullAt(0)
           ? Optional.empty()
-          : Optional.of(new LastPublish(LocalDate.parse(r.getString(0)), r.getTimestamp(1).toInstant(), r.getString(2)));
+          : Optional.of(new LastPublish(Partition.parse(r.getString(0)), r.getTimestamp(1).toInstant(), r.getString(2)));
     });
   }
 
@@ -353,9 +371,9 @@ public final class Ledger {
   }
 
   private Row runRow(
-      String runId, String pipeline, RunRequest request, List<String> tables, List<LocalDate> partitions, String status,
+      String runId, String pipeline, RunRequest request, List<String> tables, List<Partition> partitions, String status,
       Integer exitCode, Instant started, Instant at) {
-    List<String> dates = partitions.stream().map(LocalDate::toString).toList();
+    List<String> dates = partitions.stream().map(Partition::toString).toList();
     return RowFactory.create(
         runId, pipeline, request.trigger(), seq(dates), status, exitCode,
         Timestamp.from(started), Timestamp.from(at), System.getProperty("user.name"), host(),

@@ -1,7 +1,8 @@
 package dev.strata.jobs.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.LocalDate;
+import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,12 +24,13 @@ import java.util.TreeMap;
  */
 public final class HtmlReport {
   /** Outcome colours; an outcome the page does not know is grey. */
-  private static final Map<String, String> COLOURS =
+  private static final Map<BuildStatus, String> COLOURS =
       Map.of(
-          "PUBLISHED", "#2e7d32", "BLOCKED", "#c62828", "FAILED", "#8e0000", "NOT_READY", "#ef6c00", "SKIPPED", "#9e9e9e",
-          "LOCKED", "#6a1b9a", "INVALID", "#8e0000");
-  /** Worst first: a table built for several partitions takes the colour of its worst outcome. */
-  private static final List<String> SEVERITY = List.of("FAILED", "INVALID", "BLOCKED", "NOT_READY", "LOCKED", "SKIPPED", "PUBLISHED");
+          BuildStatus.PUBLISHED, "#2e7d32", BuildStatus.BLOCKED, "#c62828", BuildStatus.FAILED, "#8e0000", BuildStatus.NOT_READY, "#ef6c00",
+          BuildStatus.SKIPPED, "#9e9e9e", BuildStatus.LOCKED, "#6a1b9a", BuildStatus.INVALID, "#8e0000");
+  /** Worst first, as {@link BuildStatus#severity} ranks them: a table built for several partitions takes the colour of its worst outcome. */
+  private static final List<BuildStatus> SEVERITY =
+      java.util.Arrays.stream(BuildStatus.values()).sorted(java.util.Comparator.comparingInt(BuildStatus::severity).reversed()).toList();
   private static final int NODE_W = 180;
   private static final int NODE_H = 40;
   private static final int COL_W = 225;
@@ -61,7 +63,7 @@ public final class HtmlReport {
    * @param trend per table, published row counts of its recent accepted partitions
    * @param samples per {@code "table partition"}, some quarantined rows
    */
-  public static String render(JsonNode report, List<Node> graph, Map<String, SortedMap<LocalDate, Long>> trend, Map<String, List<Sample>> samples) {
+  public static String render(JsonNode report, List<Node> graph, Map<String, SortedMap<Partition, Long>> trend, Map<String, List<Sample>> samples) {
     Map<String, List<JsonNode>> builds = new LinkedHashMap<>();
     report.path("tables").forEach(t -> builds.computeIfAbsent(t.path("table").asText(), k -> new ArrayList<>()).add(t));
     Map<String, List<JsonNode>> rules = new HashMap<>();
@@ -97,7 +99,7 @@ public final class HtmlReport {
     h.append(incidents(report));
     h.append("<h2>Pipeline</h2>\n<div class=\"graph\" id=\"graph-box\">").append(graph(nodes, builds)).append("</div>\n");
     h.append("<p class=\"legend\">");
-    for (String s : SEVERITY) {
+    for (BuildStatus s : SEVERITY) {
       h.append("<span><span class=\"pill\" style=\"background:").append(COLOURS.get(s)).append("\">").append(s).append("</span></span>");
     }
     h.append("<span><span class=\"pill\" style=\"background:#cfd8dc;color:#37474f\">not in this run</span></span></p>\n");
@@ -164,7 +166,7 @@ public final class HtmlReport {
           h.append("<p class=\"muted\">Nulls, ").append(esc(partition)).append(": ").append(esc(String.join(", ", withNulls))).append("</p>\n");
         }
       }
-      SortedMap<LocalDate, Long> t = trend.getOrDefault(table, new TreeMap<>());
+      SortedMap<Partition, Long> t = trend.getOrDefault(table, new TreeMap<>());
       if (!t.isEmpty()) {
         h.append("<h3>Rows published, recent partitions</h3>\n").append(sparkline(table, t)).append('\n');
       }
@@ -281,7 +283,7 @@ public final class HtmlReport {
       List<JsonNode> bs = builds.getOrDefault(n.name(), List.of());
       String outcome = worst(bs);
       boolean source = n.kind().equals("source");
-      String fill = source ? "#eceff1" : outcome == null ? "#cfd8dc" : COLOURS.getOrDefault(outcome, "#9e9e9e");
+      String fill = source ? "#eceff1" : outcome == null ? "#cfd8dc" : colour(outcome);
       String text = source || outcome == null ? "#37474f" : "#ffffff";
       long published = bs.stream().filter(b -> b.path("status").asText().equals("PUBLISHED")).count();
       String detail = source ? "source" : outcome == null ? n.kind() + " · not in this run" : n.kind() + " · " + (bs.size() == 1 ? outcome : published + "/" + bs.size() + " published");
@@ -316,19 +318,25 @@ public final class HtmlReport {
     return d;
   }
 
+  /** The colour of an outcome as the JSON report writes it; grey for one the page does not know. */
+  private static String colour(String status) {
+    return java.util.Arrays.stream(BuildStatus.values()).filter(s -> s.name().equals(status)).findFirst().map(COLOURS::get).orElse("#9e9e9e");
+  }
+
   private static String worst(List<JsonNode> builds) {
-    String worst = null;
+    List<BuildStatus> statuses = new java.util.ArrayList<>();
     for (JsonNode b : builds) {
-      String s = b.path("status").asText();
-      if (worst == null || SEVERITY.indexOf(s) >= 0 && SEVERITY.indexOf(s) < SEVERITY.indexOf(worst)) {
-        worst = s;
+      try {
+        statuses.add(BuildStatus.valueOf(b.path("status").asText()));
+      } catch (IllegalArgumentException e) {
+        return b.path("status").asText(); // a status this page does not know: shown as it is, in grey
       }
     }
-    return worst;
+    return statuses.isEmpty() ? null : BuildStatus.worst(statuses).name();
   }
 
   /** Row counts as a small bar chart, one bar per partition, newest right, labelled at both ends. */
-  private static String sparkline(String table, SortedMap<LocalDate, Long> trend) {
+  private static String sparkline(String table, SortedMap<Partition, Long> trend) {
     int bar = 16;
     int gap = 4;
     int chartH = 70;
@@ -338,7 +346,7 @@ public final class HtmlReport {
     s.append("<svg class=\"trend\" data-table=\"").append(esc(table)).append("\" width=\"").append(width)
         .append("\" height=\"").append(chartH + 34).append("\">");
     int i = 0;
-    for (Map.Entry<LocalDate, Long> e : trend.entrySet()) {
+    for (Map.Entry<Partition, Long> e : trend.entrySet()) {
       int h = (int) Math.max(1, Math.round((double) e.getValue() / max * chartH));
       int x = 50 + i++ * (bar + gap);
       s.append("<rect x=\"").append(x).append("\" y=\"").append(8 + chartH - h).append("\" width=\"").append(bar).append("\" height=\"").append(h)
@@ -353,7 +361,7 @@ public final class HtmlReport {
   }
 
   private static String pill(String status) {
-    return "<span class=\"pill\" style=\"background:" + COLOURS.getOrDefault(status, "#9e9e9e") + "\">" + esc(status) + "</span>";
+    return "<span class=\"pill\" style=\"background:" + colour(status) + "\">" + esc(status) + "</span>";
   }
 
   private static String num(JsonNode n) {

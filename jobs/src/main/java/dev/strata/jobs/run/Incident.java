@@ -1,8 +1,8 @@
 package dev.strata.jobs.run;
 
 import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Layer;
-import java.time.LocalDate;
 import java.util.List;
 
 /**
@@ -29,7 +29,7 @@ import java.util.List;
 public record Incident(
     String table,
     Layer layer,
-    LocalDate partition,
+    Partition partition,
     BuildStatus status,
     String rule,
     String cause,

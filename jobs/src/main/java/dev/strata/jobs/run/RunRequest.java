@@ -1,5 +1,6 @@
 package dev.strata.jobs.run;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Layer;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -27,7 +28,7 @@ import java.util.TreeSet;
  * @param scheduled the scheduled job and interval this run is, or null
  */
 public record RunRequest(
-    List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
+    List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
     String resumes, Duration lockTimeout, boolean rebuildHistory, Scheduled scheduled) {
 
   /**
@@ -39,7 +40,7 @@ public record RunRequest(
   public record Scheduled(String job, java.time.Instant fire) {}
 
   public RunRequest(
-      List<LocalDate> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
+      List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
       String resumes, Duration lockTimeout, boolean rebuildHistory) {
     this(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, null);
   }
@@ -61,7 +62,11 @@ public record RunRequest(
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer, Set<String> tables, String trigger) {
-    this(range(from, to), layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false);
+    this(range(from, to), layer, tables, trigger);
+  }
+
+  public RunRequest(List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger) {
+    this(partitions, layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false);
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
@@ -69,10 +74,10 @@ public record RunRequest(
   }
 
   /** The days from {@code from} to {@code to}, both included; empty if {@code from} is after {@code to}. */
-  public static List<LocalDate> range(LocalDate from, LocalDate to) {
-    List<LocalDate> dates = new ArrayList<>();
+  public static List<Partition> range(LocalDate from, LocalDate to) {
+    List<Partition> dates = new ArrayList<>();
     for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-      dates.add(d);
+      dates.add(Partition.day(d));
       if (dates.size() > MAX_PARTITIONS) {
         break;
       }
@@ -101,7 +106,7 @@ public record RunRequest(
   }
 
   /** The key of a unit in {@link #skip}. */
-  public static UnitId unit(String table, LocalDate partition) {
+  public static UnitId unit(String table, Partition partition) {
     return UnitId.of(table, partition);
   }
 
@@ -110,17 +115,20 @@ public record RunRequest(
     return (layer.isEmpty() || layer.get() == tableLayer) && (tables.isEmpty() || tables.contains(table));
   }
 
-  /** The partitions for people: a range when they are consecutive days, else the first, last and count. */
-  public static String describe(List<LocalDate> partitions) {
+  /** The partitions for people: a range when they are consecutive, else the first, last and count. */
+  public static String describe(List<Partition> partitions) {
     if (partitions.isEmpty()) {
       return "no partitions";
     }
-    LocalDate first = partitions.get(0);
-    LocalDate last = partitions.get(partitions.size() - 1);
+    Partition first = partitions.get(0);
+    Partition last = partitions.get(partitions.size() - 1);
     if (partitions.size() == 1) {
       return first.toString();
     }
-    boolean consecutive = first.plusDays(partitions.size() - 1).equals(last);
+    boolean consecutive = true;
+    for (int i = 1; i < partitions.size() && consecutive; i++) {
+      consecutive = partitions.get(i - 1).next().equals(partitions.get(i));
+    }
     return consecutive ? first + ".." + last : partitions.size() + " partitions from " + first + " to " + last;
   }
 }

@@ -1,8 +1,8 @@
 package dev.strata.jobs.run;
 
 import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.List;
 
 /**
@@ -21,7 +21,7 @@ import java.util.List;
 public record RunResult(
     String runId,
     String pipeline,
-    List<LocalDate> partitions,
+    List<Partition> partitions,
     Instant startedAt,
     Instant endedAt,
     List<TableBuildResult> builds,
@@ -39,7 +39,7 @@ public record RunResult(
    * name, no options).
    */
   public RunResult(
-      String runId, String pipeline, List<LocalDate> partitions, Instant startedAt, Instant endedAt, List<TableBuildResult> builds,
+      String runId, String pipeline, List<Partition> partitions, Instant startedAt, Instant endedAt, List<TableBuildResult> builds,
       String reportPath, int exitCode) {
     this(runId, pipeline, partitions, startedAt, endedAt, builds, reportPath,
         Incidents.of(runId, pipeline, builds, Invocation.DEFAULT, null, null), exitCode);
@@ -47,7 +47,7 @@ public record RunResult(
 
   /** This run as the public API reports it. */
   public dev.strata.api.RunOutcome outcome() {
-    return new dev.strata.api.RunOutcome(runId, pipeline, partitions.stream().map(dev.strata.api.Partition::day).toList(), startedAt,
+    return new dev.strata.api.RunOutcome(runId, pipeline, partitions, startedAt,
         endedAt, builds.stream().map(TableBuildResult::outcome).toList(), reportPath == null ? "" : reportPath);
   }
 

@@ -1,10 +1,10 @@
 package dev.strata.jobs.run;
 
 import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Layer;
 import dev.strata.quality.GateResult;
 import java.time.Duration;
-import java.time.LocalDate;
 
 /**
  * The outcome of building one table partition.
@@ -28,7 +28,7 @@ import java.time.LocalDate;
 public record TableBuildResult(
     String table,
     Layer layer,
-    LocalDate partition,
+    Partition partition,
     BuildStatus status,
     RowCounts counts,
     long deltaVersion,
@@ -41,39 +41,127 @@ public record TableBuildResult(
     BuildMetrics metrics,
     String upstream) {
 
-  /** A result without metrics: the build did not get as far as measuring its rows. */
-  public TableBuildResult(
-      String table, Layer layer, LocalDate partition, BuildStatus status, RowCounts counts, long deltaVersion, Duration duration,
-      GateResult gate, String message, int attempt, String errorClass, boolean retryable) {
-    this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, BuildMetrics.NONE,
-        null);
-  }
-
-  /** A result with metrics, not kept from building by an upstream. */
-  public TableBuildResult(
-      String table, Layer layer, LocalDate partition, BuildStatus status, RowCounts counts, long deltaVersion, Duration duration,
-      GateResult gate, String message, int attempt, String errorClass, boolean retryable, BuildMetrics metrics) {
-    this(table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, metrics, null);
-  }
-
   /** How the message of a published build starts when a step after its commit failed (the commit stands). */
   public static final String WARNING = "warning: ";
 
+  public TableBuildResult {
+    java.util.Objects.requireNonNull(table, "table");
+    java.util.Objects.requireNonNull(partition, "partition");
+    java.util.Objects.requireNonNull(status, "status");
+  }
+
+  /**
+   * A result of building {@code table}'s {@code partition}, to be completed: by default not
+   * attempted, no rows counted, nothing published, no gate, no metrics.
+   */
+  public static Builder builder(String table, Layer layer, Partition partition, BuildStatus status) {
+    return new Builder(table, layer, partition, status);
+  }
+
+  /** A builder holding this result, to change some of it. */
+  public Builder toBuilder() {
+    Builder b = new Builder(table, layer, partition, status);
+    b.counts = counts;
+    b.deltaVersion = deltaVersion;
+    b.duration = duration;
+    b.gate = gate;
+    b.message = message;
+    b.attempt = attempt;
+    b.errorClass = errorClass;
+    b.retryable = retryable;
+    b.metrics = metrics;
+    b.upstream = upstream;
+    return b;
+  }
+
   /** A build that was not attempted because an upstream build of this run did not publish. */
-  public static TableBuildResult skipped(String table, Layer layer, LocalDate partition, String upstream, String message) {
-    return new TableBuildResult(
-        table, layer, partition, BuildStatus.SKIPPED, RowCounts.NONE, -1, Duration.ZERO, new GateResult(java.util.List.of()),
-        message, 0, null, false, BuildMetrics.NONE, upstream);
+  public static TableBuildResult skipped(String table, Layer layer, Partition partition, String upstream, String message) {
+    return builder(table, layer, partition, BuildStatus.SKIPPED).message(message).upstream(upstream).build();
   }
 
   public TableBuildResult withMessage(String text) {
-    return new TableBuildResult(table, layer, partition, status, counts, deltaVersion, duration, gate, text, attempt, errorClass, retryable, metrics,
-        upstream);
+    return toBuilder().message(text).build();
   }
 
   public TableBuildResult withAttempt(int n) {
-    return new TableBuildResult(
-        table, layer, partition, status, counts, deltaVersion, duration, gate, message, n, errorClass, retryable, metrics, upstream);
+    return toBuilder().attempt(n).build();
+  }
+
+  /** Names each part of a {@link TableBuildResult} as it is set. */
+  public static final class Builder {
+    private final String table;
+    private final Layer layer;
+    private final Partition partition;
+    private final BuildStatus status;
+    private RowCounts counts = RowCounts.NONE;
+    private long deltaVersion = -1;
+    private Duration duration = Duration.ZERO;
+    private GateResult gate = new GateResult(java.util.List.of());
+    private String message = "";
+    private int attempt;
+    private String errorClass;
+    private boolean retryable;
+    private BuildMetrics metrics = BuildMetrics.NONE;
+    private String upstream;
+
+    private Builder(String table, Layer layer, Partition partition, BuildStatus status) {
+      this.table = table;
+      this.layer = layer;
+      this.partition = partition;
+      this.status = status;
+    }
+
+    public Builder counts(RowCounts value) {
+      this.counts = value;
+      return this;
+    }
+
+    public Builder deltaVersion(long value) {
+      this.deltaVersion = value;
+      return this;
+    }
+
+    public Builder duration(Duration value) {
+      this.duration = value;
+      return this;
+    }
+
+    public Builder gate(GateResult value) {
+      this.gate = value;
+      return this;
+    }
+
+    public Builder message(String value) {
+      this.message = value;
+      return this;
+    }
+
+    public Builder attempt(int value) {
+      this.attempt = value;
+      return this;
+    }
+
+    /** The build failed with this exception class; {@code transient}: another attempt may succeed. */
+    public Builder failure(String exceptionClass, boolean isTransient) {
+      this.errorClass = exceptionClass;
+      this.retryable = isTransient;
+      return this;
+    }
+
+    public Builder metrics(BuildMetrics value) {
+      this.metrics = value;
+      return this;
+    }
+
+    public Builder upstream(String table) {
+      this.upstream = table;
+      return this;
+    }
+
+    public TableBuildResult build() {
+      return new TableBuildResult(
+          table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, metrics, upstream);
+    }
   }
 
   /** This build as the public API reports it. */
@@ -83,7 +171,7 @@ public record TableBuildResult(
         : dev.strata.api.BuildOutcome.Rows.UNKNOWN;
     var failed = gate.results().stream().filter(r -> !r.passed())
         .map(r -> new dev.strata.api.BuildOutcome.FailedRule(r.spec().text(), r.spec().group().key(), r.message())).toList();
-    return new dev.strata.api.BuildOutcome(table, layer.key(), dev.strata.api.Partition.day(partition), status, rows, failed,
+    return new dev.strata.api.BuildOutcome(table, layer.key(), partition, status, rows, failed,
         deltaVersion < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(deltaVersion), attempt, duration,
         message == null ? "" : message);
   }

@@ -1,7 +1,6 @@
 package dev.strata.jobs.run;
 
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
+import dev.strata.api.Partition;
 import java.util.Comparator;
 import java.util.Objects;
 
@@ -9,7 +8,7 @@ import java.util.Objects;
  * One table partition: the unit a run builds, leases, records and skips, and a backfill plans.
  * Written {@code table@partition} where a unit is stored as text (a backfill's plan in the ledger).
  */
-public record UnitId(String table, LocalDate partition) implements Comparable<UnitId> {
+public record UnitId(String table, Partition partition) implements Comparable<UnitId> {
   private static final Comparator<UnitId> ORDER = Comparator.comparing(UnitId::partition).thenComparing(UnitId::table);
 
   public UnitId {
@@ -17,7 +16,7 @@ public record UnitId(String table, LocalDate partition) implements Comparable<Un
     Objects.requireNonNull(partition, "partition");
   }
 
-  public static UnitId of(String table, LocalDate partition) {
+  public static UnitId of(String table, Partition partition) {
     return new UnitId(table, partition);
   }
 
@@ -32,8 +31,8 @@ public record UnitId(String table, LocalDate partition) implements Comparable<Un
       if (at <= 0) {
         throw new IllegalArgumentException("no '@'");
       }
-      return new UnitId(text.substring(0, at), LocalDate.parse(text.substring(at + 1)));
-    } catch (IllegalArgumentException | DateTimeParseException e) {
+      return new UnitId(text.substring(0, at), Partition.parse(Partition.Granularity.DAY, text.substring(at + 1)));
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + text + "' is not a table partition written table@yyyy-MM-dd", e);
     }
   }

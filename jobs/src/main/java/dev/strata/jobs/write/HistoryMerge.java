@@ -40,7 +40,7 @@ public final class HistoryMerge extends PartitionWrite {
 
   @Override
   DeltaTables.Commit publish() {
-    return HistoryTable.publish(spark, target.path(), rows(), key, target.partition(), reset);
+    return HistoryTable.publish(spark, target.path(), rows(), key, target.partition().date(), reset);
   }
 
   /** The staged tail stays in the build's staging folder, where it can be inspected: nothing to delete. */

@@ -1,7 +1,7 @@
 package dev.strata.jobs.write;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.io.DeltaTables;
-import java.time.LocalDate;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -64,7 +64,7 @@ public abstract sealed class PartitionWrite permits InPlaceWrite, StagedWrite, H
   }
 
   /** The partition written. */
-  public final LocalDate partition() {
+  public final Partition partition() {
     return target.partition();
   }
 

@@ -1,6 +1,6 @@
 package dev.strata.jobs.write;
 
-import java.time.LocalDate;
+import dev.strata.api.Partition;
 
 /**
  * Where a partition write goes.
@@ -12,4 +12,4 @@ import java.time.LocalDate;
  * @param mergeSchema whether the table takes the rows' new columns (a bronze table whose source
  *     gained one under an accepting drift policy); otherwise a schema change fails the commit
  */
-public record WriteTarget(String table, String path, String partitionColumn, LocalDate partition, boolean mergeSchema) {}
+public record WriteTarget(String table, String path, String partitionColumn, Partition partition, boolean mergeSchema) {}

@@ -3,10 +3,10 @@ package dev.strata.jobs.alert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.strata.api.BuildStatus;
+import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Layer;
 import dev.strata.jobs.definition.PipelineDefinition;
-import dev.strata.api.BuildStatus;
-import dev.strata.jobs.run.RowCounts;
 import dev.strata.jobs.run.RunResult;
 import dev.strata.jobs.run.TableBuildResult;
 import dev.strata.quality.GateResult;
@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
 
 /** Webhook URLs from the environment; a message only when something did not publish. */
 class AlertsTest {
-  private static final LocalDate DAY = LocalDate.of(2024, 3, 1);
+  private static final Partition DAY = Partition.day(LocalDate.of(2024, 3, 1));
 
   private static TableBuildResult build(String table, BuildStatus status, GateResult gate, String message) {
-    return new TableBuildResult(table, Layer.SILVER, DAY, status, RowCounts.NONE, -1, Duration.ofSeconds(1), gate, message, 1, null, false);
+    return TableBuildResult.builder(table, Layer.SILVER, DAY, status).duration(Duration.ofSeconds(1)).gate(gate).message(message).attempt(1).build();
   }
 
   private static RunResult run(List<TableBuildResult> builds) {
@@ -69,8 +69,7 @@ class AlertsTest {
               run(List.of(
                   build("a", BuildStatus.BLOCKED, new GateResult(List.of(failed)), "gate blocked"),
                   build("b", BuildStatus.FAILED, new GateResult(List.of()), "Cannot build 'b': disk on fire\nstack..."),
-                  new TableBuildResult("c", Layer.GOLD, DAY, BuildStatus.SKIPPED, RowCounts.NONE, -1, Duration.ZERO, new GateResult(List.of()),
-                      "", 0, null, false, dev.strata.jobs.run.BuildMetrics.NONE, "a"))),
+                  TableBuildResult.skipped("c", Layer.GOLD, DAY, "a", ""))),
               "/wh");
       assertThat(delivered).isEqualTo(1);
       assertThat(received).singleElement().asString()

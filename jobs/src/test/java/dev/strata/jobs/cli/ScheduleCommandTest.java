@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.ledger.RunRecord;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.StrataProcess;
 import dev.strata.jobs.testing.TinyPipeline;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,14 +69,14 @@ class ScheduleCommandTest {
         .contains("strata schedule: stopped (SIGTERM); no run was active");
 
     Ledger ledger = new Ledger(SparkTestSession.get(), Warehouse.at(wh.toString()));
-    List<Row> runs = ledger.runs("sched").orElseThrow().collectAsList();
+    List<RunRecord> runs = ledger.runs("sched");
     assertThat(runs).hasSize(1);
-    Row run = runs.get(0);
-    assertThat(run.<String>getAs("status")).isEqualTo("SUCCEEDED");
-    assertThat(run.<String>getAs("trigger")).isEqualTo("schedule");
-    assertThat(run.<String>getAs("schedule")).isEqualTo("sched.minutely");
+    RunRecord run = runs.get(0);
+    assertThat(run.status()).isEqualTo(RunRecord.SUCCEEDED);
+    assertThat(run.scope().trigger()).isEqualTo("schedule");
+    assertThat(run.scope().schedule()).contains("sched.minutely");
     assertThat(ledger.finishedIntervals("sched").get("sched.minutely")).hasSize(1);
-    assertThat(ledger.latestBuilds("sched").orElseThrow().where("status = 'PUBLISHED'").count()).isEqualTo(2);
+    assertThat(ledger.latestBuilds("sched")).filteredOn(u -> u.latest().published()).hasSize(2);
   }
 
   @Test
@@ -120,10 +120,10 @@ class ScheduleCommandTest {
     Cli.Outcome hourly = Cli.run("run", p.toString(), "--schedule", "bronze_hourly", "--warehouse", wh.toString());
     assertThat(hourly.exit()).as(hourly.toString()).isZero();
     Ledger ledger = new Ledger(SparkTestSession.get(), Warehouse.at(wh.toString()));
-    Row run = ledger.runs("sched").orElseThrow().first();
-    assertThat(run.<String>getAs("schedule")).isEqualTo("sched.bronze_hourly");
-    assertThat(run.<String>getAs("layer")).isEqualTo("bronze");
-    assertThat(ledger.latestBuilds("sched").orElseThrow().select("table").collectAsList().toString()).isEqualTo("[[b]]");
+    RunRecord run = ledger.runs("sched").get(0);
+    assertThat(run.scope().schedule()).contains("sched.bronze_hourly");
+    assertThat(run.scope().layer()).contains("bronze");
+    assertThat(ledger.latestBuilds("sched")).extracting(u -> u.unit().table()).containsExactly("b");
 
     Cli.Outcome unknown = Cli.run("run", p.toString(), "--schedule", "weekly", "--warehouse", wh.toString());
     assertThat(unknown.exit()).isEqualTo(2);

@@ -57,7 +57,7 @@ class BackfillTest {
     Cli.Outcome first = backfill(p, "--parallelism", "2");
     assertThat(first.exit()).as(first.toString()).isEqualTo(3);
     assertThat(first.out()).containsPattern("2024-01-02  silver  s +BLOCKED").containsPattern("2024-01-03  silver  s +PUBLISHED");
-    String runs = new Ledger(SparkTestSession.get(), Warehouse.at(dir.resolve("wh").toString())).runs("bf").orElseThrow().head().getAs("trigger");
+    String runs = new Ledger(SparkTestSession.get(), Warehouse.at(dir.resolve("wh").toString())).runs("bf").get(0).scope().trigger();
     assertThat(runs).isEqualTo("backfill");
 
     // The rule is corrected; issued again, the backfill builds only what it has not published.

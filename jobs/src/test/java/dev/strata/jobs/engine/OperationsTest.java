@@ -143,7 +143,7 @@ class OperationsTest {
       assertThat(blocked.exit()).as(blocked.toString()).isEqualTo(3);
       assertThat(received).hasSize(1);
       String text = new com.fasterxml.jackson.databind.ObjectMapper().readTree(received.get(0)).get("text").asText();
-      String runId = new Ledger(SparkTestSession.get(), Warehouse.at(wh().toString())).runs("ops").orElseThrow().head().getAs("run_id");
+      String runId = new Ledger(SparkTestSession.get(), Warehouse.at(wh().toString())).runs("ops").get(0).runId();
       assertThat(text)
           .contains("pipeline ops, run " + runId, "*s* 2024-01-01 BLOCKED — `ColumnValues \"amount\" > 0`: the smallest amount is -7"
               + " (expected every amount more than 0)", "e.g. id=R2, amount=-7, as_of_date=2024-01-01", "Not built as a result: g 2024-01-01")

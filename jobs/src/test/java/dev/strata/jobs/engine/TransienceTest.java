@@ -42,7 +42,7 @@ class TransienceTest {
                     .map((MapFunction<Integer, Integer>) i -> i / 0, Encoders.INT())
                     .collectAsList());
     assertThat(Transience.isTransient(bug)).isFalse();
-    assertThat(Transience.isTransient(Errors.rowsMultiplied("t", java.time.LocalDate.EPOCH, "i", 1, 2))).isFalse();
+    assertThat(Transience.isTransient(Errors.rowsMultiplied("t", dev.strata.api.Partition.day(java.time.LocalDate.EPOCH), "i", 1, 2))).isFalse();
     assertThat(Transience.isTransient(new java.io.FileNotFoundException("gone"))).isFalse();
     assertThat(Transience.isTransient(new io.delta.exceptions.ConcurrentAppendException("concurrent append"))).isTrue();
   }

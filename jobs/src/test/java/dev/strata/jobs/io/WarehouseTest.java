@@ -3,6 +3,7 @@ package dev.strata.jobs.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
 import dev.strata.jobs.definition.Layer;
 import java.time.LocalDate;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** Every path Strata writes is built by {@link Warehouse}, and none can leave the warehouse. */
 class WarehouseTest {
   private static final Warehouse W = Warehouse.at("s3a://bucket/wh");
-  private static final LocalDate DAY = LocalDate.of(2024, 1, 2);
+  private static final Partition DAY = Partition.day(LocalDate.of(2024, 1, 2));
   private static final String RUN = "20240102T031700Z-3fa9c1";
 
   /** Each path builder, given one name (table, pipeline, ledger table or run id) to vary. */

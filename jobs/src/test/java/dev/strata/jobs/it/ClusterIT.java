@@ -238,9 +238,9 @@ class ClusterIT {
       scheduler.await(Duration.ofMinutes(2));
     }
     assertThat(scheduler.stdout()).as(scheduler.toString()).contains("ended with exit code 0", "] Run ");
-    Row run = new Ledger(SparkTestSession.get(), Warehouse.at(wh.toString())).runs("sched").orElseThrow().first();
-    assertThat(run.<String>getAs("schedule")).isEqualTo("sched.minutely");
-    assertThat(run.<String>getAs("status")).isEqualTo("SUCCEEDED");
+    var run = new Ledger(SparkTestSession.get(), Warehouse.at(wh.toString())).runs("sched").get(0);
+    assertThat(run.scope().schedule()).contains("sched.minutely");
+    assertThat(run.status()).isEqualTo("SUCCEEDED");
   }
 
   // ---- helpers ----

@@ -2,6 +2,7 @@ package dev.strata.jobs.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.HadoopFiles;
@@ -67,7 +68,7 @@ class LedgerTest {
     Row rowCount = gate.where("table = 'customers_raw' and rule = 'RowCount > 0'").head();
     assertThat(rowCount.<String>getAs("outcome")).isEqualTo("PASSED");
     assertThat(rowCount.getJavaMap(rowCount.fieldIndex("observed"))).containsEntry("Dataset.*.RowCount", 150.0);
-    assertThat(ledger().latestBuild("banking", "account_summary", DAY).orElseThrow().published()).isTrue();
+    assertThat(ledger().latestBuild("banking", "account_summary", Partition.day(DAY)).orElseThrow().published()).isTrue();
   }
 
   @Test
@@ -98,7 +99,7 @@ class LedgerTest {
       assertThat(step.exit()).as(layer + "\n" + step).isZero();
     }
     assertThat(new Tables(warehouse).count("gold", "account_summary", DAY)).isEqualTo(BankingGenerator.accountCount(150));
-    assertThat(ledger().latestBuild("banking", "account_summary", DAY).orElseThrow().published()).isTrue();
+    assertThat(ledger().latestBuild("banking", "account_summary", Partition.day(DAY)).orElseThrow().published()).isTrue();
   }
 
   @Test
@@ -106,7 +107,7 @@ class LedgerTest {
     Ledger ledger = ledger();
     java.time.Instant at = java.time.Instant.parse("2024-05-01T00:00:00Z");
     for (int i = 0; i <= Ledger.COMPACT_ABOVE_FILES; i++) {
-      ledger.backfillPlanned("bf-test", "banking", List.of(dev.strata.jobs.run.UnitId.of("t", DAY.plusDays(i))), at);
+      ledger.backfillPlanned("bf-test", "banking", List.of(dev.strata.jobs.run.UnitId.of("t", Partition.day(DAY.plusDays(i)))), at);
     }
     io.delta.tables.DeltaTable table = io.delta.tables.DeltaTable.forPath(SparkTestSession.get(), ledger.path("backfills"));
     assertThat(table.detail().select("numFiles").head().getLong(0)).isGreaterThan(Ledger.COMPACT_ABOVE_FILES);

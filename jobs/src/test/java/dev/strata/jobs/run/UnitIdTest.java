@@ -3,6 +3,7 @@ package dev.strata.jobs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.api.Partition;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.TreeSet;
@@ -12,11 +13,11 @@ import org.junit.jupiter.api.Test;
 class UnitIdTest {
   @Test
   void writtenAndReadBackOrderedByPartitionThenTable() {
-    UnitId a = UnitId.of("stg_account", LocalDate.of(2024, 1, 2));
+    UnitId a = UnitId.of("stg_account", Partition.day(LocalDate.of(2024, 1, 2)));
     assertThat(a).hasToString("stg_account@2024-01-02");
     assertThat(UnitId.parse(a.toString())).isEqualTo(a);
-    assertThat(new TreeSet<>(List.of(a, UnitId.of("b", LocalDate.of(2024, 1, 2)), UnitId.of("z", LocalDate.of(2024, 1, 1)))))
-        .containsExactly(UnitId.of("z", LocalDate.of(2024, 1, 1)), UnitId.of("b", LocalDate.of(2024, 1, 2)), a);
+    assertThat(new TreeSet<>(List.of(a, UnitId.of("b", Partition.day(LocalDate.of(2024, 1, 2))), UnitId.of("z", Partition.day(LocalDate.of(2024, 1, 1))))))
+        .containsExactly(UnitId.of("z", Partition.day(LocalDate.of(2024, 1, 1))), UnitId.of("b", Partition.day(LocalDate.of(2024, 1, 2))), a);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.strata.jobs.testing;
 
+import dev.strata.api.Partition;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.testing.SparkTestSession;
@@ -34,7 +35,7 @@ public final class Tables {
   /** The rows of one partition (as_of_date), without the columns that record when they were ingested. */
   public Dataset<Row> partition(String layer, String table, LocalDate day) {
     Dataset<Row> rows = all(layer, table);
-    rows = rows.where(Partitions.equalTo(rows.schema(), "as_of_date", day));
+    rows = rows.where(Partitions.equalTo(rows.schema(), "as_of_date", Partition.day(day)));
     return Arrays.asList(rows.columns()).contains("_ingested_at") ? rows.drop("_ingested_at") : rows;
   }
 

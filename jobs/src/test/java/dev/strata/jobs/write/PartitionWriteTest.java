@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.testing.SparkTestSession;
@@ -81,7 +82,7 @@ class PartitionWriteTest {
 
   private PartitionWrite stageInTable(Dataset<Row> rows, LocalDate day, boolean mergeSchema) {
     return PartitionWrites.replace(
-        spark, new WriteTarget("accounts", table, "as_of_date", day, mergeSchema), rows, dir.resolve("staging/output").toUri().toString(),
+        spark, new WriteTarget("accounts", table, "as_of_date", Partition.day(day), mergeSchema), rows, dir.resolve("staging/output").toUri().toString(),
         List.of());
   }
 

@@ -1,0 +1,168 @@
+package dev.strata.jobs.engine;
+
+
+import dev.strata.api.Partition;
+import dev.strata.jobs.Errors;
+import dev.strata.jobs.definition.Pipeline;
+import dev.strata.jobs.definition.TableDefinition;
+import dev.strata.jobs.io.DeltaTables;
+import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.SourceReader;
+import dev.strata.jobs.ledger.BuildRecord;
+import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.run.RunRequest;
+import dev.strata.quality.GateResult;
+import dev.strata.quality.RuleGroup;
+import dev.strata.quality.RuleResult;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Phase 1 of a build: resolves what it reads. The contracts of its inputs first (freshness of each
+ * source and upstream table, schema drift of each source), then their rows for the partition: a
+ * source's landing files parsed once, an upstream table's partition only if the ledger says it was
+ * published.
+ */
+final class InputResolver {
+  private final RunScope run;
+  private final EngineContext ctx;
+  private final Pipeline pipeline;
+  private final String runId;
+  private final Ledger ledger;
+  private final SourceReader sources;
+  private final Timestamp ingestedAt;
+
+  InputResolver(RunScope run) {
+    this.run = run;
+    this.ctx = run.ctx();
+    this.pipeline = run.pipeline();
+    this.runId = run.runId();
+    this.ledger = run.ledger();
+    this.sources = run.sources();
+    this.ingestedAt = run.ingestedAt();
+  }
+
+  /**
+   * What a build reads, resolved (phase 1).
+   *
+   * @param contracts the freshness and drift rules of its inputs, all passed or warned
+   * @param rows each input's rows for the partition
+   * @param malformed per source, the lines that could not be read (staged with the source)
+   * @param landed per source, its landing files as the run listed them before reading any (its
+   *     preflight): what the ledger records as ingested if the build publishes
+   */
+  record Inputs(
+      GateResult contracts, Map<String, Dataset<Row>> rows, List<Dataset<Row>> malformed, Map<String, List<HadoopFiles.FileInfo>> landed) {}
+
+  /**
+   * The freshness rules of what this table reads: each source's as the run found it when it
+   * started, each upstream table's as it is now (after this run published it, if it did).
+   */
+  GateResult freshnessRules(SparkSession session, TableDefinition table) {
+    List<RuleResult> results = new ArrayList<>();
+    for (String input : table.inputs()) {
+      Sensors.Freshness f = run.freshness().get(input);
+      if (f == null && pipeline.definition().source(input).isEmpty() && pipeline.table(input).freshness() != null) {
+        f = new Sensors(session.sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
+            .freshness(session, pipeline.name(), pipeline.table(input), ledger);
+      }
+      if (f != null) {
+        results.addAll(freshnessResults(table, f));
+      }
+    }
+    return new GateResult(results);
+  }
+
+  /** A freshness rule's results: one per limit it sets, error first. */
+  private static List<RuleResult> freshnessResults(TableDefinition table, Sensors.Freshness f) {
+    List<CheckRunner.Use> limits = new ArrayList<>();
+    if (f.rule().errorAfter() != null) {
+      limits.add(ContractChecks.freshness(f, RuleGroup.ERROR, f.rule().errorAfter()));
+    }
+    if (f.rule().warnAfter() != null) {
+      limits.add(ContractChecks.freshness(f, RuleGroup.WARN, f.rule().warnAfter()));
+    }
+    return CheckRunner.evaluate(limits, CheckRunner.input(table.name(), null, null, -1, Map.of(), java.util.TreeMap::new), List.of(), 0);
+  }
+
+  /**
+   * The schema contract of each source this table ingests: a breaking change (a declared column
+   * missing without approval, a type that cannot be cast safely, an added column the policy
+   * blocks) fails an error rule; any difference at all fails a warn rule, so that accepted drift is
+   * reported too. Both carry the diff; neither appears when the files are as declared.
+   */
+  GateResult driftRules(TableDefinition table, Partition partition) {
+    List<RuleResult> results = new ArrayList<>();
+    for (String input : table.inputs()) {
+      var source = pipeline.definition().source(input);
+      if (source.isEmpty()) {
+        continue;
+      }
+      dev.strata.jobs.io.SchemaDrift diff = sources.drift(source.get(), partition);
+      if (!diff.any()) {
+        // Files as declared: nothing to report (the rules appear only when there is a difference).
+        continue;
+      }
+      results.addAll(CheckRunner.evaluate(ContractChecks.drift(input, partition, diff, source.get().drift()),
+          CheckRunner.input(table.name(), partition, null, -1, Map.of(), java.util.TreeMap::new), List.of(), 0));
+    }
+    return new GateResult(results);
+  }
+
+  Inputs readInputs(SparkSession session, TableDefinition table, Partition partition, GateResult contracts) {
+    Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
+    for (String input : table.inputs()) {
+      pipeline.definition().source(input).ifPresent(s -> landed.put(input, sources.check(s, partition)));
+    }
+    Map<String, Dataset<Row>> rows = new LinkedHashMap<>();
+    List<Dataset<Row>> malformed = new ArrayList<>();
+    readInputs(session, table, partition, rows, malformed);
+    return new Inputs(contracts, rows, malformed, landed);
+  }
+
+  private void readInputs(
+      SparkSession session, TableDefinition table, Partition partition, Map<String, Dataset<Row>> inputs, List<Dataset<Row>> malformed) {
+    for (String input : table.inputs()) {
+      var source = pipeline.definition().source(input);
+      if (source.isPresent()) {
+        SourceReader.SourceRows read = sources.read(session, source.get(), partition, ingestedAt);
+        // Parse the landing files once: the transform, the quarantine and the counts all read this.
+        String path = ctx.warehouse().stagingPath(runId, table.name(), partition) + "/source-" + input;
+        read.all().write().mode("overwrite").parquet(path);
+        Dataset<Row> staged = session.read().parquet(path);
+        inputs.put(input, read.rows(staged));
+        malformed.add(read.malformed(staged));
+      } else {
+        inputs.put(input, readTable(session, table.name(), pipeline.table(input), partition));
+      }
+    }
+  }
+
+  Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, Partition partition) {
+    String path = ctx.warehouse().tablePath(upstream.layer(), upstream.name());
+    // A history table is read as of the partition: each key's version valid that day.
+    Optional<Dataset<Row>> rows = DeltaTables.partition(session, ctx.warehouse(), upstream, partition);
+    if (run.publishedInRun().contains(RunRequest.unit(upstream.name(), partition)) && rows.isPresent()) {
+      // This run published it and recorded that in the ledger before this build started.
+      return rows.get();
+    }
+    // The ledger decides, not the table's existence: a table can hold an old partition while its
+    // latest build of this one was blocked or failed.
+    Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
+    if (latest.isEmpty() || rows.isEmpty()) {
+      throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
+    }
+    if (!latest.get().published()) {
+      throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get().status().name(), latest.get().runId(),
+          latest.get().recordedAt());
+    }
+    return rows.get();
+  }
+}
