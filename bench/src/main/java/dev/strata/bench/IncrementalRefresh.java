@@ -135,8 +135,7 @@ final class IncrementalRefresh implements Scenario {
   private static double timed(EngineContext ctx, Pipeline pipeline, boolean fullRefresh, String what, int expectedUnits) {
     long start = System.nanoTime();
     PipelineRunner runner = new PipelineRunner(ctx);
-    RunRequest base = new RunRequest(List.of(dev.strata.api.Partition.day(FIRST_DAY)), Optional.empty(), Set.of(), "bench",
-        RunRequest.DEFAULT_PARALLELISM, Set.of(), null, RunRequest.DEFAULT_LOCK_TIMEOUT, false);
+    RunRequest base = new RunRequest(List.of(dev.strata.api.Partition.day(FIRST_DAY)), Optional.empty(), Set.of(), "bench");
     RunRequest request = runner.incrementalRequest(pipeline, base, fullRefresh, false);
     if (request == null) {
       throw new IllegalStateException("bench: " + what + " found nothing to do");

@@ -85,8 +85,8 @@ public final class NotebookStrata implements Strata {
   @Override
   public RunOutcome run(String from, String to) {
     RunRequest request =
-        new RunRequest(RunRequest.range(LocalDate.parse(from), LocalDate.parse(to)), Optional.empty(), Set.of(), "notebook",
-            parallelism, Set.of(), null, RunRequest.DEFAULT_LOCK_TIMEOUT, false);
+        new RunRequest(RunRequest.range(LocalDate.parse(from), LocalDate.parse(to)), Optional.empty(), Set.of(), "notebook")
+            .withParallelism(parallelism);
     return new PipelineRunner(ctx).run(pipeline, request).outcome();
   }
 

@@ -114,7 +114,8 @@ public final class Backfill {
       return null;
     }
     RunRequest request =
-        new RunRequest(todo, java.util.Optional.empty(), Set.copyOf(plan.tables()), "backfill", parallelism, plan.done(), null, lockTimeout, false);
+        new RunRequest(todo, java.util.Optional.empty(), Set.copyOf(plan.tables()), "backfill")
+            .withParallelism(parallelism).withSkip(plan.done()).withLockTimeout(lockTimeout);
     return new PipelineRunner(ctx).run(pipeline, request);
   }
 

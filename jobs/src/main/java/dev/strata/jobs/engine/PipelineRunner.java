@@ -187,7 +187,7 @@ public final class PipelineRunner {
       ctx.out().println("Nothing to resume: every table partition of that run is published.");
       return null;
     }
-    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli", parallelism, done, runId, RunRequest.DEFAULT_LOCK_TIMEOUT, false);
+    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli").withParallelism(parallelism).withSkip(done).resuming(runId);
   }
 
   /**
@@ -231,9 +231,7 @@ public final class PipelineRunner {
           pipeline.name(), histories, histories.size() == 1 ? "s" : "");
       ctx.out().printf("Full refresh: every table, over the %d partition%s the sources have files for (%s).%n",
           candidates.size(), candidates.size() == 1 ? "" : "s", RunRequest.describe(List.copyOf(candidates)));
-      return candidates.isEmpty() ? null : new RunRequest(
-          List.copyOf(candidates), base.layer(), base.tables(), base.trigger(), base.parallelism(), Set.of(), null, base.lockTimeout(),
-          force);
+      return candidates.isEmpty() ? null : base.withPartitions(List.copyOf(candidates)).withSkip(Set.of()).withRebuildHistory(force);
     }
     changes.values().forEach(bySource -> bySource.values().stream().filter(Landing.Change::any)
         .forEach(c -> ctx.out().println("  landing: " + c.describe())));
@@ -274,8 +272,7 @@ public final class PipelineRunner {
     }
     ctx.out().printf("Incremental run: %d table partition%s out of date, over %s.%n",
         planned.size(), planned.size() == 1 ? " is" : "s are", RunRequest.describe(List.copyOf(partitions)));
-    return new RunRequest(
-        List.copyOf(partitions), base.layer(), base.tables(), base.trigger(), base.parallelism(), skip, null, base.lockTimeout(), false);
+    return base.withPartitions(List.copyOf(partitions)).withSkip(skip).withRebuildHistory(false);
   }
 
   /**

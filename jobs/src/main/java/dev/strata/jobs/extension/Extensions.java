@@ -3,6 +3,7 @@ package dev.strata.jobs.extension;
 import dev.strata.api.Check;
 import dev.strata.api.Sink;
 import dev.strata.api.SourceFormat;
+import dev.strata.api.StrataException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -32,14 +33,34 @@ public final class Extensions<T> {
     this.kind = kind;
   }
 
-  /** Every extension of this point, by name (the first found wins a name). */
+  /**
+   * Every extension of this point, by name.
+   *
+   * @throws StrataException.InvalidException if two different classes on the classpath give the
+   *     same name: which one a definition meant cannot be known, so neither is used (a class
+   *     registered twice, as when its jar is on the classpath twice, is one extension)
+   */
   public Map<String, T> all() {
     Map<String, T> byName = new TreeMap<>();
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     for (T e : ServiceLoader.load(type, loader == null ? Extensions.class.getClassLoader() : loader)) {
-      byName.putIfAbsent(name.apply(e), e);
+      T earlier = byName.putIfAbsent(name.apply(e), e);
+      if (earlier != null && !earlier.getClass().getName().equals(e.getClass().getName())) {
+        throw new StrataException.InvalidException(
+            "Two " + kind + "s on the classpath are named '" + name.apply(e) + "': " + origin(earlier) + " and " + origin(e)
+                + ". A definition that names it could mean either. Remove one of the jars from the classpath, or give one of the"
+                + " classes another name().",
+            null);
+      }
     }
     return byName;
+  }
+
+  /** A class and the jar (or folder) it was loaded from, for people. */
+  private static String origin(Object extension) {
+    Class<?> c = extension.getClass();
+    java.security.CodeSource source = c.getProtectionDomain() == null ? null : c.getProtectionDomain().getCodeSource();
+    return c.getName() + (source == null || source.getLocation() == null ? "" : " (from " + source.getLocation() + ")");
   }
 
   /**

@@ -39,12 +39,6 @@ public record RunRequest(
    */
   public record Scheduled(String job, java.time.Instant fire) {}
 
-  public RunRequest(
-      List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
-      String resumes, Duration lockTimeout, boolean rebuildHistory) {
-    this(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, null);
-  }
-
   /** Table partitions built at once unless a run says otherwise. */
   public static final int DEFAULT_PARALLELISM = 4;
   /** How long a run waits for another run building the same table partition, unless told otherwise. */
@@ -65,8 +59,9 @@ public record RunRequest(
     this(range(from, to), layer, tables, trigger);
   }
 
+  /** A run of these partitions, layer and tables, with the defaults for the rest: set them with the {@code with} methods. */
   public RunRequest(List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger) {
-    this(partitions, layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false);
+    this(partitions, layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false, null);
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
@@ -83,6 +78,23 @@ public record RunRequest(
       }
     }
     return dates;
+  }
+
+  public RunRequest withPartitions(List<Partition> those) {
+    return new RunRequest(those, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withSkip(Set<UnitId> units) {
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, units, resumes, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  /** This request as the resumption of run {@code runId}. */
+  public RunRequest resuming(String runId) {
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, runId, lockTimeout, rebuildHistory, scheduled);
+  }
+
+  public RunRequest withRebuildHistory(boolean rebuild) {
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuild, scheduled);
   }
 
   public RunRequest withParallelism(int n) {

@@ -69,4 +69,16 @@ class CheckExtensionTest {
             + " (level: warn), but has no rows to quarantine")
         .contains("tables.s.checks[1].options: Option 'at_most' must be a share between 0 and 1, e.g. 0.01.");
   }
+
+  @Test
+  void twoChecksOfOneNameAreRefusedNamingBothAndWhereTheyCameFrom() throws Exception {
+    StrataTestPipeline p = StrataTestPipeline.of("checks", dir);
+    List<Path> jars = List.of(
+        ExtensionJar.build(dir.resolve("ext-shadow"), "ShadowVolumeCheck.java", "com.example.strata.ShadowVolumeCheck", Check.class));
+    Cli.Outcome both = ExtensionJar.withJar(jars, () -> Cli.run("validate", p.definition().toString()));
+    assertThat(both.exit()).as(both.toString()).isEqualTo(2);
+    assertThat(both.err()).as(both.toString())
+        .contains("Two checks on the classpath are named 'volume': ", "dev.strata.jobs.checks.VolumeCheck",
+            "com.example.strata.ShadowVolumeCheck (from file:", "ext-shadow", "Remove one of the jars from the classpath");
+  }
 }

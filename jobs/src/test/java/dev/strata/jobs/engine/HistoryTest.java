@@ -1,7 +1,10 @@
 package dev.strata.jobs.engine;
 
+import static dev.strata.jobs.testing.StrataAssertions.assertThatBuild;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.api.BuildStatus;
+import dev.strata.api.RunOutcome;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.jobs.testing.StrataTestPipeline;
 import dev.strata.testing.IntegrationTest;
@@ -55,13 +58,14 @@ class HistoryTest {
 
   @Test
   void snapshotsOpenCloseAndDeleteVersionsAndReRunsAreIdempotent() throws IOException {
-    Path p = StrataTestPipeline.of("history", dir).definition();
+    StrataTestPipeline pipeline = StrataTestPipeline.of("history", dir);
+    Path p = pipeline.definition();
     land("2024-01-01", "r1,Ann,2024-01-01", "r2,Bob,2024-01-01");
     land("2024-01-02", "r1,Ann,2024-01-02", "r2,Bobby,2024-01-02", "r3,Cy,2024-01-02");
     land("2024-01-03", "r1,Ann,2024-01-03", "r3,Cy,2024-01-03");
 
-    Cli.Outcome all = run(p, "--from", "2024-01-01", "--to", "2024-01-03");
-    assertThat(all.exit()).as(all.toString()).isZero();
+    RunOutcome all = pipeline.run("2024-01-01", "2024-01-03");
+    assertThat(all.status()).as(all.toString()).isEqualTo(BuildStatus.PUBLISHED);
     assertThat(history())
         .containsExactly(
             "r1 Ann 2024-01-01 - true false",
@@ -74,8 +78,9 @@ class HistoryTest {
 
     // The latest snapshot again: nothing changes, and nothing is committed.
     long before = version();
-    Cli.Outcome again = run(p, "--date", "2024-01-03");
-    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThatBuild(pipeline.run("2024-01-03"), "h", "2024-01-03")
+        .isPublished()
+        .messageContains("unchanged: the history already holds this snapshot, no new commit");
     assertThat(version()).isEqualTo(before);
     assertThat(history()).hasSize(4);
 
@@ -85,11 +90,10 @@ class HistoryTest {
 
     // A corrected snapshot for an earlier day would recompute the history after it: not alone...
     land("2024-01-02", "r1,Ann,2024-01-02", "r2,Bobby,2024-01-02", "r3,Cyrus,2024-01-02");
-    Cli.Outcome alone = run(p, "--date", "2024-01-02");
-    assertThat(alone.exit()).as(alone.toString()).isEqualTo(4);
-    assertThat(alone.out())
-        .contains("the snapshot differs from what the history says for that day, and the history goes on to 2024-01-03")
-        .contains("strata backfill <pipeline> --from 2024-01-02 --to 2024-01-03 --tables h+ --force");
+    assertThatBuild(pipeline.run("2024-01-02"), "h", "2024-01-02")
+        .hasStatus(BuildStatus.FAILED)
+        .messageContains("the snapshot differs from what the history says for that day, and the history goes on to 2024-01-03")
+        .messageContains("strata backfill <pipeline> --from 2024-01-02 --to 2024-01-03 --tables h+ --force");
     assertThat(version()).isEqualTo(before);
     // ... but with every later day, in order: the history is recomputed from that day on.
     Cli.Outcome backfill =
@@ -114,9 +118,9 @@ class HistoryTest {
 
     // A snapshot with a key twice would leave two current versions: the gate blocks it.
     land("2024-01-04", "r1,Ann,2024-01-04", "r1,Anne,2024-01-04");
-    Cli.Outcome dup = run(p, "--date", "2024-01-04");
-    assertThat(dup.exit()).isEqualTo(3);
-    assertThat(dup.out()).contains("x error History: one current version per key: 1 key has more than one current version (expected one per key)");
+    assertThatBuild(pipeline.run("2024-01-04"), "h", "2024-01-04")
+        .isBlockedBy("History: one current version per key")
+        .messageContains("1 key has more than one current version (expected one per key)");
     assertThat(history()).hasSize(5);
   }
 }
