@@ -57,7 +57,9 @@ interface Scenario {
    * @param conf the project's conf folder (the banking pipeline)
    * @param scaling customers of each size of the scaling scenario, ascending
    * @param scalingRepeats counted runs at each size of the scaling scenario
+   * @param wideRows rows of the wide scenario's fact table
    */
   record Options(
-      int customers, int repeats, List<Integer> days, int dailyCustomers, Path conf, List<Integer> scaling, int scalingRepeats) {}
+      int customers, int repeats, List<Integer> days, int dailyCustomers, Path conf, List<Integer> scaling, int scalingRepeats,
+      int wideRows) {}
 }

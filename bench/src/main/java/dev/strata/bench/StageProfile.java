@@ -85,6 +85,7 @@ final class StageProfile extends SparkListener {
   static final class Site {
     long tasks;
     long runMillis;
+    long cpuNanos;
     long bytesRead;
     long bytesWritten;
     long shuffleBytes;
@@ -92,6 +93,7 @@ final class StageProfile extends SparkListener {
     synchronized void add(TaskMetrics m) {
       tasks++;
       runMillis += m.executorRunTime();
+      cpuNanos += m.executorCpuTime();
       bytesRead += m.inputMetrics().bytesRead();
       bytesWritten += m.outputMetrics().bytesWritten();
       shuffleBytes += m.shuffleWriteMetrics().bytesWritten();
@@ -100,6 +102,7 @@ final class StageProfile extends SparkListener {
     synchronized void addAll(Site o) {
       tasks += o.tasks;
       runMillis += o.runMillis;
+      cpuNanos += o.cpuNanos;
       bytesRead += o.bytesRead;
       bytesWritten += o.bytesWritten;
       shuffleBytes += o.shuffleBytes;

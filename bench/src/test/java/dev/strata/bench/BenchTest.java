@@ -95,7 +95,7 @@ class BenchTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("[scaling-cluster] run on a cluster");
     // The test session is local: the scenario refuses rather than measure the wrong heap.
-    Scenario.Options options = new Scenario.Options(1, 1, List.of(1), 1, Paths.get("../conf"), List.of(100, 400), 1);
+    Scenario.Options options = new Scenario.Options(1, 1, List.of(1), 1, Paths.get("../conf"), List.of(100, 400), 1, 1000);
     assertThatThrownBy(() -> new Scaling(true).run(SparkTestSession.get(), dir, options))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("runs on a Spark cluster");
@@ -122,5 +122,25 @@ class BenchTest {
     assertThat(sides.rows(Side.GATES, "silver/stg_account")).isLessThan(sides.rows(Side.NO_GATES, "silver/stg_account"));
     assertThat(spark.read().format("delta").load(dir.resolve("warehouse-spark/silver/snap_customer").toString()).count())
         .isEqualTo(spark.read().format("delta").load(dir.resolve("warehouse-no_gates/silver/snap_customer").toString()).count());
+  }
+
+  @Test
+  void theWideGeneratorWritesSeventeenFieldsARowTheDeclaredKeylessRowsAndTheSameBytesEveryTime() throws Exception {
+    java.time.LocalDate day = java.time.LocalDate.of(2024, 1, 1);
+    long bytes = WideGenerator.write(dir.resolve("a"), day, 4_500, 3, 7);
+    WideGenerator.write(dir.resolve("b"), day, 4_500, 3, 7);
+    List<String> lines = new ArrayList<>();
+    for (int f = 0; f < 3; f++) {
+      String name = String.format(java.util.Locale.ROOT, "lineitem-%03d.tbl", f);
+      assertThat(Files.readAllBytes(dir.resolve("a").resolve(name))).isEqualTo(Files.readAllBytes(dir.resolve("b").resolve(name)));
+      lines.addAll(Files.readAllLines(dir.resolve("a").resolve(name)));
+    }
+    assertThat(lines).hasSize(4_500);
+    assertThat(lines.stream().mapToLong(l -> l.length() + 1).sum()).isEqualTo(bytes);
+    assertThat(lines).allSatisfy(l -> assertThat(l.split("\\|", -1)).hasSize(WideGenerator.COLUMNS.length + 1).endsWith("2024-01-01"));
+    assertThat(lines.stream().filter(l -> l.startsWith("|")).count()).isEqualTo(WideGenerator.nullKeys(4_500)).isEqualTo(4);
+    // (order key, line number) is unique among the rows that have an order key.
+    assertThat(lines.stream().filter(l -> !l.startsWith("|")).map(l -> l.split("\\|")[0] + "/" + l.split("\\|")[1]).distinct().count())
+        .isEqualTo(4_500 - 4);
   }
 }
