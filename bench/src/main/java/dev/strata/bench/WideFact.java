@@ -7,6 +7,7 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
+import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,10 +136,10 @@ final class WideFact implements Scenario {
     Pipeline pipeline = define(work.resolve("conf"));
     StageProfile profiler = StageProfile.attach(spark.sparkContext());
     HeapWatch heap = HeapWatch.attach();
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
 
     Map<Side, Map<Run, List<Double>>> seconds = new EnumMap<>(Side.class);
     Map<Side, Map<Run, List<Double>>> cpu = new EnumMap<>(Side.class);
-    Map<Run, Long> heapPeak = new EnumMap<>(Run.class);
     Map<Side, Long> sideHeap = new EnumMap<>(Side.class);
     Map<Layer, StageProfile.Profile> firstByLayer = new EnumMap<>(Layer.class);
     Map<Layer, Long> published = new EnumMap<>(Layer.class);
@@ -147,8 +147,9 @@ final class WideFact implements Scenario {
     for (int i = -1; i < options.repeats(); i++) { // i = -1: warm-up, not counted
       for (Side side : Side.values()) {
         Path warehouse = work.resolve("warehouse-" + side.name().toLowerCase(Locale.ROOT));
-        delete(warehouse.resolve("bronze"), warehouse.resolve("silver"), warehouse.resolve("gold"), warehouse.resolve("_strata"),
-            warehouse.resolve("copy"));
+        for (String folder : List.of("bronze", "silver", "gold", "_strata", "copy")) {
+          files.delete(warehouse.resolve(folder).toUri().toString());
+        }
         linkLanding(work, warehouse);
         for (Run run : Run.values()) {
           heap.reset();
@@ -171,7 +172,6 @@ final class WideFact implements Scenario {
             seconds.computeIfAbsent(side, k -> new EnumMap<>(Run.class)).computeIfAbsent(run, k -> new ArrayList<>()).add(s);
             cpu.computeIfAbsent(side, k -> new EnumMap<>(Run.class)).computeIfAbsent(run, k -> new ArrayList<>()).add(cpuSeconds);
             sideHeap.merge(side, heap.highest(), Math::max);
-            heapPeak.merge(run, heap.highest(), Math::max);
             if (run == Run.FIRST) {
               firstRuns.merge(side, p, StageProfile.Profile::plus);
             }
@@ -302,17 +302,7 @@ final class WideFact implements Scenario {
     }
   }
 
-  private static void delete(Path... paths) throws IOException {
-    for (Path p : paths) {
-      if (Files.exists(p)) {
-        try (Stream<Path> all = Files.walk(p)) {
-          for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(f);
-          }
-        }
-      }
-    }
-  }
+
 
   private static String notes(
       Options options, long landed, Map<Layer, StageProfile.Profile> layers, Map<Layer, Long> published, Map<Side, Map<Run, List<Double>>> cpu) {

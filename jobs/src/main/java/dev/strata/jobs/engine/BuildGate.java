@@ -31,11 +31,9 @@ import org.apache.spark.sql.Row;
  */
 final class BuildGate {
   private final RunScope run;
-  private final EngineContext ctx;
 
   BuildGate(RunScope run) {
     this.run = run;
-    this.ctx = run.ctx();
   }
 
   /**
@@ -48,7 +46,7 @@ final class BuildGate {
     Split split = written.split();
     RowCounts counts = written.counts();
     GateResult checked =
-        QualityGate.evaluate(split.good().rows(), run.rules(table, false), inputs.rows(), SplitWriter.known(split), ctx.invocation().samples());
+        QualityGate.evaluate(split.good().rows(), run.rules(table, false), inputs.rows(), SplitWriter.known(split), run.ctx().invocation().samples());
     List<RuleResult> ordered = new ArrayList<>(inputs.contracts().results());
     if (written.quarantines()) {
       ordered.add(quarantineRatio(table, counts, split, written.rowRules()));
@@ -57,7 +55,7 @@ final class BuildGate {
     dev.strata.api.CheckInput published = run.checkInput(table, partition, split.good().rows(), counts.published(), inputs.rows());
     List<CheckRunner.Use> gating = CheckRunner.gating(written.checks());
     if (!gating.isEmpty()) {
-      ordered.addAll(explainEmpty(CheckRunner.evaluate(gating, published, table.key(), ctx.invocation().samples()), table, counts));
+      ordered.addAll(explainEmpty(CheckRunner.evaluate(gating, published, table.key(), run.ctx().invocation().samples()), table, counts));
     }
     if (table.volume() != null) {
       ordered.addAll(CheckRunner.evaluate(CheckRunner.uses(List.of(table.volume().asCheck())), published, table.key(), 0));
@@ -89,7 +87,7 @@ final class BuildGate {
     observed.put("Table.QuarantinedRows", (double) counts.quarantined());
     observed.put("Table.QuarantineRatio", ratio);
     RuleResult result = new RuleResult(spec, passed, false, message, observed);
-    if (passed || split.bad() == null || ctx.invocation().samples() == 0) {
+    if (passed || split.bad() == null || run.ctx().invocation().samples() == 0) {
       return result;
     }
     String worst = counts.quarantinedByRule().entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
@@ -100,13 +98,13 @@ final class BuildGate {
     List<String> columns = java.util.Arrays.asList(rejected.columns());
     if (worst.startsWith("malformed:")) {
       // A line that could not be read has no columns to show: the line itself is the evidence.
-      return result.withSamples(Samples.take(rejected, List.of(Quarantine.RAW_LINE), ctx.invocation().samples()).stream()
+      return result.withSamples(Samples.take(rejected, List.of(Quarantine.RAW_LINE), run.ctx().invocation().samples()).stream()
           .map(line -> "line " + line.substring(Quarantine.RAW_LINE.length() + 1)).toList());
     }
     List<String> shown = rowRules.stream().filter(r -> r.spec().text().equals(worst)).findFirst()
         .map(r -> Samples.columns(r, table.key(), columns))
         .orElse(Samples.columns(null, table.key(), columns));
-    return result.withSamples(Samples.take(rejected, shown, ctx.invocation().samples()));
+    return result.withSamples(Samples.take(rejected, shown, run.ctx().invocation().samples()));
   }
 
   /**

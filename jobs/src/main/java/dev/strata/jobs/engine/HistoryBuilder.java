@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.not;
 import dev.strata.api.BuildStatus;
 import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.HistoryTable;
@@ -35,14 +34,10 @@ import org.apache.spark.sql.SparkSession;
  */
 final class HistoryBuilder {
   private final RunScope run;
-  private final EngineContext ctx;
-  private final Pipeline pipeline;
   private final InputResolver inputs;
 
   HistoryBuilder(RunScope run, InputResolver inputs) {
     this.run = run;
-    this.ctx = run.ctx();
-    this.pipeline = run.pipeline();
     this.inputs = inputs;
   }
 
@@ -54,9 +49,9 @@ final class HistoryBuilder {
    */
   TableBuildResult build(
       SparkSession session, TableDefinition table, Partition partition, Instant start, String staging, boolean rebuild) {
-    TableDefinition upstream = pipeline.table(table.inputs().get(0));
+    TableDefinition upstream = run.pipeline().table(table.inputs().get(0));
     Dataset<Row> snapshot = inputs.readTable(session, table.name(), upstream, partition).drop(upstream.partitionColumn());
-    String path = ctx.warehouse().tablePath(table.layer(), table.name());
+    String path = run.ctx().warehouse().tablePath(table.layer(), table.name());
     Dataset<Row> history = rebuild ? null : DeltaTables.read(session, path, null, null).orElse(null);
     long in = snapshot.count();
     RowCounts counts = new RowCounts(in, in, 0, 0, Map.of(), null);
@@ -86,9 +81,9 @@ final class HistoryBuilder {
       return run.result(table, partition, BuildStatus.BLOCKED, counts, -1, start, gate,
           BuildGate.blockedBy(gate) + "; the new history tail it checked is at " + staging + "/tail", metrics);
     }
-    DeltaTables.Commit commit = ctx.steps().run("commit", table.name(), merge::commit);
+    DeltaTables.Commit commit = run.ctx().steps().run("commit", table.name(), merge::commit);
     List<String> warnings = new ArrayList<>();
-    run.afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
+    run.afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> run.ctx().files().delete(staging));
     return run.result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings),
         metrics.withWrites(commit.files(), commit.bytes()));
   }
@@ -102,7 +97,7 @@ final class HistoryBuilder {
         CheckRunner.input(table.name(), partition, full, -1, Map.of(), java.util.TreeMap::new), table.key(), 0));
     Dataset<Row> asOf = HistoryTable.asOf(full, partition.date());
     results.addAll(QualityGate.evaluate(asOf, run.rules(table, false), Map.of(upstream.name(), snapshot),
-        new KnownMetrics(-1, Map.of(), table.key(), -1), ctx.invocation().samples()).results());
+        new KnownMetrics(-1, Map.of(), table.key(), -1), run.ctx().invocation().samples()).results());
     return new GateResult(results);
   }
 }

@@ -3,18 +3,15 @@ package dev.strata.jobs.engine;
 
 import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.ledger.BuildRecord;
-import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.quality.GateResult;
 import dev.strata.quality.RuleGroup;
 import dev.strata.quality.RuleResult;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,21 +29,9 @@ import org.apache.spark.sql.SparkSession;
  */
 final class InputResolver {
   private final RunScope run;
-  private final EngineContext ctx;
-  private final Pipeline pipeline;
-  private final String runId;
-  private final Ledger ledger;
-  private final SourceReader sources;
-  private final Timestamp ingestedAt;
 
   InputResolver(RunScope run) {
     this.run = run;
-    this.ctx = run.ctx();
-    this.pipeline = run.pipeline();
-    this.runId = run.runId();
-    this.ledger = run.ledger();
-    this.sources = run.sources();
-    this.ingestedAt = run.ingestedAt();
   }
 
   /**
@@ -69,9 +54,9 @@ final class InputResolver {
     List<RuleResult> results = new ArrayList<>();
     for (String input : table.inputs()) {
       Sensors.Freshness f = run.freshness().get(input);
-      if (f == null && pipeline.definition().source(input).isEmpty() && pipeline.table(input).freshness() != null) {
-        f = new Sensors(session.sparkContext().hadoopConfiguration(), ctx.warehouse(), ctx.clock())
-            .freshness(session, pipeline.name(), pipeline.table(input), ledger);
+      if (f == null && run.pipeline().definition().source(input).isEmpty() && run.pipeline().table(input).freshness() != null) {
+        f = new Sensors(session.sparkContext().hadoopConfiguration(), run.ctx().warehouse(), run.ctx().clock())
+            .freshness(session, run.pipeline().name(), run.pipeline().table(input), run.ledger());
       }
       if (f != null) {
         results.addAll(freshnessResults(table, f));
@@ -101,11 +86,11 @@ final class InputResolver {
   GateResult driftRules(TableDefinition table, Partition partition) {
     List<RuleResult> results = new ArrayList<>();
     for (String input : table.inputs()) {
-      var source = pipeline.definition().source(input);
+      var source = run.pipeline().definition().source(input);
       if (source.isEmpty()) {
         continue;
       }
-      dev.strata.jobs.io.SchemaDrift diff = sources.drift(source.get(), partition);
+      dev.strata.jobs.io.SchemaDrift diff = run.sources().drift(source.get(), partition);
       if (!diff.any()) {
         // Files as declared: nothing to report (the rules appear only when there is a difference).
         continue;
@@ -119,7 +104,7 @@ final class InputResolver {
   Inputs readInputs(SparkSession session, TableDefinition table, Partition partition, GateResult contracts) {
     Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
     for (String input : table.inputs()) {
-      pipeline.definition().source(input).ifPresent(s -> landed.put(input, sources.check(s, partition)));
+      run.pipeline().definition().source(input).ifPresent(s -> landed.put(input, run.sources().check(s, partition)));
     }
     Map<String, Dataset<Row>> rows = new LinkedHashMap<>();
     List<Dataset<Row>> malformed = new ArrayList<>();
@@ -130,32 +115,32 @@ final class InputResolver {
   private void readInputs(
       SparkSession session, TableDefinition table, Partition partition, Map<String, Dataset<Row>> inputs, List<Dataset<Row>> malformed) {
     for (String input : table.inputs()) {
-      var source = pipeline.definition().source(input);
+      var source = run.pipeline().definition().source(input);
       if (source.isPresent()) {
-        SourceReader.SourceRows read = sources.read(session, source.get(), partition, ingestedAt);
+        SourceReader.SourceRows read = run.sources().read(session, source.get(), partition, run.ingestedAt());
         // Parse the landing files once: the transform, the quarantine and the counts all read this.
-        String path = ctx.warehouse().stagingPath(runId, table.name(), partition) + "/source-" + input;
+        String path = run.ctx().warehouse().stagingPath(run.runId(), table.name(), partition) + "/source-" + input;
         read.all().write().mode("overwrite").parquet(path);
         Dataset<Row> staged = session.read().parquet(path);
         inputs.put(input, read.rows(staged));
         malformed.add(read.malformed(staged));
       } else {
-        inputs.put(input, readTable(session, table.name(), pipeline.table(input), partition));
+        inputs.put(input, readTable(session, table.name(), run.pipeline().table(input), partition));
       }
     }
   }
 
   Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, Partition partition) {
-    String path = ctx.warehouse().tablePath(upstream.layer(), upstream.name());
+    String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
     // A history table is read as of the partition: each key's version valid that day.
-    Optional<Dataset<Row>> rows = DeltaTables.partition(session, ctx.warehouse(), upstream, partition);
+    Optional<Dataset<Row>> rows = DeltaTables.partition(session, run.ctx().warehouse(), upstream, partition);
     if (run.publishedInRun().contains(RunRequest.unit(upstream.name(), partition)) && rows.isPresent()) {
       // This run published it and recorded that in the ledger before this build started.
       return rows.get();
     }
     // The ledger decides, not the table's existence: a table can hold an old partition while its
     // latest build of this one was blocked or failed.
-    Optional<BuildRecord> latest = ledger.latestBuild(pipeline.name(), upstream.name(), partition);
+    Optional<BuildRecord> latest = run.ledger().latestBuild(run.pipeline().name(), upstream.name(), partition);
     if (latest.isEmpty() || rows.isEmpty()) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }

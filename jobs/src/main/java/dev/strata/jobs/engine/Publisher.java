@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.array;
 
 import dev.strata.api.BuildStatus;
 import dev.strata.api.Partition;
-import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.InputResolver.Inputs;
 import dev.strata.jobs.engine.SplitWriter.Split;
@@ -13,7 +12,6 @@ import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
-import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.run.BuildMetrics;
 import dev.strata.jobs.run.RowCounts;
 import dev.strata.jobs.run.TableBuildResult;
@@ -34,17 +32,9 @@ import org.apache.spark.sql.SparkSession;
  */
 final class Publisher {
   private final RunScope run;
-  private final EngineContext ctx;
-  private final Pipeline pipeline;
-  private final String runId;
-  private final Ledger ledger;
 
   Publisher(RunScope run) {
     this.run = run;
-    this.ctx = run.ctx();
-    this.pipeline = run.pipeline();
-    this.runId = run.runId();
-    this.ledger = run.ledger();
   }
 
   /**
@@ -65,19 +55,19 @@ final class Publisher {
               ? split.bad()
               : split.good().rows().limit(0).withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
       Quarantine.replace(
-          session, ctx.warehouse().quarantinePath(table.name()), table.partitionColumn(),
-          RunScope.dateTyped(split.good(), table), partition, bad, counts.quarantined(), runId, ctx.clock().instant());
+          session, run.ctx().warehouse().quarantinePath(table.name()), table.partitionColumn(),
+          split.good().dateTyped(), partition, bad, counts.quarantined(), run.runId(), run.ctx().clock().instant());
     }
     PartitionWrite good = split.good();
-    DeltaTables.Commit commit = ctx.steps().run("commit", table.name(), good::commit);
+    DeltaTables.Commit commit = run.ctx().steps().run("commit", table.name(), good::commit);
     BuildMetrics metrics = split.metrics().withWrites(commit.files(), commit.bytes());
     List<String> warnings = new ArrayList<>();
-    run.afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> ctx.files().delete(staging));
+    run.afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> run.ctx().files().delete(staging));
     for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : inputs.landed().entrySet()) {
       // Without this record the next incremental run ingests the partition again: the same rows, replaced.
       run.afterCommit(table, commit, warnings, "record-files", "record in the ledger the landing files of " + e.getKey() + " it read",
           () -> Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
-              () -> ledger.filesIngested(runId, pipeline.name(), e.getKey(), table.name(), partition, e.getValue(), ctx.clock().instant())));
+              () -> run.ledger().filesIngested(run.runId(), run.pipeline().name(), e.getKey(), table.name(), partition, e.getValue(), run.ctx().clock().instant())));
     }
     for (dev.strata.jobs.definition.SinkSpec sink : table.sinks()) {
       // The partition as published, to wherever else it goes; a delivery that fails leaves it published.
@@ -102,11 +92,11 @@ final class Publisher {
       dev.strata.jobs.definition.SinkSpec spec) {
     dev.strata.api.Sink sink = dev.strata.jobs.extension.Extensions.SINKS.named(spec.sink())
         .orElseThrow(() -> new IllegalStateException("sink '" + spec.sink() + "' is no longer on the classpath"));
-    String path = ctx.warehouse().tablePath(table.layer(), table.name());
+    String path = run.ctx().warehouse().tablePath(table.layer(), table.name());
     var reader = session.read().format("delta");
     Dataset<Row> all = (commit.version() >= 0 ? reader.option("versionAsOf", commit.version()) : reader).load(path);
     Dataset<Row> rows = all.where(Partitions.equalTo(all.schema(), table.partitionColumn(), partition));
-    sink.deliver(new dev.strata.api.Sink.Delivery(table.name(), partition, rows, commit.version(), runId),
+    sink.deliver(new dev.strata.api.Sink.Delivery(table.name(), partition, rows, commit.version(), run.runId()),
         dev.strata.api.Options.of(spec.options(), spec.where() + ".options"));
   }
 }

@@ -7,13 +7,11 @@ import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
-import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.run.BuildMetrics;
 import dev.strata.jobs.run.RowCounts;
 import dev.strata.jobs.run.TableBuildResult;
-import dev.strata.jobs.write.PartitionWrite;
 import dev.strata.jobs.write.WriteTarget;
 import dev.strata.quality.CompiledRule;
 import dev.strata.quality.GateResult;
@@ -62,11 +60,6 @@ record RunScope(
       TableDefinition table, Partition partition, Dataset<Row> rows, long rowCount, Map<String, Dataset<Row>> inputs) {
     return CheckRunner.input(table.name(), partition, rows, rowCount, inputs,
         () -> ledger.acceptedRowCounts(pipeline.name(), table.name(), partition));
-  }
-
-  /** Whether the partition column of the rows a write publishes is DATE (else ISO text). */
-  static boolean dateTyped(PartitionWrite write, TableDefinition table) {
-    return Partitions.isDate(write.rows().schema().apply(table.partitionColumn()).dataType());
   }
 
   /**

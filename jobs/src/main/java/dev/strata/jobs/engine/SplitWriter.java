@@ -9,7 +9,6 @@ import dev.strata.api.Partition;
 import dev.strata.api.TableTransform;
 import dev.strata.api.TransformInputs;
 import dev.strata.jobs.Errors;
-import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.InputResolver.Inputs;
 import dev.strata.jobs.io.Partitions;
@@ -38,11 +37,9 @@ import org.apache.spark.sql.SparkSession;
  */
 final class SplitWriter {
   private final RunScope run;
-  private final Pipeline pipeline;
 
   SplitWriter(RunScope run) {
     this.run = run;
-    this.pipeline = run.pipeline();
   }
 
   /**
@@ -131,7 +128,7 @@ final class SplitWriter {
           dev.strata.api.Options.of(spec.options(), spec.where() + " tables." + table.name() + ".transform.options")));
     }
     inputs.forEach((name, rows) -> rows.createOrReplaceTempView(name));
-    return session.sql(pipeline.sql(table.name()));
+    return session.sql(run.pipeline().sql(table.name()));
   }
 
   /**
@@ -186,7 +183,7 @@ final class SplitWriter {
       all = all.unionByName(m, true);
     }
     // Rows read from this partition's landing files belong to it, whatever their own column says.
-    all = all.withColumn(table.partitionColumn(), Partitions.literal(RunScope.dateTyped(split.good(), table), partition));
+    all = all.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
     long count = all.count();
     if (count == 0) {
       return split;

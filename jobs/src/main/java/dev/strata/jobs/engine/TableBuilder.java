@@ -36,8 +36,6 @@ import org.apache.spark.sql.SparkSession;
  */
 final class TableBuilder {
   private final RunScope run;
-  private final EngineContext ctx;
-  private final String runId;
   private final InputResolver inputs;
   private final SplitWriter writer;
   private final BuildGate gates;
@@ -49,8 +47,6 @@ final class TableBuilder {
       Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions) {
     this.run = new RunScope(ctx, pipeline, runId, Timestamp.from(runStart), sources, ledger, freshness, runPartitions,
         java.util.concurrent.ConcurrentHashMap.newKeySet());
-    this.ctx = ctx;
-    this.runId = runId;
     this.inputs = new InputResolver(run);
     this.writer = new SplitWriter(run);
     this.gates = new BuildGate(run);
@@ -65,8 +61,8 @@ final class TableBuilder {
    *     refresh) instead of applying the partition to what it holds
    */
   TableBuildResult build(TableDefinition table, Partition partition, boolean rebuildHistory) {
-    Instant start = ctx.clock().instant();
-    SparkSession session = ctx.spark().newSession();
+    Instant start = run.ctx().clock().instant();
+    SparkSession session = run.ctx().spark().newSession();
     // With column pruning, Spark's CSV parser checks only the columns a query needs, so whether a
     // line counts as malformed would depend on the query; every count must see the same rows.
     session.conf().set("spark.sql.csv.parser.columnPruning.enabled", "false");
@@ -75,15 +71,15 @@ final class TableBuilder {
     // which runs a DELETE and with it a full reconstruction of the table's state on every commit.
     session.conf().set("spark.databricks.delta.replaceWhere.dataColumns.enabled", "false");
     SparkSession.setActiveSession(session);
-    session.sparkContext().setJobGroup(runId, table.name() + " " + partition, false);
+    session.sparkContext().setJobGroup(run.runId(), table.name() + " " + partition, false);
     // Every commit this build makes says so in the table's history (and lets it find its commit again).
-    session.conf().set(DeltaTables.COMMIT_USER_METADATA, "strata run " + runId + ": " + table.name() + " " + partition);
-    String staging = ctx.warehouse().stagingPath(runId, table.name(), partition);
+    session.conf().set(DeltaTables.COMMIT_USER_METADATA, "strata run " + run.runId() + ": " + table.name() + " " + partition);
+    String staging = run.ctx().warehouse().stagingPath(run.runId(), table.name(), partition);
     // The write under way, if any: aborted (its unpublished files deleted) if the build fails.
     PartitionWrite[] underWay = new PartitionWrite[1];
     try {
       // A table whose log went missing since the run's preflight fails here, before anything is read or written.
-      DeltaTables.exists(session, ctx.warehouse().tablePath(table.layer(), table.name()));
+      DeltaTables.exists(session, run.ctx().warehouse().tablePath(table.layer(), table.name()));
       // 1. Resolve the inputs: their contracts first (a stale or drifted input refuses the build), then their rows.
       GateResult contracts = inputs.freshnessRules(session, table);
       if (!contracts.passed()) {
@@ -139,7 +135,7 @@ final class TableBuilder {
 
   private void cleanUp(String staging, PartitionWrite unpublished) {
     try {
-      ctx.files().delete(staging);
+      run.ctx().files().delete(staging);
     } catch (RuntimeException ignored) {
       // Best effort: staging is under the run's own folder and never read by anyone else.
     }

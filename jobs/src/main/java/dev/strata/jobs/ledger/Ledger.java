@@ -170,19 +170,13 @@ public final class Ledger {
    * published one, in partition then table order.
    */
   public List<UnitState> latestBuilds(String pipeline) {
-    Optional<Dataset<Row>> builds = read("builds");
-    if (builds.isEmpty()) {
-      return List.of();
-    }
-    Dataset<Row> mine = builds.get().where(col("pipeline").equalTo(pipeline).and(col("status").notEqual(NOT_A_BUILD)));
-    java.util.Map<dev.strata.jobs.run.UnitId, BuildRecord> published = new java.util.HashMap<>();
-    for (Row r : firstOf(mine.where(col("status").equalTo(BuildStatus.PUBLISHED.name())), NEWEST_BUILD_FIRST).collectAsList()) {
-      BuildRecord b = BuildRecord.of(r);
-      published.put(b.unit(), b);
-    }
-    return firstOf(mine, NEWEST_BUILD_FIRST).collectAsList().stream()
-        .map(BuildRecord::of)
-        .map(latest -> new UnitState(latest, Optional.ofNullable(published.get(latest.unit()))))
+    return latestBuildsTable(pipeline).map(Dataset::collectAsList).orElse(List.of()).stream()
+        .map(r -> new UnitState(BuildRecord.of(r), r.isNullAt(r.fieldIndex("last_published_at"))
+            ? Optional.empty()
+            : Optional.of(new UnitState.Published(
+                r.getAs("last_published_run"), r.<Timestamp>getAs("last_published_at").toInstant(),
+                r.isNullAt(r.fieldIndex("last_published_version")) ? -1 : r.<Long>getAs("last_published_version"),
+                r.isNullAt(r.fieldIndex("last_published_rows")) ? -1 : r.<Long>getAs("last_published_rows")))))
         .sorted(java.util.Comparator.comparing(UnitState::unit))
         .toList();
   }

@@ -2,6 +2,7 @@ package dev.strata.jobs.write;
 
 import dev.strata.api.Partition;
 import dev.strata.jobs.io.DeltaTables;
+import dev.strata.jobs.io.Partitions;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -75,6 +76,11 @@ public abstract sealed class PartitionWrite permits InPlaceWrite, StagedWrite, H
   /** The new rows as they will be published: what the gate checks. */
   public final Dataset<Row> rows() {
     return rows;
+  }
+
+  /** Whether the partition column of the rows it publishes is DATE (else ISO text). */
+  public final boolean dateTyped() {
+    return Partitions.isDate(rows.schema().apply(target.partitionColumn()).dataType());
   }
 
   /** How many rows were staged; -1 if not counted (a subset of staged rows, a history's tail). */
