@@ -1,6 +1,11 @@
 package dev.strata.jobs.engine;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_distinct;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
 
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.run.BuildMetrics;
@@ -18,45 +23,58 @@ final class BuildMeasures {
 
   /**
    * Null counts per column and duplicates on the key, in one aggregate over {@code rows}: a
-   * history's snapshot (every other build computes them in the pass that counts its staged rows).
+   * history's snapshot (every other build observes its null counts as it writes its rows).
    */
   static BuildMetrics measure(Dataset<Row> rows, TableDefinition table) {
     List<String> columns = java.util.Arrays.stream(rows.columns()).toList();
-    List<Column> aggregates = metricAggregates(columns, table, null);
+    List<Column> aggregates = new ArrayList<>(nullCounts(columns, null));
+    boolean keyed = keyed(columns, table);
+    if (keyed) {
+      aggregates.add(count(lit(1)));
+      aggregates.add(count_distinct(key(table)));
+    }
     Row r = rows.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new)).head();
-    return metrics(r, 0, columns, table);
+    long duplicates = keyed ? r.getLong(columns.size()) - r.getLong(columns.size() + 1) : -1;
+    return metrics(r, 0, columns, table, duplicates);
   }
 
   /**
-   * The aggregates behind {@link BuildMetrics}: per column, its nulls; for a table with a key
-   * among the columns, the rows and their distinct keys. Over the rows {@code measured} selects,
-   * or all rows if it is null.
+   * The aggregates behind {@link BuildMetrics#nullCounts}: per column, its nulls, over the rows
+   * {@code measured} selects, or all rows if it is null. Aggregates a write can observe as it goes.
    */
-  static List<Column> metricAggregates(List<String> columns, TableDefinition table, Column measured) {
+  static List<Column> nullCounts(List<String> columns, Column measured) {
     List<Column> aggregates = new ArrayList<>();
     for (String c : columns) {
       Column isNull = col("`" + c + "`").isNull();
-      aggregates.add(org.apache.spark.sql.functions.count_if(measured == null ? isNull : isNull.and(measured)));
-    }
-    if (keyed(columns, table)) {
-      Column key = org.apache.spark.sql.functions.struct(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new));
-      aggregates.add(measured == null ? org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1))
-          : org.apache.spark.sql.functions.count_if(measured));
-      // A struct is never null, so only the rows not measured are left out of the distinct count.
-      aggregates.add(org.apache.spark.sql.functions.count_distinct(measured == null ? key : org.apache.spark.sql.functions.when(measured, key)));
+      aggregates.add(count_if(measured == null ? isNull : isNull.and(measured)));
     }
     return aggregates;
   }
 
-  /** The metrics from the values of {@link #metricAggregates}, which start at {@code offset} in {@code r}. */
-  static BuildMetrics metrics(Row r, int offset, List<String> columns, TableDefinition table) {
+  /**
+   * Rows whose key another row has too, among the rows a build wrote ({@code written}, read back
+   * by their key columns alone: a distinct count cannot be observed while writing); -1 for a table
+   * without a key among its columns.
+   */
+  static long duplicates(Dataset<Row> written, TableDefinition table) {
+    if (!keyed(java.util.Arrays.asList(written.columns()), table)) {
+      return -1;
+    }
+    Row r = written.agg(count(lit(1)), count_distinct(key(table))).head();
+    return r.getLong(0) - r.getLong(1);
+  }
+
+  /** The metrics from the values of {@link #nullCounts}, which start at {@code offset} in {@code r}, and the duplicates. */
+  static BuildMetrics metrics(Row r, int offset, List<String> columns, TableDefinition table, long duplicates) {
     Map<String, Long> nulls = new LinkedHashMap<>();
     for (int i = 0; i < columns.size(); i++) {
       nulls.put(columns.get(i), r.getLong(offset + i));
     }
-    boolean keyed = keyed(columns, table);
-    long duplicates = keyed ? r.getLong(offset + columns.size()) - r.getLong(offset + columns.size() + 1) : -1;
-    return new BuildMetrics(nulls, keyed ? table.key() : List.of(), duplicates, -1, -1);
+    return new BuildMetrics(nulls, duplicates >= 0 ? table.key() : List.of(), duplicates, -1, -1);
+  }
+
+  private static Column key(TableDefinition table) {
+    return struct(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new));
   }
 
   private static boolean keyed(List<String> columns, TableDefinition table) {

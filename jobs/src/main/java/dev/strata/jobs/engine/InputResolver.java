@@ -1,11 +1,17 @@
 package dev.strata.jobs.engine;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.size;
 
 import dev.strata.api.Partition;
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.HadoopFiles;
+import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.io.SourceReader;
 import dev.strata.jobs.ledger.BuildRecord;
 import dev.strata.jobs.run.RunRequest;
@@ -39,12 +45,20 @@ final class InputResolver {
    *
    * @param contracts the freshness and drift rules of its inputs, all passed or warned
    * @param rows each input's rows for the partition
-   * @param malformed per source, the lines that could not be read (staged with the source)
+   * @param malformed per source, the lines that could not be read (computed again from the landing
+   *     files only if the write's observation counted some)
+   * @param observed per source, the name of the observation ({@link #ROWS}, {@link #MALFORMED})
+   *     that counts its lines as the build's write reads them
    * @param landed per source, its landing files as the run listed them before reading any (its
    *     preflight): what the ledger records as ingested if the build publishes
    */
   record Inputs(
-      GateResult contracts, Map<String, Dataset<Row>> rows, List<Dataset<Row>> malformed, Map<String, List<HadoopFiles.FileInfo>> landed) {}
+      GateResult contracts, Map<String, Dataset<Row>> rows, Map<String, Dataset<Row>> malformed, Map<String, String> observed,
+      Map<String, List<HadoopFiles.FileInfo>> landed) {}
+
+  /** What a source's observation counts: every line read, and the malformed ones among them. */
+  static final String ROWS = "rows";
+  static final String MALFORMED = "malformed";
 
   /**
    * The freshness rules of what this table reads: each source's as the run found it when it
@@ -107,27 +121,26 @@ final class InputResolver {
       run.pipeline().definition().source(input).ifPresent(s -> landed.put(input, run.sources().check(s, partition)));
     }
     Map<String, Dataset<Row>> rows = new LinkedHashMap<>();
-    List<Dataset<Row>> malformed = new ArrayList<>();
-    readInputs(session, table, partition, rows, malformed);
-    return new Inputs(contracts, rows, malformed, landed);
-  }
-
-  private void readInputs(
-      SparkSession session, TableDefinition table, Partition partition, Map<String, Dataset<Row>> inputs, List<Dataset<Row>> malformed) {
+    Map<String, Dataset<Row>> malformed = new LinkedHashMap<>();
+    Map<String, String> observed = new LinkedHashMap<>();
     for (String input : table.inputs()) {
       var source = run.pipeline().definition().source(input);
       if (source.isPresent()) {
         SourceReader.SourceRows read = run.sources().read(session, source.get(), partition, run.ingestedAt());
-        // Parse the landing files once: the transform, the quarantine and the counts all read this.
-        String path = run.ctx().warehouse().stagingPath(run.runId(), table.name(), partition) + "/source-" + input;
-        read.all().write().mode("overwrite").parquet(path);
-        Dataset<Row> staged = session.read().parquet(path);
-        inputs.put(input, read.rows(staged));
-        malformed.add(read.malformed(staged));
+        // The landing files are parsed by the build's write itself, which counts every line and
+        // the malformed ones as it goes: nothing is staged, and malformed lines are looked for
+        // again only if there are some.
+        String name = "strata-input-" + input + "-" + java.util.UUID.randomUUID();
+        Dataset<Row> all = read.all().observe(name, count(lit(1)).as(ROWS),
+            count_if(size(col(Quarantine.FAILED_RULES)).gt(0)).as(MALFORMED));
+        rows.put(input, read.rows(all));
+        malformed.put(input, read.malformed(read.all()));
+        observed.put(input, name);
       } else {
-        inputs.put(input, readTable(session, table.name(), run.pipeline().table(input), partition));
+        rows.put(input, readTable(session, table.name(), run.pipeline().table(input), partition));
       }
     }
+    return new Inputs(contracts, rows, malformed, observed, landed);
   }
 
   Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, Partition partition) {

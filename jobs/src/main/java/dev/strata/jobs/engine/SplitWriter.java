@@ -1,9 +1,16 @@
 package dev.strata.jobs.engine;
 
+import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.strata.api.Partition;
 import dev.strata.api.TableTransform;
@@ -15,8 +22,10 @@ import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.run.BuildMetrics;
 import dev.strata.jobs.run.RowCounts;
+import dev.strata.jobs.write.InPlaceWrite;
 import dev.strata.jobs.write.PartitionWrite;
 import dev.strata.jobs.write.PartitionWrites;
+import dev.strata.jobs.write.Plans;
 import dev.strata.jobs.write.StagedWrite;
 import dev.strata.quality.CompiledRule;
 import dev.strata.quality.KnownMetrics;
@@ -36,6 +45,7 @@ import org.apache.spark.sql.SparkSession;
  * quarantine, and accounts for every row ({@code in = published + quarantined + filtered}).
  */
 final class SplitWriter {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SplitWriter.class);
   private final RunScope run;
 
   SplitWriter(RunScope run) {
@@ -85,18 +95,23 @@ final class SplitWriter {
     List<String> checkTexts = rowChecks.stream().map(CheckRunner.Use::text).toList();
     boolean quarantines = !rowRules.isEmpty() || !rowChecks.isEmpty() || !inputs.malformed().isEmpty();
     Split split;
+    // What the write computes: the plan the observations of the inputs ran in.
+    Dataset<Row> computed = output;
     if (rowRules.isEmpty() && rowChecks.isEmpty()) {
       // Nothing to split off: write the rows into the table's folder, unpublished, so that
       // publishing them copies nothing (write-audit-publish without a copy).
       List<String> columns = List.of(output.columns());
       PartitionWrite staged =
-          PartitionWrites.replace(session, run.target(table, partition), output, staging + "/output", BuildMeasures.metricAggregates(columns, table, null));
+          PartitionWrites.replace(session, run.target(table, partition), output, staging + "/output", BuildMeasures.nullCounts(columns, null));
       started.accept(staged);
-      split = Split.none(staged, BuildMeasures.metrics(staged.aggregates(), 0, columns, table));
+      split = Split.none(staged, BuildMeasures.metrics(staged.aggregates(), 0, columns, table, BuildMeasures.duplicates(staged.rows(), table)));
     } else if (RowLevelRules.singlePass(rowRules)) {
-      // Every rule is a plain predicate (or a join): evaluate them as the output is staged.
-      split = split(session, table, partition, CheckRunner.withFailures(RowLevelRules.withFailures(output, rowRules, inputs.rows()), rowChecks,
-          run.checkInput(table, partition, output, -1, inputs.rows())), staging, rowRules, checkTexts);
+      // Every rule is a plain predicate (or a join): evaluate them as the rows are written.
+      Dataset<Row> evaluated = CheckRunner.withFailures(RowLevelRules.withFailures(output, rowRules, inputs.rows()), rowChecks,
+          run.checkInput(table, partition, output, -1, inputs.rows()));
+      computed = evaluated;
+      split = splitInPlace(session, table, partition, evaluated, staging, rowRules, checkTexts, started)
+          .orElseGet(() -> split(session, table, partition, evaluated, staging, rowRules, checkTexts));
     } else {
       // Deequ computes metrics in a pass of its own first: stage the output so that pass reads
       // staged rows instead of computing the transform again.
@@ -104,10 +119,12 @@ final class SplitWriter {
       split = split(session, table, partition, CheckRunner.withFailures(RowLevelRules.withFailures(staged.rows(), rowRules, inputs.rows()),
           rowChecks, run.checkInput(table, partition, staged.rows(), staged.rowCount(), inputs.rows())), staging, rowRules, checkTexts);
     }
-    if (!inputs.malformed().isEmpty()) {
-      split = withMalformed(table, partition, split, inputs.malformed());
+    for (Map.Entry<String, Dataset<Row>> m : inputs.malformed().entrySet()) {
+      String observation = inputs.observed().get(m.getKey());
+      split = withMalformed(session, table, partition, split, m.getKey(), m.getValue(),
+          observation != null && Plans.observesEveryRow(computed, observation) ? observation : null, staging);
     }
-    return new Written(split, account(table, partition, inputs.rows(), split), rowRules, quarantines, checks);
+    return new Written(split, account(table, partition, inputs, split, computed), rowRules, quarantines, checks);
   }
 
   private Dataset<Row> transform(
@@ -147,7 +164,7 @@ final class SplitWriter {
     List<Column> aggregates = new ArrayList<>(List.of(org.apache.spark.sql.functions.count_if(not(failed))));
     ruleTexts.forEach(t -> aggregates.add(org.apache.spark.sql.functions.count_if(
         org.apache.spark.sql.functions.array_contains(col(RowLevelRules.FAILED_RULES), t))));
-    aggregates.addAll(BuildMeasures.metricAggregates(columns, table, not(failed)));
+    aggregates.addAll(BuildMeasures.nullCounts(columns, not(failed)));
     StagedWrite all = StagedWrite.stage(session, run.target(table, partition), evaluated, staging + "/evaluated", aggregates);
     long good = all.aggregates().getLong(0);
     long rejected = all.rowCount() - good;
@@ -164,8 +181,110 @@ final class SplitWriter {
       // when its normalized text matched no declared one): count what the column says instead.
       byRule = countByRule(bad, Map.of());
     }
-    return new Split(all.publishing(all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES)), bad, all.rowCount(), good, rejected, 0,
-        byRule, BuildMeasures.metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table));
+    Dataset<Row> published = all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES);
+    return new Split(all.publishing(published), bad, all.rowCount(), good, rejected, 0,
+        byRule, BuildMeasures.metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table, BuildMeasures.duplicates(published, table)));
+  }
+
+  /**
+   * The split written in one pass: the rows no rule rejected straight into the table's folder
+   * (unpublished), while an observation of the same pass counts every row, the rejected ones per
+   * rule, the nulls of the published ones, and a checksum of the rejected ones. Rejected rows, if
+   * any, are then computed again and staged alone, and must match that count and checksum: a
+   * transform that does not give the same rows twice (a window ordered by a column with ties) is
+   * caught there. Empty, with nothing left behind, when the rows cannot be computed twice alike or
+   * written in place: the caller then stages all rows once and splits them ({@link #split}).
+   */
+  private java.util.Optional<Split> splitInPlace(
+      SparkSession session, TableDefinition table, Partition partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules,
+      List<String> checkTexts, java.util.function.Consumer<PartitionWrite> started) {
+    if (!Plans.repeatable(evaluated)) {
+      return java.util.Optional.empty();
+    }
+    Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
+    List<String> columns = java.util.Arrays.stream(evaluated.columns()).filter(c -> !c.equals(RowLevelRules.FAILED_RULES)).toList();
+    List<String> ruleTexts = java.util.stream.Stream.concat(rowRules.stream().map(r -> r.spec().text()), checkTexts.stream())
+        .distinct().toList();
+    String partitionColumn = table.partitionColumn();
+    boolean dateTyped = Partitions.isDate(evaluated.schema().apply(partitionColumn).dataType());
+    Column inPartition = Partitions.equalTo(dateTyped, partitionColumn, partition);
+    // Every row, rows of another partition (rejected ones too), rejected rows and their checksum,
+    // the rows each rule rejected, then the nulls of the rows published.
+    List<Column> aggregates = new ArrayList<>(List.of(
+        count(lit(1)).as("rows"), count_if(inPartition.isNull().or(not(inPartition))).as("outside"), count_if(failed).as("rejected"),
+        checksum(evaluated, failed).as("checksum")));
+    for (int i = 0; i < ruleTexts.size(); i++) {
+      aggregates.add(count_if(array_contains(col(RowLevelRules.FAILED_RULES), ruleTexts.get(i))).as("rule" + i));
+    }
+    List<Column> nulls = BuildMeasures.nullCounts(columns, not(failed));
+    for (int i = 0; i < nulls.size(); i++) {
+      aggregates.add(nulls.get(i).as("nulls" + i));
+    }
+    String name = "strata-split-" + java.util.UUID.randomUUID();
+    Dataset<Row> observed = evaluated.observe(name, aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
+    java.util.Optional<InPlaceWrite> written =
+        InPlaceWrite.stage(session, run.target(table, partition), observed.where(not(failed)).drop(RowLevelRules.FAILED_RULES), List.of());
+    if (written.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    InPlaceWrite good = written.get();
+    started.accept(good);
+    Row m = good.observed(name).orElseThrow(() -> new IllegalStateException("the split of " + table.name() + " " + partition + " observed nothing"));
+    if (m.getLong(1) > 0) {
+      throw Errors.partitionMismatch(table.name(), partition, partitionColumn, m.getLong(1));
+    }
+    long rows = m.getLong(0);
+    long rejected = m.getLong(2);
+    Map<String, Long> byRule = new TreeMap<>();
+    for (int i = 0; i < ruleTexts.size(); i++) {
+      long n = m.getLong(4 + i);
+      if (n > 0) {
+        byRule.put(ruleTexts.get(i), n);
+      }
+    }
+    Dataset<Row> bad = null;
+    if (rejected > 0) {
+      String at = staging + "/rejected";
+      org.apache.spark.sql.Observation again = new org.apache.spark.sql.Observation("strata-rejected-" + java.util.UUID.randomUUID());
+      evaluated.where(failed).observe(again, count(lit(1)).as("rows"), checksum(evaluated, lit(true)).as("checksum"))
+          .write().mode("overwrite").parquet(at);
+      Map<String, Object> second = awaitObservation(again);
+      if (!Long.valueOf(rejected).equals(second.get("rows")) || !java.util.Objects.equals(m.get(3), second.get("checksum"))) {
+        // Not the same rejected rows: give the write up and split staged rows instead.
+        good.abort(null);
+        LOG.warn("The transform of '{}' gave other rejected rows when computed again ({} then {}); it is not deterministic "
+            + "(e.g. a window ordered by a column with ties): its rows are staged once and split", table.name(), rejected, second.get("rows"));
+        return java.util.Optional.empty();
+      }
+      bad = session.read().parquet(at);
+      if (byRule.values().stream().mapToLong(Long::longValue).sum() < rejected) {
+        // Some failure is listed under another text than a declared rule's: count what the column says instead.
+        byRule = countByRule(bad, Map.of());
+      }
+    }
+    BuildMetrics metrics =
+        BuildMeasures.metrics(m, 4 + ruleTexts.size(), columns, table, BuildMeasures.duplicates(good.rows(), table));
+    return java.util.Optional.of(new Split(good, bad, rows, rows - rejected, rejected, 0, byRule, metrics));
+  }
+
+  /**
+   * An order-independent checksum of the rows {@code selected} picks: the sum of a 64-bit hash of
+   * each (map columns, which Spark does not hash, left out), exact as a decimal.
+   */
+  private static Column checksum(Dataset<Row> rows, Column selected) {
+    Column[] hashed = java.util.Arrays.stream(rows.schema().fields())
+        .filter(f -> !(f.dataType() instanceof org.apache.spark.sql.types.MapType))
+        .map(f -> col("`" + f.name() + "`")).toArray(Column[]::new);
+    return sum(when(selected, xxhash64(hashed).cast("decimal(20,0)")).otherwise(lit(0).cast("decimal(20,0)")));
+  }
+
+  private static Map<String, Object> awaitObservation(org.apache.spark.sql.Observation observation) {
+    try {
+      return observation.getAsJava();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the metrics of a write", e);
+    }
   }
 
   /** What the staging pass measured of the rows the gate checks (those it would publish). */
@@ -176,21 +295,41 @@ final class SplitWriter {
     return new KnownMetrics(split.published(), m.nullCounts(), m.keyColumns(), distinctKeys);
   }
 
-  /** Adds input that could not be read (bronze, already staged with the source) to the rejected rows. */
-  private Split withMalformed(TableDefinition table, Partition partition, Split split, List<Dataset<Row>> malformed) {
-    Dataset<Row> all = malformed.get(0);
-    for (Dataset<Row> m : malformed.subList(1, malformed.size())) {
-      all = all.unionByName(m, true);
+  /**
+   * Adds the lines of a source that could not be read to the rejected rows: computed again from
+   * the landing files and staged, only when the write's observation counted some (or could not
+   * count them all: {@code observation} is null then).
+   */
+  private Split withMalformed(
+      SparkSession session, TableDefinition table, Partition partition, Split split, String source, Dataset<Row> malformed,
+      String observation, String staging) {
+    Long counted = observation == null ? null : observed(split, observation).map(r -> r.getLong(1)).orElse(null);
+    if (counted != null && counted == 0) {
+      return split;
     }
     // Rows read from this partition's landing files belong to it, whatever their own column says.
-    all = all.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
-    long count = all.count();
+    Dataset<Row> rows = malformed.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
+    String at = staging + "/malformed-" + source;
+    org.apache.spark.sql.Observation o = new org.apache.spark.sql.Observation("strata-malformed-" + java.util.UUID.randomUUID());
+    rows.observe(o, count(lit(1)).as("rows")).write().mode("overwrite").parquet(at);
+    long count = (Long) awaitObservation(o).get("rows");
+    if (counted != null && count != counted) {
+      throw new IllegalStateException("the landing files of " + source + " gave " + counted + " malformed line(s) to the write and "
+          + count + " when read again");
+    }
     if (count == 0) {
       return split;
     }
+    Dataset<Row> all = session.read().parquet(at);
     Dataset<Row> bad = split.bad() == null ? all : split.bad().unionByName(all, true);
     return new Split(
-        split.good(), bad, split.output(), split.published(), split.quarantined() + count, count, countByRule(all, split.byRule()), split.metrics());
+        split.good(), bad, split.output(), split.published(), split.quarantined() + count, split.malformed() + count,
+        countByRule(all, split.byRule()), split.metrics());
+  }
+
+  /** What an observation inside the written rows counted, if the write was in place and ran it. */
+  private static java.util.Optional<Row> observed(Split split, String name) {
+    return split.good() instanceof InPlaceWrite w ? w.observed(name) : java.util.Optional.empty();
   }
 
   /** Rejected rows per failed rule, added to {@code counted}; one small aggregate is all that reaches the driver. */
@@ -203,14 +342,30 @@ final class SplitWriter {
   }
 
   /**
+   * The rows of the input the table accounts from: for a source, what the write's observation
+   * counted as it parsed the landing files (every line less the malformed ones), when the plan
+   * promises it saw every line ({@link Plans#observesEveryRow}); otherwise counted by a query.
+   */
+  private static long inputRows(Inputs inputs, String input, Split split, Dataset<Row> computed) {
+    String name = inputs.observed().get(input);
+    if (name != null && Plans.observesEveryRow(computed, name)) {
+      java.util.Optional<Row> seen = observed(split, name);
+      if (seen.isPresent()) {
+        return seen.get().getLong(0) - seen.get().getLong(1);
+      }
+    }
+    return inputs.rows().get(input).count();
+  }
+
+  /**
    * Accounts for every row: {@code in = published + quarantined + filtered}, where {@code in} is
    * the rows of the table's {@code rows_from} input (plus its malformed input) and {@code
    * filtered} what the transform removed. Rows removed without a declared reason, rows the
    * transform multiplied, or counts that do not add up fail the build.
    */
-  private RowCounts account(TableDefinition table, Partition partition, Map<String, Dataset<Row>> inputs, Split split) {
+  private RowCounts account(TableDefinition table, Partition partition, Inputs inputs, Split split, Dataset<Row> computed) {
     long fromInput =
-        table.rowsFrom().equals(TableDefinition.AGGREGATE) ? split.output() : inputs.get(table.rowsFrom()).count();
+        table.rowsFrom().equals(TableDefinition.AGGREGATE) ? split.output() : inputRows(inputs, table.rowsFrom(), split, computed);
     long filtered = fromInput - split.output();
     if (filtered < 0) {
       throw Errors.rowsMultiplied(table.name(), partition, table.rowsFrom(), fromInput, split.output());

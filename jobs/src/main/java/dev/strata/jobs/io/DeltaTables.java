@@ -47,6 +47,37 @@ public final class DeltaTables {
 
   private static final java.util.concurrent.ConcurrentHashMap<String, Object> CREATING = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Tables of this JVM whose first partition is being written into their folder (see {@link #claimCreation}). */
+  private static final java.util.concurrent.ConcurrentHashMap<String, Thread> CREATING_IN_PLACE = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The file a write that creates a table puts in the table's folder before writing its first
+   * data files there, and removes once its first commit has landed: a folder with files, no Delta
+   * log and this marker is a first write that never committed (its files are named by no log and
+   * the table does not exist yet), not a table whose log was lost. Delta ignores files whose names
+   * start with an underscore.
+   */
+  public static final String FIRST_WRITE_MARKER = "_strata_first_write";
+
+  /**
+   * Claims, within this JVM, the creation of the table at {@code path} by a write into its folder;
+   * false if another write of this JVM holds the claim (that write then stages its rows and waits
+   * in {@link #write} for the first commit). Released by {@link #releaseCreation}.
+   */
+  public static boolean claimCreation(String path) {
+    Thread owner = CREATING_IN_PLACE.putIfAbsent(path, Thread.currentThread());
+    return owner == null || owner == Thread.currentThread();
+  }
+
+  /** Gives a claim of {@link #claimCreation} up, once its write committed or gave up; wakes writes waiting in {@link #write}. */
+  public static void releaseCreation(String path) {
+    Object lock = CREATING.computeIfAbsent(path, p -> new Object());
+    synchronized (lock) {
+      CREATING_IN_PLACE.remove(path);
+      lock.notifyAll();
+    }
+  }
+
   /**
    * Runs a write that may create the table at {@code path}. Two first commits racing would both
    * try to write version 0 and one would fail with a concurrent-protocol conflict; within this
@@ -57,7 +88,28 @@ public final class DeltaTables {
     if (isDelta(spark, path)) {
       return write.get();
     }
-    synchronized (CREATING.computeIfAbsent(path, p -> new Object())) {
+    Object lock = CREATING.computeIfAbsent(path, p -> new Object());
+    synchronized (lock) {
+      for (Thread owner = CREATING_IN_PLACE.get(path); owner != null; owner = CREATING_IN_PLACE.get(path)) {
+        // Another write of this JVM is creating the table in place: commit on top of its first commit.
+        if (owner == Thread.currentThread()) {
+          break;
+        }
+        if (!owner.isAlive()) {
+          // Its thread ended without giving the claim up (an Error no build catches): nobody will.
+          CREATING_IN_PLACE.remove(path, owner);
+          continue;
+        }
+        try {
+          lock.wait(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the first commit of " + path, e);
+        }
+      }
+      if (isDelta(spark, path)) {
+        return write.get();
+      }
       // Inside the lock no other write of this JVM is creating the table, so files without a log
       // are a damaged table (or another process's first commit under way: see exists).
       exists(spark, path);
@@ -67,7 +119,8 @@ public final class DeltaTables {
 
   /**
    * Whether a Delta table is at {@code path}: true if its log has at least one version, false if
-   * there is nothing there yet (no folder, or a folder without any file). Every place that decides
+   * there is nothing there yet (no folder, a folder without any file, or the files of a first
+   * write that has not committed, which leaves {@link #FIRST_WRITE_MARKER}). Every place that decides
    * between "the table" and "a new table" asks this, so that a damaged table is never taken for a
    * new one: a first commit there would make a version 0 holding only the new rows, and every
    * other partition would silently be gone.
@@ -90,6 +143,10 @@ public final class DeltaTables {
         // Delta answered from a snapshot it cached before another process made the table's first
         // commit; the log says the table is there (reads and writes bring the snapshot up to date).
         return true;
+      }
+      if (fs.exists(new org.apache.hadoop.fs.Path(folder, FIRST_WRITE_MARKER))) {
+        // A first write under way, or one that never committed: its files are named by no log.
+        return false;
       }
       org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(folder, true);
       found = files.hasNext() ? files.next() : null;

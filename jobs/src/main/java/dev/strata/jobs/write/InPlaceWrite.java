@@ -7,8 +7,11 @@ import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Partitions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -21,13 +24,16 @@ import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.NoMapping$;
 import org.apache.spark.sql.delta.OptimisticTransaction;
+import org.apache.spark.sql.delta.SnapshotDescriptor;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.FileAction;
 import org.apache.spark.sql.delta.actions.Metadata;
+import org.apache.spark.sql.delta.actions.Protocol;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.NullType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
@@ -40,6 +46,15 @@ import scala.collection.Seq;
  * name them. Committing commits those same files with the removal of the partition's old ones;
  * nothing is copied (write-audit-publish without a copy). Aborting deletes them.
  *
+ * <p>The table's first partition and new columns are written the same way: the transaction carries
+ * the table's metadata (created, or widened by the new columns) into the one commit that publishes
+ * the rows. A first write marks the folder ({@link DeltaTables#FIRST_WRITE_MARKER}) before its
+ * files, so that files left by a write that never committed are not taken for a table that lost
+ * its log.
+ *
+ * <p>What a build needs to know of the rows (their count, rows of another partition, the caller's
+ * aggregates) is observed ({@link Dataset#observe}) while they are written: no pass of its own.
+ *
  * <p>This is the one class that uses Delta's internal API (its transaction, actions and
  * operations): they change between Delta releases without notice, and everything else in Strata
  * uses Delta's public API. The architecture test holds it to that.
@@ -49,47 +64,173 @@ public final class InPlaceWrite extends PartitionWrite {
   private final boolean dateTyped;
   private final OptimisticTransaction txn;
   private final List<AddFile> adds;
+  private final boolean creating;
+  private final Map<String, Row> observed;
 
   private InPlaceWrite(
-      SparkSession spark, WriteTarget target, boolean dateTyped, OptimisticTransaction txn, List<AddFile> adds, Dataset<Row> rows,
-      Staging.Measured measured) {
+      SparkSession spark, WriteTarget target, boolean dateTyped, OptimisticTransaction txn, List<AddFile> adds, boolean creating,
+      Dataset<Row> rows, Staging.Measured measured, Map<String, Row> observed) {
     super(target, rows, measured.count(), measured.aggregates());
     this.spark = spark;
     this.dateTyped = dateTyped;
     this.txn = txn;
     this.adds = adds;
+    this.creating = creating;
+    this.observed = observed;
   }
 
   /**
    * Writes a table's new rows for one partition into the table's folder, unpublished, and
-   * measures them like {@link StagedWrite#stage}; empty when that cannot be done: the table does
-   * not exist yet, or its schema or partitioning differs from the rows' (then stage them instead).
+   * observes {@code aggregates} over them as they are written; empty when that cannot be done (then
+   * stage them instead): the table's schema or partitioning differs from the rows' other than by
+   * columns it may take ({@link WriteTarget#mergeSchema}), it uses column mapping, the rows have
+   * a column of no type (Delta drops those), or another write of this JVM is creating the table.
    *
    * @throws dev.strata.api.StrataException.JobFailedException as {@link StagedWrite#stage} does;
    *     the files written are deleted first
    */
   public static Optional<InPlaceWrite> stage(SparkSession spark, WriteTarget target, Dataset<Row> rows, List<Column> aggregates) {
     boolean dateTyped = Staging.dateTyped(target.table(), rows, target.partitionColumn());
-    DeltaLog log = DeltaLog.forTable(spark, target.path());
-    OptimisticTransaction txn = log.startTransaction();
-    if (txn.readVersion() < 0 || !writableInPlace(txn.metadata(), rows.schema(), target.partitionColumn())) {
+    if (hasNullType(rows.schema())) {
       return Optional.empty();
     }
+    DeltaLog log = DeltaLog.forTable(spark, target.path());
+    OptimisticTransaction txn = log.startTransaction();
+    boolean creating = txn.readVersion() < 0;
+    if (creating) {
+      if (!DeltaTables.claimCreation(target.path())) {
+        return Optional.empty();
+      }
+      try {
+        Metadata m = txn.metadata();
+        txn.updateMetadata(
+            m.copy(m.id(), m.name(), m.description(), m.format(), rows.schema().asNullable().json(),
+                JavaConverters.asScalaBuffer(List.of(target.partitionColumn())).toSeq(), m.configuration(),
+                Option.apply((Object) System.currentTimeMillis())),
+            false);
+        mark(spark, target.path());
+      } catch (RuntimeException e) {
+        DeltaTables.releaseCreation(target.path());
+        throw e;
+      }
+    } else if (!writableInPlace(txn.metadata(), rows.schema(), target.partitionColumn())) {
+      Optional<StructType> widened = target.mergeSchema() ? widened(txn.metadata(), rows.schema(), target.partitionColumn()) : Optional.empty();
+      if (widened.isEmpty()) {
+        return Optional.empty();
+      }
+      Metadata m = txn.metadata();
+      txn.updateMetadata(
+          m.copy(m.id(), m.name(), m.description(), m.format(), widened.get().json(), m.partitionColumns(), m.configuration(), m.createdTime()),
+          false);
+    }
+    String name = "strata-write-" + UUID.randomUUID();
+    List<Column> observing = Staging.observing(target, dateTyped, aggregates);
+    Dataset<Row> observedRows = rows.observe(name, observing.get(0), observing.subList(1, observing.size()).toArray(Column[]::new));
     List<AddFile> adds = new ArrayList<>();
-    for (FileAction a : JavaConverters.seqAsJavaList(txn.writeFiles(rows))) {
-      if (a instanceof AddFile add) {
-        adds.add(add);
+    try {
+      for (FileAction a : JavaConverters.seqAsJavaList(txn.writeFiles(observedRows))) {
+        if (a instanceof AddFile add) {
+          adds.add(add);
+        }
+      }
+      // The metrics of every observation in the plan written (the caller's too): Delta wrote the
+      // rows through this Dataset's own query execution, whose plan holds them once it has run.
+      Map<String, Row> observed = new HashMap<>(JavaConverters.mapAsJavaMap(observedRows.queryExecution().observedMetrics()));
+      Row own = observed.get(name);
+      if (own == null) {
+        throw new IllegalStateException("the write of " + target.table() + " " + target.partition() + " observed nothing");
+      }
+      Staging.Measured measured = Staging.measured(own, target, aggregates.size());
+      long recorded = 0;
+      for (AddFile add : adds) {
+        recorded += add.numLogicalRecords().isDefined() ? (Long) add.numLogicalRecords().get() : measured.count();
+      }
+      if (adds.stream().allMatch(a -> a.numLogicalRecords().isDefined()) && recorded != measured.count()) {
+        throw new IllegalStateException("the write of " + target.table() + " " + target.partition() + " observed " + measured.count()
+            + " rows but its files hold " + recorded);
+      }
+      // The rows as the table will hold them: the written files, read through the metadata they are committed with.
+      Dataset<Row> written =
+          log.createDataFrame(new Pending(log, txn.readVersion(), txn.metadata(), txn.protocol()), JavaConverters.asScalaBuffer(adds).toSeq(),
+                  false, Option.empty())
+              .select(Arrays.stream(rows.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new));
+      return Optional.of(new InPlaceWrite(spark, target, dateTyped, txn, adds, creating, written, measured, observed));
+    } catch (RuntimeException e) {
+      deleteFiles(spark, target.path(), adds, creating);
+      throw e;
+    }
+  }
+
+  /**
+   * What the observations upstream of the written rows measured in the write's pass (the caller's
+   * {@code Dataset.observe(name, ...)}), by name; empty if the plan written did not run one.
+   */
+  public Optional<Row> observed(String name) {
+    return Optional.ofNullable(observed.get(name));
+  }
+
+  /** The table as the transaction will commit it: its metadata and protocol, new or widened ones included. */
+  private record Pending(DeltaLog deltaLog, long version, Metadata metadata, Protocol protocol) implements SnapshotDescriptor {
+    @Override
+    public Option<Object> numOfFilesIfKnown() {
+      return Option.empty();
+    }
+
+    @Override
+    public Option<Object> sizeInBytesIfKnown() {
+      return Option.empty();
+    }
+  }
+
+  private static boolean hasNullType(DataType type) {
+    if (type instanceof StructType st) {
+      return Arrays.stream(st.fields()).anyMatch(f -> hasNullType(f.dataType()));
+    }
+    if (type instanceof ArrayType at) {
+      return hasNullType(at.elementType());
+    }
+    if (type instanceof MapType mt) {
+      return hasNullType(mt.keyType()) || hasNullType(mt.valueType());
+    }
+    return type instanceof NullType;
+  }
+
+  /**
+   * The table's schema with the rows' new columns after its own, if the rows have every column of
+   * the table with its type (nullability aside) and the same partitioning; empty otherwise.
+   */
+  static Optional<StructType> widened(Metadata metadata, StructType schema, String partitionColumn) {
+    if (!JavaConverters.seqAsJavaList(metadata.partitionColumns()).equals(List.of(partitionColumn))
+        || !(metadata.columnMappingMode() instanceof NoMapping$)) {
+      return Optional.empty();
+    }
+    StructType tableSchema = metadata.schema();
+    StructType result = tableSchema;
+    for (StructField f : tableSchema.fields()) {
+      Option<Object> index = schema.getFieldIndex(f.name());
+      if (index.isEmpty() || !sameType(f.dataType(), schema.fields()[(Integer) index.get()].dataType())) {
+        return Optional.empty();
       }
     }
+    for (StructField f : schema.fields()) {
+      if (tableSchema.getFieldIndex(f.name()).isEmpty()) {
+        result = result.add(f.name(), f.dataType().asNullable(), true);
+      }
+    }
+    return Optional.of(result);
+  }
+
+  /** Marks a table's folder as being created by a write into it ({@link DeltaTables#FIRST_WRITE_MARKER}). */
+  private static void mark(SparkSession spark, String tablePath) {
+    Path marker = new Path(tablePath, DeltaTables.FIRST_WRITE_MARKER);
     try {
-      // The rows as the table will hold them: the written files, read through the table's metadata.
-      Dataset<Row> written = log.createDataFrame(txn.snapshot(), JavaConverters.asScalaBuffer(adds).toSeq(), false, Option.empty())
-          .select(Arrays.stream(rows.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new));
-      Staging.Measured measured = Staging.measure(written, target, dateTyped, aggregates);
-      return Optional.of(new InPlaceWrite(spark, target, dateTyped, txn, adds, written, measured));
-    } catch (RuntimeException e) {
-      deleteFiles(spark, target.path(), adds);
-      throw e;
+      FileSystem fs = marker.getFileSystem(spark.sessionState().newHadoopConf());
+      try (var out = fs.create(marker, true)) {
+        out.write("a first write into this folder; its files are not part of a table until its Delta log has a version\n"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot mark " + tablePath + " as being created", e);
     }
   }
 
@@ -158,7 +299,17 @@ public final class InPlaceWrite extends PartitionWrite {
         new DeltaOperations.Write(
             SaveMode.Overwrite, Option.apply(JavaConverters.asScalaBuffer(List.of(target.partitionColumn())).toSeq()),
             Option.apply(predicate), userMetadata.isEmpty() ? Option.empty() : Option.apply(userMetadata));
-    long version = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), operation);
+    long version;
+    try {
+      version = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), operation);
+    } finally {
+      if (creating) {
+        DeltaTables.releaseCreation(target.path());
+      }
+    }
+    if (creating) {
+      unmark(spark, target.path());
+    }
     long bytes = adds.stream().mapToLong(AddFile::size).sum();
     return new DeltaTables.Commit(version, adds.size(), bytes);
   }
@@ -170,7 +321,42 @@ public final class InPlaceWrite extends PartitionWrite {
         rows().write().mode("overwrite").parquet(keepAt);
       }
     } finally {
-      deleteFiles(spark, target.path(), adds);
+      deleteFiles(spark, target.path(), adds, creating);
+    }
+  }
+
+  /** The marker of a first write, once its commit landed (a marker left behind is harmless: the log decides). */
+  private static void unmark(SparkSession spark, String tablePath) {
+    Path marker = new Path(tablePath, DeltaTables.FIRST_WRITE_MARKER);
+    try {
+      marker.getFileSystem(spark.sessionState().newHadoopConf()).delete(marker, false);
+    } catch (java.io.IOException | RuntimeException e) {
+      // Best effort: with a version in the log the folder is a table whatever else it holds.
+    }
+  }
+
+  /**
+   * Deletes files written into a table and never committed, and the partition folders they leave
+   * empty; for a first write also its marker and the table's folder, so that nothing is left where
+   * there was nothing.
+   */
+  private static void deleteFiles(SparkSession spark, String tablePath, List<AddFile> adds, boolean creating) {
+    try {
+      deleteFiles(spark, tablePath, adds);
+      if (creating) {
+        Path root = new Path(tablePath);
+        FileSystem fs = root.getFileSystem(spark.sessionState().newHadoopConf());
+        fs.delete(new Path(root, DeltaTables.FIRST_WRITE_MARKER), false);
+        if (fs.exists(root) && fs.listStatus(root).length == 0) {
+          fs.delete(root, false);
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot delete the unpublished files of " + tablePath, e);
+    } finally {
+      if (creating) {
+        DeltaTables.releaseCreation(tablePath);
+      }
     }
   }
 

@@ -3,8 +3,10 @@ package dev.strata.jobs.write;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Partitions;
 import java.util.List;
+import java.util.UUID;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -36,9 +38,13 @@ public final class StagedWrite extends PartitionWrite {
    */
   public static StagedWrite stage(SparkSession spark, WriteTarget target, Dataset<Row> rows, String stagingPath, List<Column> aggregates) {
     boolean dateTyped = Staging.dateTyped(target.table(), rows, target.partitionColumn());
-    rows.write().mode("overwrite").parquet(stagingPath);
+    // Measured as they are written: the observation reports once the write has run.
+    Observation observation = new Observation("strata-staged-" + UUID.randomUUID());
+    List<Column> observing = Staging.observing(target, dateTyped, aggregates);
+    rows.observe(observation, observing.get(0), observing.subList(1, observing.size()).toArray(Column[]::new))
+        .write().mode("overwrite").parquet(stagingPath);
     Dataset<Row> staged = spark.read().parquet(stagingPath);
-    Staging.Measured m = Staging.measure(staged, target, dateTyped, aggregates);
+    Staging.Measured m = Staging.measured(Staging.row(Staging.await(observation), aggregates.size()), target, aggregates.size());
     return new StagedWrite(spark, target, dateTyped, staged, m.count(), m.aggregates());
   }
 

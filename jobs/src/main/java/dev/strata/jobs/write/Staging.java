@@ -1,10 +1,9 @@
 package dev.strata.jobs.write;
 
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import dev.strata.jobs.Errors;
 import dev.strata.jobs.io.Partitions;
@@ -19,7 +18,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
-/** What every partition write checks and measures of its rows, in the one pass that counts them. */
+/** What every partition write checks and measures of its rows, observed in the pass that writes them. */
 final class Staging {
   private Staging() {}
 
@@ -47,25 +46,57 @@ final class Staging {
   }
 
   /**
-   * One pass for every number: how many rows, how many belong to another partition, and the
-   * caller's aggregates.
+   * The aggregates every write observes of the rows it writes, in the pass that writes them: how
+   * many, how many belong to another partition; then the caller's.
+   */
+  static List<Column> observing(WriteTarget target, boolean dateTyped, List<Column> extra) {
+    Column in = Partitions.equalTo(dateTyped, target.partitionColumn(), target.partition());
+    Column outsideRow = in.isNull().or(not(in));
+    List<String> names = names(extra.size());
+    List<Column> all = new ArrayList<>(List.of(count(lit(1)).as(names.get(0)), count_if(outsideRow).as(names.get(1))));
+    for (int i = 0; i < extra.size(); i++) {
+      all.add(extra.get(i).as(names.get(i + 2)));
+    }
+    return all;
+  }
+
+  private static List<String> names(int extra) {
+    List<String> names = new ArrayList<>(List.of("strata_rows", "strata_outside"));
+    for (int i = 0; i < extra; i++) {
+      names.add("strata_m" + i);
+    }
+    return names;
+  }
+
+  /** What an observation of a write that has run reports (it reports before the write returns, or moments after). */
+  static java.util.Map<String, Object> await(org.apache.spark.sql.Observation observation) {
+    try {
+      return observation.getAsJava();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the metrics of a write", e);
+    }
+  }
+
+  /** The values of {@link #observing} as an {@code Observation} reports them (by name), in order. */
+  static Row row(java.util.Map<String, Object> values, int extra) {
+    return RowFactory.create(names(extra).stream().map(values::get).toArray());
+  }
+
+  /**
+   * The values {@link #observing} observed.
    *
    * @throws dev.strata.api.StrataException.JobFailedException if a row belongs to another partition
    */
-  static Measured measure(Dataset<Row> rows, WriteTarget target, boolean dateTyped, List<Column> extra) {
-    Column in = Partitions.equalTo(dateTyped, target.partitionColumn(), target.partition());
-    Column outsideRow = in.isNull().or(not(in));
-    List<Column> all = new ArrayList<>(List.of(count(lit(1)), sum(when(outsideRow, 1).otherwise(0))));
-    all.addAll(extra);
-    Row counts = rows.select(all.toArray(Column[]::new)).head();
-    long outside = counts.isNullAt(1) ? 0 : counts.getLong(1);
+  static Measured measured(Row observed, WriteTarget target, int extra) {
+    long outside = observed.isNullAt(1) ? 0 : observed.getLong(1);
     if (outside > 0) {
       throw Errors.partitionMismatch(target.table(), target.partition(), target.partitionColumn(), outside);
     }
-    Object[] values = new Object[extra.size()];
+    Object[] values = new Object[extra];
     for (int i = 0; i < values.length; i++) {
-      values[i] = counts.get(i + 2);
+      values[i] = observed.get(i + 2);
     }
-    return new Measured(counts.getLong(0), RowFactory.create(values));
+    return new Measured(observed.getLong(0), RowFactory.create(values));
   }
 }

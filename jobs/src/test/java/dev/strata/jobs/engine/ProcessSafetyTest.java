@@ -113,7 +113,9 @@ class ProcessSafetyTest {
     assertThat(ledger.runs("banking").get(0).running()).isTrue();
     assertThat(ledger.latestBuild("banking", "stg_customer", Partition.day(day)).orElseThrow().published()).isTrue();
     assertThat(ledger.latestBuild("banking", "stg_account", Partition.day(day))).isEmpty();
-    assertThat(killed.resolve("silver/stg_account")).doesNotExist();
+    // Its rows were written into the table's folder, never committed: files no log names, and no table.
+    assertThat(killed.resolve("silver/stg_account/_delta_log")).doesNotExist();
+    assertThat(dev.strata.jobs.io.DeltaTables.exists(spark, killed.resolve("silver/stg_account").toString())).isFalse();
     // A layer submitted on its own now refuses: its upstream never published.
     Cli.Outcome gold = Cli.run("run", "banking", "--date", day.toString(), "--warehouse", killed.toString(), "--layer", "gold");
     assertThat(gold.exit()).as(gold.toString()).isEqualTo(5);

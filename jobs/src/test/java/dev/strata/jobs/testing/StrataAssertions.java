@@ -54,6 +54,11 @@ public final class StrataAssertions {
       return this;
     }
 
+    /** The build checked, for what the assertions here do not cover. */
+    public BuildOutcome outcome() {
+      return actual;
+    }
+
     public BuildAssert messageContains(String text) {
       isNotNull();
       Assertions.assertThat(actual.message()).as("message of %s %s", actual.table(), actual.partition()).contains(text);

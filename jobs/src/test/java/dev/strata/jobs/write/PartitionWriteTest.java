@@ -1,7 +1,11 @@
 package dev.strata.jobs.write;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -159,23 +165,118 @@ class PartitionWriteTest {
   }
 
   @Test
-  void aNewTableOrAChangedSchemaIsStagedAsParquetAndCopied() {
+  void aNewTableIsWrittenInPlaceAndDoesNotExistUntilItsFirstCommit() throws IOException {
     PartitionWrite first = stageInTable(rows(DAY1, 0, 3), DAY1);
-    assertThat(first).isInstanceOf(StagedWrite.class);
-    first.commit();
+
+    assertThat(first).isInstanceOf(InPlaceWrite.class);
+    assertThat(first.rowCount()).isEqualTo(3);
+    assertThat(ids(first.rows())).containsExactly(0L, 1L, 2L);
+    // The files are in the table's folder, marked as a first write; there is no table yet.
+    assertThat(dataFiles()).isNotEmpty();
+    assertThat(dir.resolve("silver/accounts/" + DeltaTables.FIRST_WRITE_MARKER)).exists();
+    assertThat(DeltaTables.exists(spark, table)).isFalse();
+    assertThat(DeltaTable.isDeltaTable(spark, table)).isFalse();
+    assertThat(dir.resolve("staging")).doesNotExist();
+
+    DeltaTables.Commit commit = first.commit();
+
+    assertThat(commit.version()).isZero();
     assertThat(ids(published(DAY1))).containsExactly(0L, 1L, 2L);
+    assertThat(dir.resolve("silver/accounts/" + DeltaTables.FIRST_WRITE_MARKER)).doesNotExist();
+    // Created as the engine's tables are: partitioned by the partition column, all columns nullable.
+    assertThat(DeltaTable.forPath(spark, table).detail().select("partitionColumns").head().<String>getList(0)).containsExactly("as_of_date");
+    assertThat(spark.read().format("delta").load(table).schema().fields()).allMatch(org.apache.spark.sql.types.StructField::nullable);
+  }
+
+  @Test
+  void aFirstWriteGivenUpLeavesNoTableAndNoFolder() {
+    PartitionWrite first = stageInTable(rows(DAY1, 0, 3), DAY1);
+    String keep = dir.resolve("kept").toUri().toString();
+
+    first.abort(keep);
+
+    assertThat(dir.resolve("silver/accounts")).doesNotExist();
+    assertThat(DeltaTables.exists(spark, table)).isFalse();
+    assertThat(ids(spark.read().parquet(keep))).containsExactly(0L, 1L, 2L);
+  }
+
+  @Test
+  void aFirstWriteThatNeverCommittedLeavesOnlyFilesNoLogNamesAndTheNextCreatesTheTable() throws IOException {
+    // A process killed between the write and the commit: nothing aborts the write.
+    stageInTable(rows(DAY1, 0, 3), DAY1);
+    DeltaTables.releaseCreation(table);
+    List<Path> orphans = dataFiles();
+    assertThat(orphans).isNotEmpty();
+    assertThat(DeltaTables.exists(spark, table)).as("files of a first write that never committed are no table").isFalse();
+
+    PartitionWrite again = stageInTable(rows(DAY1, 10, 2), DAY1);
+    again.commit();
+
+    assertThat(ids(published(DAY1))).containsExactly(10L, 11L);
+    Set<String> named = new java.util.HashSet<>(Arrays.asList(spark.read().format("delta").load(table).inputFiles()));
+    for (Path orphan : orphans) {
+      assertThat(named).noneMatch(n -> n.endsWith(orphan.getFileName().toString()));
+    }
+  }
+
+  @Test
+  void newColumnsAreWrittenInPlaceWithTheWidenedSchemaAndInvisibleUntilTheCommit() {
+    publish(rows(DAY1, 0, 3), DAY1);
+    long before = version();
 
     Dataset<Row> widened = rows(DAY2, 10, 2).withColumn("branch", lit("north"));
     PartitionWrite added = stageInTable(widened, DAY2, true);
-    assertThat(added).isInstanceOf(StagedWrite.class);
-    added.commit();
-    assertThat(published(DAY2).select("branch").distinct().collectAsList()).containsExactly(org.apache.spark.sql.RowFactory.create("north"));
 
+    assertThat(added).isInstanceOf(InPlaceWrite.class);
+    assertThat(added.rows().columns()).contains("branch");
+    assertThat(version()).isEqualTo(before);
+    assertThat(spark.read().format("delta").load(table).columns()).doesNotContain("branch");
+
+    added.commit();
+
+    assertThat(published(DAY2).select("branch").distinct().collectAsList()).containsExactly(org.apache.spark.sql.RowFactory.create("north"));
+    assertThat(published(DAY1).where(col("branch").isNotNull()).count()).isZero();
     // Nullability aside, the same columns: written in place.
     PartitionWrite same = stageInTable(rows(DAY1, 5, 1).withColumn("branch", lit(null).cast("string")), DAY1);
     assertThat(same).isInstanceOf(InPlaceWrite.class);
     same.commit();
     assertThat(ids(published(DAY1))).containsExactly(5L);
+  }
+
+  @Test
+  void aChangedTypeOrColumnsTheTableMayNotTakeAreStagedAndTheirCommitFails() {
+    publish(rows(DAY1, 0, 3), DAY1);
+
+    PartitionWrite retyped = stageInTable(rows(DAY2, 10, 2).withColumn("balance", col("balance").cast("string")), DAY2, true);
+    assertThat(retyped).isInstanceOf(StagedWrite.class);
+    PartitionWrite added = stageInTable(rows(DAY2, 10, 2).withColumn("branch", lit("north")), DAY2, false);
+    assertThat(added).isInstanceOf(StagedWrite.class);
+    assertThatThrownBy(added::commit).hasMessageContaining("schema");
+    assertThat(published(DAY2).count()).isZero();
+  }
+
+  @Test
+  void whatAWriteObservesEqualsWhatASeparateQueryCounts() {
+    publish(rows(DAY1, 0, 3), DAY1);
+    Dataset<Row> rows = rows(DAY2, 0, 1000).withColumn("balance", when(col("account_id").mod(7).equalTo(0), lit(null)).otherwise(col("balance")));
+    List<org.apache.spark.sql.Column> aggregates = List.of(count_if(col("balance").isNull()), max(col("balance")), count_if(col("balance").gt(5000)));
+
+    for (boolean inPlace : List.of(true, false)) {
+      PartitionWrite staged = inPlace ? stageInTable(rows, DAY2)
+          : StagedWrite.stage(spark, new WriteTarget("accounts", table, "as_of_date", Partition.day(DAY2), false), rows,
+              dir.resolve("staging/observed").toUri().toString(), aggregates);
+      if (inPlace) {
+        staged.abort(null);
+        staged = InPlaceWrite.stage(spark, new WriteTarget("accounts", table, "as_of_date", Partition.day(DAY2), false), rows, aggregates)
+            .orElseThrow();
+      }
+      Row separately = staged.rows().agg(count(lit(1)), aggregates.toArray(org.apache.spark.sql.Column[]::new)).head();
+      assertThat(staged.rowCount()).as("in place: " + inPlace).isEqualTo(separately.getLong(0)).isEqualTo(1000);
+      assertThat(staged.aggregates().getLong(0)).isEqualTo(separately.getLong(1)).isEqualTo(143);
+      assertThat(staged.aggregates().getLong(1)).isEqualTo(separately.getLong(2));
+      assertThat(staged.aggregates().getLong(2)).isEqualTo(separately.getLong(3));
+      staged.abort(null);
+    }
   }
 
   @Test
