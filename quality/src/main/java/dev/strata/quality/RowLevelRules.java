@@ -1,6 +1,7 @@
 package dev.strata.quality;
 
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.filter;
@@ -110,23 +111,44 @@ public final class RowLevelRules {
       failed = transform(col(DEEQU_FAIL), x -> declaredText(x, declared));
     }
 
-    List<Column> ownFailures = new ArrayList<>();
-    nativeRules.forEach((rule, passes) -> ownFailures.add(when(not(passes), lit(rule.spec().text()))));
+    List<Column> conditions = new ArrayList<>();
+    List<Column> texts = new ArrayList<>();
+    nativeRules.forEach((rule, passes) -> {
+      conditions.add(not(passes));
+      texts.add(lit(rule.spec().text()));
+    });
     for (int i = 0; i < integrityRules.size(); i++) {
       CompiledRule rule = integrityRules.get(i);
       String marker = "__strata_ri_match_" + i;
       result = joinReference(result, rule, references, marker, i);
-      ownFailures.add(when(col(marker).isNull(), lit(rule.spec().text())));
+      conditions.add(col(marker).isNull());
+      texts.add(lit(rule.spec().text()));
     }
-    if (!ownFailures.isEmpty()) {
-      Column listed = filter(array(ownFailures.toArray(Column[]::new)), Column::isNotNull);
-      failed = concat(failed, listed);
+    if (!conditions.isEmpty()) {
+      failed = concat(failed, failures(conditions, texts));
     }
 
     List<Column> out = new ArrayList<>();
     original.forEach(c -> out.add(col("`" + c + "`")));
     out.add(failed.as(FAILED_RULES));
     return result.select(out.toArray(Column[]::new));
+  }
+
+  /**
+   * The reasons whose conditions hold for a row, in order: an array of strings, empty when none
+   * does (a null condition does not hold). The list is built only for rows that fail something: a
+   * row that passes everything (nearly all of them) costs one predicate, not an array and a filter.
+   */
+  public static Column failures(List<Column> conditions, List<Column> reasons) {
+    Column any = lit(false);
+    List<Column> listed = new ArrayList<>();
+    for (int i = 0; i < conditions.size(); i++) {
+      Column holds = coalesce(conditions.get(i), lit(false));
+      any = any.or(holds);
+      listed.add(when(holds, reasons.get(i)));
+    }
+    Column none = lit(new String[0]).cast(DataTypes.createArrayType(DataTypes.StringType));
+    return when(any, filter(array(listed.toArray(Column[]::new)), Column::isNotNull)).otherwise(none);
   }
 
   private static Dataset<Row> deequRowLevel(Dataset<Row> data, List<CompiledRule> rules) {

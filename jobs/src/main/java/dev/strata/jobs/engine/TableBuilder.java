@@ -70,6 +70,10 @@ final class TableBuilder {
     // (remove the partition's files, check every new file is in it) rather than the general one,
     // which runs a DELETE and with it a full reconstruction of the table's state on every commit.
     session.conf().set("spark.databricks.delta.replaceWhere.dataColumns.enabled", "false");
+    // A build writes one partition: Spark would sort every row by the partition column before
+    // writing (a full external sort of rows that all have one value); with a writer per partition
+    // open at once it writes them as they come.
+    session.conf().set("spark.sql.maxConcurrentOutputFileWriters", "4");
     SparkSession.setActiveSession(session);
     session.sparkContext().setJobGroup(run.runId(), table.name() + " " + partition, false);
     // Every commit this build makes says so in the table's history (and lets it find its commit again).

@@ -3,7 +3,6 @@ package dev.strata.jobs.io;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.trim;
@@ -266,19 +265,19 @@ public final class SourceReader {
     for (ColumnSpec c : source.schema()) {
       declared.add(present.contains(c.name()) ? col("`" + c.name() + "`") : lit(null).cast(DataTypes.StringType).as(c.name()));
     }
+    List<Column> conditions = new ArrayList<>();
     List<Column> reasons = new ArrayList<>();
-    reasons.add(
-        when(col(CORRUPT).isNotNull(), lit("malformed: " + format.unreadable(schema))));
+    conditions.add(col(CORRUPT).isNotNull());
+    reasons.add(lit("malformed: " + format.unreadable(schema)));
     for (ColumnSpec c : source.schema()) {
       if (c.type().equals(DataTypes.StringType) || !present.contains(c.name())) {
         continue;
       }
       Column raw = trim(col("`" + c.name() + "`"));
-      reasons.add(
-          when(col(CORRUPT).isNull().and(raw.notEqual(lit(""))).and(raw.cast(c.type()).isNull()),
-              lit("malformed: " + c.name() + " is not a " + c.type().simpleString())));
+      conditions.add(col(CORRUPT).isNull().and(raw.notEqual(lit(""))).and(raw.cast(c.type()).isNull()));
+      reasons.add(lit("malformed: " + c.name() + " is not a " + c.type().simpleString()));
     }
-    Column reasonList = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
+    Column reasonList = dev.strata.quality.RowLevelRules.failures(conditions, reasons);
     List<Column> inFileOrder = present.stream().map(n -> col("`" + n + "`")).toList();
     Column rawLine = coalesce(col(CORRUPT), format.record(inFileOrder, source.options()));
     Dataset<Row> parsed =
