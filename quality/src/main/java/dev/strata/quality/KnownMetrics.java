@@ -26,35 +26,44 @@ public record KnownMetrics(long rows, Map<String, Long> nullCounts, List<String>
   }
 
   /**
-   * The rule's result, if these metrics prove that it passes: {@code IsUnique} or {@code
-   * IsPrimaryKey} on the declared key's single column, without a where clause, over rows in which
-   * that column is never null and no value appears twice. Deequ's Uniqueness (the fraction of rows
-   * whose value appears exactly once) and Completeness are then exactly 1, and the result carries
-   * them under Deequ's names. Anything else, a failing rule above all, is left to Deequ, which
-   * computes the exact observed value a failure reports.
+   * The rule's result, if these metrics prove that it passes: {@code IsUnique} on the declared
+   * key's single column, or {@code IsPrimaryKey} on all the key's columns (in any order), without
+   * a where clause or threshold, over rows in which no key column is ever null and no key appears
+   * twice. Deequ's Uniqueness (the fraction of rows whose key appears exactly once) and
+   * Completeness are then exactly 1, and the result carries them under Deequ's names. Anything
+   * else, a failing rule above all, is left to Deequ, which computes the exact observed value a
+   * failure reports.
    */
   Optional<RuleResult> prove(CompiledRule rule) {
     String type = rule.ruleType();
     boolean primaryKey = "IsPrimaryKey".equals(type);
-    if ((!primaryKey && !"IsUnique".equals(type)) || rows <= 0 || key.size() != 1 || distinctKeys != rows) {
+    if ((!primaryKey && !"IsUnique".equals(type)) || rows <= 0 || key.isEmpty() || distinctKeys != rows) {
       return Optional.empty();
     }
-    String column = key.get(0);
-    Map<String, String> parameters = rule.parameters();
-    // One target column ("TargetColumn" for IsUnique, "TargetColumn1" for IsPrimaryKey), the key's.
-    Map.Entry<String, String> target = parameters.size() == 1 ? parameters.entrySet().iterator().next() : null;
-    if (target == null || !target.getKey().startsWith("TargetColumn") || !column.equals(target.getValue())) {
+    // The rule's target columns ("TargetColumn" for IsUnique, "TargetColumn1".."N" for IsPrimaryKey), in its order.
+    List<String> targets = rule.parameters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("TargetColumn"))
+        .sorted(Map.Entry.comparingByKey())
+        .map(Map.Entry::getValue)
+        .toList();
+    if (targets.size() != rule.parameters().size() || targets.size() != key.size() || !new java.util.HashSet<>(targets).equals(
+        new java.util.HashSet<>(key)) || (!primaryKey && targets.size() != 1)) {
       return Optional.empty();
     }
     String where = rule.dqRule().getWhereClause();
     if ((where != null && !where.isBlank()) || rule.dqRule().getThresholdCondition() != null
-        || nullCounts.getOrDefault(column, -1L) != 0) {
+        || targets.stream().anyMatch(c -> nullCounts.getOrDefault(c, -1L) != 0)) {
       return Optional.empty();
     }
     Map<String, Double> observed = new TreeMap<>();
-    observed.put("Column." + column + ".Uniqueness", 1.0);
-    if (primaryKey) {
-      observed.put("Column." + column + ".Completeness", 1.0);
+    if (targets.size() > 1) {
+      // Deequ's name for a key of several columns, in the rule's order; it reports no completeness for it.
+      observed.put("Multicolumn." + String.join(",", targets) + ".Uniqueness", 1.0);
+    } else {
+      observed.put("Column." + targets.get(0) + ".Uniqueness", 1.0);
+      if (primaryKey) {
+        observed.put("Column." + targets.get(0) + ".Completeness", 1.0);
+      }
     }
     return Optional.of(new RuleResult(rule.spec(), true, false, "", observed));
   }

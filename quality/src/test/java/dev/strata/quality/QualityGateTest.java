@@ -160,6 +160,27 @@ class QualityGateTest {
   }
 
   @Test
+  void aTwoColumnKeyTheStagingPassFoundUniqueNeedsNoPassOfItsOwn() throws Exception {
+    List<CompiledRule> rules = List.of(rule("IsPrimaryKey \"customer_id\" \"region\"", RuleGroup.ERROR),
+        rule("IsPrimaryKey \"region\" \"customer_id\"", RuleGroup.ERROR));
+    KnownMetrics known = new KnownMetrics(3, Map.of("customer_id", 0L, "region", 0L), List.of("customer_id", "region"), 3);
+    GateResult[] proven = new GateResult[1];
+
+    assertThat(jobs(() -> proven[0] = QualityGate.evaluate(unique, rules, Map.of(), known))).isZero();
+
+    GateResult deequ = QualityGate.evaluate(unique, rules, Map.of());
+    for (int i = 0; i < rules.size(); i++) {
+      assertThat(proven[0].results().get(i).passed()).isEqualTo(deequ.results().get(i).passed()).isTrue();
+      assertThat(proven[0].results().get(i).observed()).as(rules.get(i).spec().text()).isEqualTo(deequ.results().get(i).observed());
+    }
+    // A key column with nulls, or a key the rule does not name in full, is Deequ's to decide.
+    KnownMetrics nulls = new KnownMetrics(3, Map.of("customer_id", 1L, "region", 0L), List.of("customer_id", "region"), 3);
+    assertThat(jobs(() -> QualityGate.evaluate(unique, rules.subList(0, 1), Map.of(), nulls))).isPositive();
+    assertThat(jobs(() -> QualityGate.evaluate(unique, List.of(rule("IsPrimaryKey \"customer_id\"", RuleGroup.ERROR)), Map.of(), known)))
+        .isPositive();
+  }
+
+  @Test
   void whatTheMeasurementsDoNotProveIsLeftToDeequ() throws Exception {
     // Duplicated keys: Deequ reports the exact fraction a failure needs.
     GateResult duplicated = QualityGate.evaluate(customers, List.of(rule("IsUnique \"customer_id\"", RuleGroup.ERROR)), Map.of(),

@@ -192,13 +192,16 @@ final class SplitWriter {
    * rule, the nulls of the published ones, and a checksum of the rejected ones. Rejected rows, if
    * any, are then computed again and staged alone, and must match that count and checksum: a
    * transform that does not give the same rows twice (a window ordered by a column with ties) is
-   * caught there. Empty, with nothing left behind, when the rows cannot be computed twice alike or
-   * written in place: the caller then stages all rows once and splits them ({@link #split}).
+   * caught there. Empty, with nothing left behind, when the rows cannot be computed twice alike,
+   * cost more to compute twice than to stage ({@link Plans#narrow}), or cannot be written in place:
+   * the caller then stages all rows once and splits them ({@link #split}).
    */
   private java.util.Optional<Split> splitInPlace(
       SparkSession session, TableDefinition table, Partition partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules,
       List<String> checkTexts, java.util.function.Consumer<PartitionWrite> started) {
-    if (!Plans.repeatable(evaluated)) {
+    if (!Plans.repeatable(evaluated) || !Plans.narrow(evaluated)) {
+      // Computing the rejected rows again would not give the same rows, or would cost more than
+      // staging every row once (a join, an aggregate, a window: a shuffle to do again).
       return java.util.Optional.empty();
     }
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);

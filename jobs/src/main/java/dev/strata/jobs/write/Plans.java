@@ -9,19 +9,25 @@ import org.apache.spark.sql.catalyst.expressions.CurrentDate;
 import org.apache.spark.sql.catalyst.expressions.CurrentTimestampLike;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.CollectMetrics;
+import org.apache.spark.sql.catalyst.plans.logical.Expand;
 import org.apache.spark.sql.catalyst.plans.logical.GlobalLimit;
 import org.apache.spark.sql.catalyst.plans.logical.Join;
 import org.apache.spark.sql.catalyst.plans.logical.LocalLimit;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Offset;
+import org.apache.spark.sql.catalyst.plans.logical.RebalancePartitions;
+import org.apache.spark.sql.catalyst.plans.logical.RepartitionOperation;
 import org.apache.spark.sql.catalyst.plans.logical.Sample;
+import org.apache.spark.sql.catalyst.plans.logical.Sort;
 import org.apache.spark.sql.catalyst.plans.logical.Tail;
+import org.apache.spark.sql.catalyst.plans.logical.Window;
 import scala.collection.JavaConverters;
 
 /**
  * What the plan of a Dataset promises about computing it: whether computing it twice gives the
- * same rows, and whether an observation inside it sees every row of its input. Writes that compute
+ * same rows (and costs little), and whether an observation inside it sees every row of its input. Writes that compute
  * their rows once and come back for a subset (the rows a quarantine takes) or trust what an
  * observation counted, ask first.
  */
@@ -38,6 +44,17 @@ public final class Plans {
   public static boolean repeatable(Dataset<Row> rows) {
     return !anyNode(rows.queryExecution().analyzed(), plan -> anyExpression(plan, e -> !e.deterministic()
         || e instanceof CurrentTimestampLike || e instanceof CurrentDate));
+  }
+
+  /**
+   * Whether computing the rows is a pass over their inputs with nothing that moves rows between
+   * tasks (no join, aggregate, window, sort, repartition, grouping sets): then computing them a
+   * second time costs a read of the inputs, less than writing and reading back every row. A plan
+   * that shuffles costs more to compute again than that.
+   */
+  public static boolean narrow(Dataset<Row> rows) {
+    return !anyNode(rows.queryExecution().optimizedPlan(), p -> p instanceof Join || p instanceof Aggregate || p instanceof Window
+        || p instanceof Sort || p instanceof RepartitionOperation || p instanceof RebalancePartitions || p instanceof Expand);
   }
 
   /**
