@@ -1,12 +1,9 @@
 package dev.strata.jobs.engine;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
 
 import dev.strata.api.Check;
 import dev.strata.api.CheckInput;
@@ -71,12 +68,14 @@ final class CheckRunner {
     if (quarantining.isEmpty()) {
       return evaluated;
     }
-    List<Column> verdicts = new ArrayList<>();
+    List<Column> conditions = new ArrayList<>();
+    List<Column> texts = new ArrayList<>();
     for (Use u : quarantining) {
-      verdicts.add(when(coalesce(u.check().failing(input, u.options()), lit(false)), lit(u.text())));
+      conditions.add(u.check().failing(input, u.options()));
+      texts.add(lit(u.text()));
     }
-    Column failed = filter(array(verdicts.toArray(Column[]::new)), Column::isNotNull);
-    return evaluated.withColumn(RowLevelRules.FAILED_RULES, concat(col(RowLevelRules.FAILED_RULES), failed));
+    return evaluated.withColumn(RowLevelRules.FAILED_RULES,
+        concat(col(RowLevelRules.FAILED_RULES), RowLevelRules.failures(conditions, texts)));
   }
 
   /** The gate's results of the gating checks, on the rows the build would publish. */

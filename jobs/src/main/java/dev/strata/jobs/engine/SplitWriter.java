@@ -119,12 +119,11 @@ final class SplitWriter {
       split = split(session, table, partition, CheckRunner.withFailures(RowLevelRules.withFailures(staged.rows(), rowRules, inputs.rows()),
           rowChecks, run.checkInput(table, partition, staged.rows(), staged.rowCount(), inputs.rows())), staging, rowRules, checkTexts);
     }
+    Map<String, Row> counted = countedInputs(inputs, split, computed);
     for (Map.Entry<String, Dataset<Row>> m : inputs.malformed().entrySet()) {
-      String observation = inputs.observed().get(m.getKey());
-      split = withMalformed(session, table, partition, split, m.getKey(), m.getValue(),
-          observation != null && Plans.observesEveryRow(computed, observation) ? observation : null, staging);
+      split = withMalformed(session, table, partition, split, m.getKey(), m.getValue(), counted.get(m.getKey()), staging);
     }
-    return new Written(split, account(table, partition, inputs, split, computed), rowRules, quarantines, checks);
+    return new Written(split, account(table, partition, inputs, split, counted), rowRules, quarantines, checks);
   }
 
   private Dataset<Row> transform(
@@ -209,7 +208,7 @@ final class SplitWriter {
     List<String> ruleTexts = java.util.stream.Stream.concat(rowRules.stream().map(r -> r.spec().text()), checkTexts.stream())
         .distinct().toList();
     String partitionColumn = table.partitionColumn();
-    boolean dateTyped = Partitions.isDate(evaluated.schema().apply(partitionColumn).dataType());
+    boolean dateTyped = PartitionWrites.dateTyped(table.name(), evaluated, partitionColumn);
     Column inPartition = Partitions.equalTo(dateTyped, partitionColumn, partition);
     // Every row, rows of another partition (rejected ones too), rejected rows and their checksum,
     // the rows each rule rejected, then the nulls of the rows published.
@@ -247,19 +246,16 @@ final class SplitWriter {
     }
     Dataset<Row> bad = null;
     if (rejected > 0) {
-      String at = staging + "/rejected";
-      org.apache.spark.sql.Observation again = new org.apache.spark.sql.Observation("strata-rejected-" + java.util.UUID.randomUUID());
-      evaluated.where(failed).observe(again, count(lit(1)).as("rows"), checksum(evaluated, lit(true)).as("checksum"))
-          .write().mode("overwrite").parquet(at);
-      Map<String, Object> second = awaitObservation(again);
-      if (!Long.valueOf(rejected).equals(second.get("rows")) || !java.util.Objects.equals(m.get(3), second.get("checksum"))) {
+      StagedWrite again = StagedWrite.stage(session, run.target(table, partition), evaluated.where(failed), staging + "/rejected",
+          List.of(checksum(evaluated, lit(true))));
+      if (again.rowCount() != rejected || !java.util.Objects.equals(m.get(3), again.aggregates().get(0))) {
         // Not the same rejected rows: give the write up and split staged rows instead.
         good.abort(null);
         LOG.warn("The transform of '{}' gave other rejected rows when computed again ({} then {}); it is not deterministic "
-            + "(e.g. a window ordered by a column with ties): its rows are staged once and split", table.name(), rejected, second.get("rows"));
+            + "(e.g. a window ordered by a column with ties): its rows are staged once and split", table.name(), rejected, again.rowCount());
         return java.util.Optional.empty();
       }
-      bad = session.read().parquet(at);
+      bad = again.rows();
       if (byRule.values().stream().mapToLong(Long::longValue).sum() < rejected) {
         // Some failure is listed under another text than a declared rule's: count what the column says instead.
         byRule = countByRule(bad, Map.of());
@@ -281,15 +277,6 @@ final class SplitWriter {
     return sum(when(selected, xxhash64(hashed).cast("decimal(20,0)")).otherwise(lit(0).cast("decimal(20,0)")));
   }
 
-  private static Map<String, Object> awaitObservation(org.apache.spark.sql.Observation observation) {
-    try {
-      return observation.getAsJava();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the metrics of a write", e);
-    }
-  }
-
   /** What the staging pass measured of the rows the gate checks (those it would publish). */
   static KnownMetrics known(Split split) {
     BuildMetrics m = split.metrics();
@@ -301,33 +288,32 @@ final class SplitWriter {
   /**
    * Adds the lines of a source that could not be read to the rejected rows: computed again from
    * the landing files and staged, only when the write's observation counted some (or could not
-   * count them all: {@code observation} is null then).
+   * count them all: {@code counted} is null then).
+   *
+   * @param counted the source's lines as the write counted them ({@link InputResolver#ROWS},
+   *     {@link InputResolver#MALFORMED}), or null
    */
   private Split withMalformed(
-      SparkSession session, TableDefinition table, Partition partition, Split split, String source, Dataset<Row> malformed,
-      String observation, String staging) {
-    Long counted = observation == null ? null : observed(split, observation).map(r -> r.getLong(1)).orElse(null);
-    if (counted != null && counted == 0) {
+      SparkSession session, TableDefinition table, Partition partition, Split split, String source, Dataset<Row> malformed, Row counted,
+      String staging) {
+    if (counted != null && counted.getLong(1) == 0) {
       return split;
     }
     // Rows read from this partition's landing files belong to it, whatever their own column says.
     Dataset<Row> rows = malformed.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
-    String at = staging + "/malformed-" + source;
-    org.apache.spark.sql.Observation o = new org.apache.spark.sql.Observation("strata-malformed-" + java.util.UUID.randomUUID());
-    rows.observe(o, count(lit(1)).as("rows")).write().mode("overwrite").parquet(at);
-    long count = (Long) awaitObservation(o).get("rows");
-    if (counted != null && count != counted) {
-      throw new IllegalStateException("the landing files of " + source + " gave " + counted + " malformed line(s) to the write and "
+    StagedWrite staged = StagedWrite.stage(session, run.target(table, partition), rows, staging + "/malformed-" + source, List.of());
+    long count = staged.rowCount();
+    if (counted != null && count != counted.getLong(1)) {
+      throw new IllegalStateException("the landing files of " + source + " gave " + counted.getLong(1) + " malformed line(s) to the write and "
           + count + " when read again");
     }
     if (count == 0) {
       return split;
     }
-    Dataset<Row> all = session.read().parquet(at);
-    Dataset<Row> bad = split.bad() == null ? all : split.bad().unionByName(all, true);
+    Dataset<Row> bad = split.bad() == null ? staged.rows() : split.bad().unionByName(staged.rows(), true);
     return new Split(
         split.good(), bad, split.output(), split.published(), split.quarantined() + count, split.malformed() + count,
-        countByRule(all, split.byRule()), split.metrics());
+        countByRule(staged.rows(), split.byRule()), split.metrics());
   }
 
   /** What an observation inside the written rows counted, if the write was in place and ran it. */
@@ -345,19 +331,18 @@ final class SplitWriter {
   }
 
   /**
-   * The rows of the input the table accounts from: for a source, what the write's observation
-   * counted as it parsed the landing files (every line less the malformed ones), when the plan
-   * promises it saw every line ({@link Plans#observesEveryRow}); otherwise counted by a query.
+   * Per source, its lines as the write's observation counted them while it parsed the landing
+   * files (every line, the malformed ones), for the sources whose count the plan promises is
+   * whole ({@link Plans#observesEveryRow}) and whose write ran the observation (one in place).
    */
-  private static long inputRows(Inputs inputs, String input, Split split, Dataset<Row> computed) {
-    String name = inputs.observed().get(input);
-    if (name != null && Plans.observesEveryRow(computed, name)) {
-      java.util.Optional<Row> seen = observed(split, name);
-      if (seen.isPresent()) {
-        return seen.get().getLong(0) - seen.get().getLong(1);
+  private static Map<String, Row> countedInputs(Inputs inputs, Split split, Dataset<Row> computed) {
+    Map<String, Row> counted = new java.util.HashMap<>();
+    inputs.observed().forEach((source, name) -> {
+      if (Plans.observesEveryRow(computed, name)) {
+        observed(split, name).ifPresent(r -> counted.put(source, r));
       }
-    }
-    return inputs.rows().get(input).count();
+    });
+    return counted;
   }
 
   /**
@@ -366,9 +351,12 @@ final class SplitWriter {
    * filtered} what the transform removed. Rows removed without a declared reason, rows the
    * transform multiplied, or counts that do not add up fail the build.
    */
-  private RowCounts account(TableDefinition table, Partition partition, Inputs inputs, Split split, Dataset<Row> computed) {
+  private RowCounts account(TableDefinition table, Partition partition, Inputs inputs, Split split, Map<String, Row> counted) {
+    Row seen = counted.get(table.rowsFrom());
     long fromInput =
-        table.rowsFrom().equals(TableDefinition.AGGREGATE) ? split.output() : inputRows(inputs, table.rowsFrom(), split, computed);
+        table.rowsFrom().equals(TableDefinition.AGGREGATE) ? split.output()
+            // The source's usable lines as the write counted them, else a count of the input's rows.
+            : seen != null ? seen.getLong(0) - seen.getLong(1) : inputs.rows().get(table.rowsFrom()).count();
     long filtered = fromInput - split.output();
     if (filtered < 0) {
       throw Errors.rowsMultiplied(table.name(), partition, table.rowsFrom(), fromInput, split.output());

@@ -61,18 +61,16 @@ import scala.collection.Seq;
  */
 public final class InPlaceWrite extends PartitionWrite {
   private final SparkSession spark;
-  private final boolean dateTyped;
   private final OptimisticTransaction txn;
   private final List<AddFile> adds;
   private final boolean creating;
   private final Map<String, Row> observed;
 
   private InPlaceWrite(
-      SparkSession spark, WriteTarget target, boolean dateTyped, OptimisticTransaction txn, List<AddFile> adds, boolean creating,
+      SparkSession spark, WriteTarget target, OptimisticTransaction txn, List<AddFile> adds, boolean creating,
       Dataset<Row> rows, Staging.Measured measured, Map<String, Row> observed) {
     super(target, rows, measured.count(), measured.aggregates());
     this.spark = spark;
-    this.dateTyped = dateTyped;
     this.txn = txn;
     this.adds = adds;
     this.creating = creating;
@@ -141,10 +139,8 @@ public final class InPlaceWrite extends PartitionWrite {
         throw new IllegalStateException("the write of " + target.table() + " " + target.partition() + " observed nothing");
       }
       Staging.Measured measured = Staging.measured(own, target, aggregates.size());
-      long recorded = 0;
-      for (AddFile add : adds) {
-        recorded += add.numLogicalRecords().isDefined() ? (Long) add.numLogicalRecords().get() : measured.count();
-      }
+      // Delta records each file's rows in its stats (unless statistics are off): they must add up to what was observed.
+      long recorded = adds.stream().mapToLong(a -> a.numLogicalRecords().isDefined() ? (Long) a.numLogicalRecords().get() : -1).sum();
       if (adds.stream().allMatch(a -> a.numLogicalRecords().isDefined()) && recorded != measured.count()) {
         throw new IllegalStateException("the write of " + target.table() + " " + target.partition() + " observed " + measured.count()
             + " rows but its files hold " + recorded);
@@ -154,7 +150,7 @@ public final class InPlaceWrite extends PartitionWrite {
           log.createDataFrame(new Pending(log, txn.readVersion(), txn.metadata(), txn.protocol()), JavaConverters.asScalaBuffer(adds).toSeq(),
                   false, Option.empty())
               .select(Arrays.stream(rows.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new));
-      return Optional.of(new InPlaceWrite(spark, target, dateTyped, txn, adds, creating, written, measured, observed));
+      return Optional.of(new InPlaceWrite(spark, target, txn, adds, creating, written, measured, observed));
     } catch (RuntimeException e) {
       deleteFiles(spark, target.path(), adds, creating);
       throw e;
@@ -287,7 +283,7 @@ public final class InPlaceWrite extends PartitionWrite {
    */
   @Override
   DeltaTables.Commit publish() {
-    String predicate = Partitions.predicate(dateTyped, target.partitionColumn(), target.partition());
+    String predicate = Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition());
     Seq<Expression> partitionOnly = JavaConverters.asScalaBuffer(List.of(expr(predicate).expr())).toSeq();
     List<Action> actions = new ArrayList<>(adds);
     long now = System.currentTimeMillis();

@@ -11,6 +11,17 @@ public final class PartitionWrites {
   private PartitionWrites() {}
 
   /**
+   * Whether the rows' partition column is DATE (true) or ISO text (false), as every write checks
+   * it before writing.
+   *
+   * @throws dev.strata.api.StrataException.JobFailedException if the rows lack the partition
+   *     column or it is neither DATE nor STRING
+   */
+  public static boolean dateTyped(String table, Dataset<Row> rows, String partitionColumn) {
+    return Staging.dateTyped(table, rows, partitionColumn);
+  }
+
+  /**
    * A partition replacing the table's: written into the table's folder when it can be ({@link
    * InPlaceWrite}: nothing to copy when it is published), else staged as Parquet at {@code
    * stagingPath} ({@link StagedWrite}: the table's first partition, or a schema that changed).

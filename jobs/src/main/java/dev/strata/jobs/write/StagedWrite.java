@@ -20,12 +20,10 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class StagedWrite extends PartitionWrite {
   private final SparkSession spark;
-  private final boolean dateTyped;
 
-  private StagedWrite(SparkSession spark, WriteTarget target, boolean dateTyped, Dataset<Row> rows, long count, Row aggregates) {
+  private StagedWrite(SparkSession spark, WriteTarget target, Dataset<Row> rows, long count, Row aggregates) {
     super(target, rows, count, aggregates);
     this.spark = spark;
-    this.dateTyped = dateTyped;
   }
 
   /**
@@ -45,7 +43,7 @@ public final class StagedWrite extends PartitionWrite {
         .write().mode("overwrite").parquet(stagingPath);
     Dataset<Row> staged = spark.read().parquet(stagingPath);
     Staging.Measured m = Staging.measured(Staging.row(Staging.await(observation), aggregates.size()), target, aggregates.size());
-    return new StagedWrite(spark, target, dateTyped, staged, m.count(), m.aggregates());
+    return new StagedWrite(spark, target, staged, m.count(), m.aggregates());
   }
 
   /**
@@ -53,7 +51,7 @@ public final class StagedWrite extends PartitionWrite {
    * rejected); its row count is unknown (-1) and it has no aggregates.
    */
   public StagedWrite publishing(Dataset<Row> subset) {
-    return new StagedWrite(spark, target, dateTyped, subset, -1, RowFactory.create());
+    return new StagedWrite(spark, target, subset, -1, RowFactory.create());
   }
 
   /**
@@ -69,7 +67,7 @@ public final class StagedWrite extends PartitionWrite {
           .format("delta")
           .mode("overwrite")
           .option("mergeSchema", String.valueOf(target.mergeSchema()))
-          .option("replaceWhere", Partitions.predicate(dateTyped, target.partitionColumn(), target.partition()))
+          .option("replaceWhere", Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition()))
           .partitionBy(target.partitionColumn())
           .save(target.path());
       return DeltaTables.committed(spark, target.path());
