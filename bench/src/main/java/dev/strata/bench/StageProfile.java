@@ -26,6 +26,11 @@ final class StageProfile extends SparkListener {
   private volatile Map<String, Site> current;
   private final Map<Integer, String> stageSites = new ConcurrentHashMap<>();
   private volatile long jobs;
+  /** Per part of a side (a table's build, the run around them): its call sites and jobs, if the side is split. */
+  private volatile java.util.function.Function<java.util.Properties, String> part;
+  private final Map<String, Map<String, Site>> partSites = new ConcurrentHashMap<>();
+  private final Map<String, Long> partJobs = new ConcurrentHashMap<>();
+  private final Map<Integer, String> stageParts = new ConcurrentHashMap<>();
 
   private StageProfile() {}
 
@@ -41,11 +46,31 @@ final class StageProfile extends SparkListener {
     current = new ConcurrentHashMap<>();
   }
 
+  /**
+   * Starts collecting a new side's figures, split into parts as well: {@code part} names the part
+   * of each job from its properties (Spark's job group and description, which the engine sets per
+   * table build).
+   */
+  void start(java.util.function.Function<java.util.Properties, String> part) {
+    partSites.clear();
+    partJobs.clear();
+    this.part = part;
+    start();
+  }
+
   /** Stops collecting: the side's figures per call site, and its job count. */
   Profile stop() {
     Map<String, Site> sites = current;
     current = null;
+    part = null;
     return new Profile(new LinkedHashMap<>(sites), jobs);
+  }
+
+  /** The figures of each part of the side last profiled with {@link #start(java.util.function.Function)}. */
+  Map<String, Profile> parts() {
+    Map<String, Profile> parts = new LinkedHashMap<>();
+    partSites.forEach((k, v) -> parts.put(k, new Profile(new LinkedHashMap<>(v), partJobs.getOrDefault(k, 0L))));
+    return parts;
   }
 
   @Override
@@ -54,10 +79,18 @@ final class StageProfile extends SparkListener {
       return;
     }
     jobs++;
+    java.util.function.Function<java.util.Properties, String> split = part;
+    String named = split == null ? null : split.apply(jobStart.properties() == null ? new java.util.Properties() : jobStart.properties());
+    if (named != null) {
+      partJobs.merge(named, 1L, Long::sum);
+    }
     scala.collection.Iterator<org.apache.spark.scheduler.StageInfo> it = jobStart.stageInfos().iterator();
     while (it.hasNext()) {
       org.apache.spark.scheduler.StageInfo s = it.next();
       stageSites.put(s.stageId(), site(s.name()));
+      if (named != null) {
+        stageParts.put(s.stageId(), named);
+      }
     }
   }
 
@@ -70,6 +103,10 @@ final class StageProfile extends SparkListener {
     }
     String site = stageSites.getOrDefault(taskEnd.stageId(), "unknown");
     sites.computeIfAbsent(site, k -> new Site()).add(m);
+    String named = stageParts.get(taskEnd.stageId());
+    if (named != null) {
+      partSites.computeIfAbsent(named, k -> new ConcurrentHashMap<>()).computeIfAbsent(site, k -> new Site()).add(m);
+    }
   }
 
   private static String site(String stageName) {

@@ -141,7 +141,7 @@ final class WideFact implements Scenario {
     Map<Side, Map<Run, List<Double>>> seconds = new EnumMap<>(Side.class);
     Map<Side, Map<Run, List<Double>>> cpu = new EnumMap<>(Side.class);
     Map<Side, Long> sideHeap = new EnumMap<>(Side.class);
-    Map<Layer, StageProfile.Profile> firstByLayer = new EnumMap<>(Layer.class);
+    Map<String, StageProfile.Profile> firstByLayer = new LinkedHashMap<>();
     Map<Layer, Long> published = new EnumMap<>(Layer.class);
     Map<Side, StageProfile.Profile> firstRuns = new EnumMap<>(Side.class);
     for (int i = -1; i < options.repeats(); i++) { // i = -1: warm-up, not counted
@@ -154,7 +154,7 @@ final class WideFact implements Scenario {
         for (Run run : Run.values()) {
           heap.reset();
           long start = System.nanoTime();
-          Map<Layer, StageProfile.Profile> layers = Map.of();
+          Map<String, StageProfile.Profile> layers = Map.of();
           StageProfile.Profile p;
           if (side == Side.COPY) {
             profiler.start();
@@ -207,7 +207,7 @@ final class WideFact implements Scenario {
     figures.add(new Figure(name(), "wide: peak heap after GC, Strata vs the copy",
         (double) sideHeap.get(Side.STRATA) / Math.max(1, sideHeap.get(Side.COPY)), "×", 2.0, false));
     for (Layer layer : LAYERS) {
-      StageProfile.Profile p = firstByLayer.get(layer);
+      StageProfile.Profile p = firstByLayer.get(layer.key());
       figures.add(new Figure(name(), "wide: " + layer.key() + " bytes written / bytes published",
           (double) p.total().bytesWritten / Math.max(1, published.get(layer)), "×", 1.1, false));
       figures.add(new Figure(name(), "wide: " + layer.key() + " Spark jobs per table build", p.jobs(), "", Double.NaN, false));
@@ -256,19 +256,31 @@ final class WideFact implements Scenario {
         """;
   }
 
-  /** Builds the three layers as three runs (one table each), profiling each. */
-  private static Map<Layer, StageProfile.Profile> strata(SparkSession spark, Pipeline pipeline, Path warehouse, StageProfile profiler) {
+  /** The part of a Strata run outside its table builds: the checks before, the run's ledger rows, the report. */
+  static final String RUN_PART = "run";
+
+  /**
+   * Builds the three layers in one run, as {@code strata run wide --date ...} does, profiling the
+   * run and, apart, each layer's build (the engine names each build's Spark jobs after its table)
+   * and what the run does around them.
+   */
+  private static Map<String, StageProfile.Profile> strata(SparkSession spark, Pipeline pipeline, Path warehouse, StageProfile profiler) {
     EngineContext ctx = new EngineContext(spark, Warehouse.at(warehouse.toString()), Clock.systemUTC(), new PrintWriter(new StringWriter()),
         ExitCodes::of);
-    Map<Layer, StageProfile.Profile> byLayer = new LinkedHashMap<>();
+    profiler.start(properties -> {
+      String description = properties.getProperty("spark.job.description");
+      return description == null ? RUN_PART
+          : pipeline.definition().table(description.split(" ")[0]).map(t -> t.layer().key()).orElse(RUN_PART);
+    });
+    RunResult run = new PipelineRunner(ctx).run(pipeline, new RunRequest(List.of(Partition.day(DAY)), Optional.empty(), Set.of(), "bench"));
+    profiler.stop();
+    Bench.check(run, "wide");
+    Map<String, StageProfile.Profile> parts = new LinkedHashMap<>();
     for (Layer layer : LAYERS) {
-      profiler.start();
-      RunResult run = new PipelineRunner(ctx).run(pipeline,
-          new RunRequest(List.of(Partition.day(DAY)), Optional.of(layer), Set.of(), "bench"));
-      byLayer.put(layer, profiler.stop());
-      Bench.check(run, "wide " + layer.key());
+      parts.put(layer.key(), profiler.parts().getOrDefault(layer.key(), StageProfile.Profile.empty()));
     }
-    return byLayer;
+    parts.put(RUN_PART, profiler.parts().getOrDefault(RUN_PART, StageProfile.Profile.empty()));
+    return parts;
   }
 
   private static void copy(SparkSession spark, Path landing, Path table) {
@@ -318,13 +330,13 @@ final class WideFact implements Scenario {
 
 
   private static String notes(
-      Options options, long landed, Map<Layer, StageProfile.Profile> layers, Map<Layer, Long> published, Map<Side, Map<Run, List<Double>>> cpu) {
+      Options options, long landed, Map<String, StageProfile.Profile> layers, Map<Layer, Long> published, Map<Side, Map<Run, List<Double>>> cpu) {
     StringBuilder s = new StringBuilder(String.format(Locale.ROOT, """
         %,d rows × 16 columns (%,d MB of '|'-separated text in %d files, one in %,d without an order key),
         %d counted runs of each side after a warm-up. The copy reads the files with Spark's CSV reader and
-        overwrites one Delta table; Strata builds bronze, silver and gold as three runs of one layer each
-        (so that each layer is profiled on its own), on fresh tables (first run) and again over the
-        tables it left (re-run). Executor CPU: median per run, copy %.1f s, Strata %.1f s (first run).
+        overwrites one Delta table; Strata builds bronze, silver and gold in one run (`strata run`), on
+        fresh tables (first run) and again over the tables it left (re-run); each layer is profiled
+        apart by the Spark jobs of its build, and the run's own (checks, ledger rows) apart again. Executor CPU: median per run, copy %.1f s, Strata %.1f s (first run).
 
         Per layer, first run (bytes written counts every file a build writes: staging, table,
         quarantine, ledger):
@@ -334,10 +346,13 @@ final class WideFact implements Scenario {
         """, options.wideRows(), landed >> 20, FILES, WideGenerator.NULL_KEY_EVERY, options.repeats(),
         Comparison.median(cpu.get(Side.COPY).get(Run.FIRST)), Comparison.median(cpu.get(Side.STRATA).get(Run.FIRST))));
     for (Layer layer : LAYERS) {
-      StageProfile.Site t = layers.get(layer).total();
+      StageProfile.Site t = layers.get(layer.key()).total();
       s.append(String.format(Locale.ROOT, "| %s | %,d MB | %,d MB | %d | %.1f s |%n", layer.key(), t.bytesWritten >> 20,
-          published.get(layer) >> 20, layers.get(layer).jobs(), t.cpuNanos / 1e9));
+          published.get(layer) >> 20, layers.get(layer.key()).jobs(), t.cpuNanos / 1e9));
     }
+    StageProfile.Site around = layers.get(RUN_PART).total();
+    s.append(String.format(Locale.ROOT, "| (the run around the builds) | %,d MB | | %d | %.1f s |%n", around.bytesWritten >> 20,
+        layers.get(RUN_PART).jobs(), around.cpuNanos / 1e9));
     return s.toString();
   }
 }

@@ -83,11 +83,12 @@ public final class PipelineRunner {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run
     // here, before anything is written: never taken for a new, empty one.
-    ledger.check();
+    List<String> checked = new ArrayList<>(ledger.paths());
     for (TableDefinition t : tables) {
-      DeltaTables.check(ctx.spark(), ctx.warehouse().tablePath(t.layer(), t.name()));
-      DeltaTables.check(ctx.spark(), ctx.warehouse().quarantinePath(t.name()));
+      checked.add(ctx.warehouse().tablePath(t.layer(), t.name()));
+      checked.add(ctx.warehouse().quarantinePath(t.name()));
     }
+    DeltaTables.checkAll(ctx.spark(), checked);
 
     Instant start = ctx.clock().instant();
     String runId = newRunId(start);

@@ -51,9 +51,20 @@ record RunScope(
    * added (its drift policy accepted them), so its schema grows.
    */
   WriteTarget target(TableDefinition table, Partition partition) {
+    boolean bronze = table.layer() == dev.strata.jobs.definition.Layer.BRONZE;
     return new WriteTarget(table.name(), ctx.warehouse().tablePath(table.layer(), table.name()), table.partitionColumn(), partition,
-        table.layer() == dev.strata.jobs.definition.Layer.BRONZE);
+        bronze, bronze ? BRONZE_PROPERTIES : Map.of());
   }
+
+  /**
+   * A bronze table is created without per-column statistics (Delta collects minimum, maximum and
+   * nulls of the first 32 columns of every file by default; the row count is always kept): it is
+   * read a partition at a time, by the layer above, and its columns are the source's text, so
+   * statistics would cost about a third of each write (measured, docs/benchmarks.md) and skip
+   * nothing. Someone who queries bronze by a column sets {@code delta.dataSkippingNumIndexedCols}
+   * or {@code delta.dataSkippingStatsColumns} on it with ALTER TABLE; Strata never sets it again.
+   */
+  static final Map<String, String> BRONZE_PROPERTIES = Map.of("delta.dataSkippingNumIndexedCols", "0");
 
   /** What a table's checks see of its build: {@code rows} and its inputs, and the rows its earlier partitions published. */
   dev.strata.api.CheckInput checkInput(

@@ -188,6 +188,42 @@ public final class DeltaTables {
     return true;
   }
 
+  /**
+   * {@link #check} of every path, several at a time (each is a replay of its log: a few small jobs
+   * and their planning on the driver, which overlap well); the first damaged path in the list's
+   * order is the one reported, as if they had been checked one after the other.
+   *
+   * @throws dev.strata.api.StrataException.JobFailedException (exit 4) naming that table
+   */
+  public static void checkAll(SparkSession spark, java.util.List<String> paths) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, Math.min(4, paths.size())), r -> {
+      Thread t = new Thread(r, "strata-check");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      java.util.List<java.util.concurrent.Future<?>> checks = new java.util.ArrayList<>();
+      for (String path : paths) {
+        checks.add(pool.submit(() -> check(spark, path)));
+      }
+      for (java.util.concurrent.Future<?> c : checks) {
+        try {
+          c.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while checking the tables", e);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private static final java.util.regex.Pattern LOG_ENTRY =
       java.util.regex.Pattern.compile("\\d{20}\\.(json|checkpoint(\\..+)?\\.parquet)|_last_checkpoint");
 
@@ -294,6 +330,38 @@ public final class DeltaTables {
       }
     }
     return -1;
+  }
+
+  private static final java.util.regex.Pattern COMMIT = java.util.regex.Pattern.compile("(\\d{20})\\.json");
+
+  /**
+   * How many data files the table's latest version holds, as its version checksum says ({@code
+   * <version>.crc} beside the commit, which Delta writes with each commit: the "Version Checksum
+   * File" of the Delta protocol): one listing of the log and one small read, no job. Empty if the
+   * latest version has no checksum (a writer that does not write them, a commit being written).
+   */
+  public static Optional<Long> fileCount(SparkSession spark, String path) {
+    try {
+      org.apache.hadoop.fs.Path log = new org.apache.hadoop.fs.Path(path, "_delta_log");
+      org.apache.hadoop.fs.FileSystem fs = log.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      String latest = null;
+      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(log)) {
+        java.util.regex.Matcher m = COMMIT.matcher(f.getPath().getName());
+        if (m.matches() && (latest == null || m.group(1).compareTo(latest) > 0)) {
+          latest = m.group(1);
+        }
+      }
+      org.apache.hadoop.fs.Path crc = new org.apache.hadoop.fs.Path(log, latest + ".crc");
+      if (latest == null || !fs.exists(crc)) {
+        return Optional.empty();
+      }
+      try (java.io.InputStream in = fs.open(crc)) {
+        com.fasterxml.jackson.databind.JsonNode files = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("numFiles");
+        return files == null || !files.canConvertToLong() ? Optional.empty() : Optional.of(files.asLong());
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** The table's latest Delta version. */

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.row_number;
 
 import dev.strata.api.BuildStatus;
 import dev.strata.api.Partition;
+import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
@@ -93,7 +94,12 @@ public final class Ledger {
    * @throws dev.strata.api.StrataException.JobFailedException (exit 4) naming the damaged table
    */
   public void check() {
-    TABLES.forEach(t -> dev.strata.jobs.io.DeltaTables.check(spark, path(t)));
+    DeltaTables.checkAll(spark, paths());
+  }
+
+  /** Where the ledger's tables are, in {@link #TABLES} order. */
+  public List<String> paths() {
+    return TABLES.stream().map(this::path).toList();
   }
 
   /** Records that a run started; until it ends, its latest row says RUNNING. */
@@ -122,26 +128,6 @@ public final class Ledger {
   /** Records one table build and its gate results. */
   public void buildFinished(String runId, String pipeline, TableBuildResult b, Instant at) {
     Timestamp now = Timestamp.from(at);
-    append(
-        "builds",
-        BUILDS,
-        List.of(
-            RowFactory.create(
-                runId, pipeline, b.table(), b.layer().key(), b.partition().toString(), b.attempt(), b.status().name(),
-                b.counts().known() ? b.counts().in() : null,
-                b.counts().known() ? b.counts().published() : null,
-                b.counts().known() ? b.counts().quarantined() : null,
-                b.counts().known() ? b.counts().filtered() : null,
-                b.duration().toMillis(),
-                b.deltaVersion() < 0 ? null : b.deltaVersion(),
-                b.message(),
-                now,
-                b.errorClass(),
-                b.metrics().known() ? JavaConverters.mapAsScalaMapConverter(b.metrics().nullCounts()).asScala() : null,
-                b.metrics().known() ? seq(b.metrics().keyColumns()) : null,
-                b.metrics().duplicateKeys() < 0 ? null : b.metrics().duplicateKeys(),
-                b.metrics().filesWritten() < 0 ? null : b.metrics().filesWritten(),
-                b.metrics().bytesWritten() < 0 ? null : b.metrics().bytesWritten())));
     List<Row> gate = new ArrayList<>();
     // position: the order of the gate's results, causes first (0 is the rule that decided a blocked build).
     for (RuleResult r : b.gate().results()) {
@@ -150,10 +136,61 @@ public final class Ledger {
               runId, pipeline, b.table(), b.partition().toString(), r.spec().text(), r.spec().group().key(), r.outcome().name(),
               JavaConverters.mapAsScalaMapConverter(r.observed()).asScala(), r.message(), now, gate.size()));
     }
-    if (!gate.isEmpty()) {
-      append("gate_results", GATE_RESULTS, gate);
+    // Two tables, two commits, made at once: each is mostly the driver's (planning, the Delta log),
+    // so they overlap. Readers join them by run, table and partition, never by commit order.
+    java.util.concurrent.CompletableFuture<Void> results = gate.isEmpty()
+        ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : java.util.concurrent.CompletableFuture.runAsync(() -> append("gate_results", GATE_RESULTS, gate), APPENDS);
+    RuntimeException failed = null;
+    try {
+      append(
+          "builds",
+          BUILDS,
+          List.of(
+              RowFactory.create(
+                  runId, pipeline, b.table(), b.layer().key(), b.partition().toString(), b.attempt(), b.status().name(),
+                  b.counts().known() ? b.counts().in() : null,
+                  b.counts().known() ? b.counts().published() : null,
+                  b.counts().known() ? b.counts().quarantined() : null,
+                  b.counts().known() ? b.counts().filtered() : null,
+                  b.duration().toMillis(),
+                  b.deltaVersion() < 0 ? null : b.deltaVersion(),
+                  b.message(),
+                  now,
+                  b.errorClass(),
+                  b.metrics().known() ? JavaConverters.mapAsScalaMapConverter(b.metrics().nullCounts()).asScala() : null,
+                  b.metrics().known() ? seq(b.metrics().keyColumns()) : null,
+                  b.metrics().duplicateKeys() < 0 ? null : b.metrics().duplicateKeys(),
+                  b.metrics().filesWritten() < 0 ? null : b.metrics().filesWritten(),
+                  b.metrics().bytesWritten() < 0 ? null : b.metrics().bytesWritten())));
+    } catch (RuntimeException e) {
+      failed = e;
+    }
+    try {
+      results.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+      if (failed == null) {
+        failed = cause;
+      } else {
+        failed.addSuppressed(cause);
+      }
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
+
+  /**
+   * Makes a build's second ledger commit beside its first, on a thread of its own started by the
+   * build's thread: it inherits that thread's Spark local properties (the build's job group and
+   * scheduler pool), which a pooled thread would keep from whichever build created it.
+   */
+  private static final java.util.concurrent.Executor APPENDS = task -> {
+    Thread t = new Thread(task, "strata-ledger");
+    t.setDaemon(true);
+    t.start();
+  };
 
   /** The latest build of a table's partition, as the ledger recorded it. */
   public Optional<BuildRecord> latestBuild(String pipeline, String table, Partition partition) {
@@ -203,13 +240,23 @@ public final class Ledger {
 
   /** Every run of a pipeline as its latest row says (RUNNING until it ended), newest first. */
   public List<RunRecord> runs(String pipeline) {
-    return read("runs").map(r -> {
-      WindowSpec latestRow = Window.partitionBy("run_id").orderBy(col("recorded_at").desc(), col("exit_code").desc_nulls_last());
-      return firstOf(r.where(col("pipeline").equalTo(pipeline)), latestRow)
-          .orderBy(col("started_at").desc(), col("run_id").desc())
-          .collectAsList().stream().map(RunRecord::of).toList();
-    }).orElse(List.of());
+    // Two rows per run (started, ended): few enough to collect and reduce here in one job, rather
+    // than in a window and a sort, which cost Spark three jobs of their own on every run's start.
+    java.util.Map<String, Row> latest = new java.util.HashMap<>();
+    for (Row r : read("runs").map(runs -> runs.where(col("pipeline").equalTo(pipeline)).collectAsList()).orElse(List.of())) {
+      latest.merge(r.getAs("run_id"), r, (a, b) -> LATEST_ROW.compare(a, b) >= 0 ? a : b);
+    }
+    return latest.values().stream()
+        .sorted(java.util.Comparator.comparing((Row r) -> r.<Timestamp>getAs("started_at")).thenComparing(r -> r.<String>getAs("run_id"))
+            .reversed())
+        .map(RunRecord::of)
+        .toList();
   }
+
+  /** Of two rows of one run, the later: recorded later, or at the same time with an exit code (its end). */
+  private static final java.util.Comparator<Row> LATEST_ROW =
+      java.util.Comparator.comparing((Row r) -> r.<Timestamp>getAs("recorded_at"))
+          .thenComparing(r -> r.isNullAt(r.fieldIndex("exit_code")) ? Integer.MIN_VALUE : r.<Integer>getAs("exit_code"));
 
   /** One run of a pipeline, as its latest row says. */
   public Optional<RunRecord> run(String pipeline, String runId) {
@@ -340,20 +387,25 @@ public final class Ledger {
   /** Above this many files, a ledger table is compacted at the end of a run. */
   static final long COMPACT_ABOVE_FILES = 64;
 
+  /** The ledger tables this ledger appended to: the only ones that can have gathered a file since it was made. */
+  private final java.util.Set<String> appended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
-   * Compacts the ledger tables that have gathered many small files (every record is an append of
-   * its own), so that reading the ledger stays as fast on day 365 as on day 1. Compaction rewrites
-   * files without changing data, so it never conflicts with other runs' appends.
+   * Compacts the ledger tables this run appended to that have gathered many small files (every
+   * record is an append of its own), so that reading the ledger stays as fast on day 365 as on day
+   * 1. Compaction rewrites files without changing data, so it never conflicts with other runs'
+   * appends. The file count is the one Delta's version checksum holds (written with each commit):
+   * no job; a table whose latest version has no checksum is looked at by the next run that finds
+   * one.
    */
   public void compact() {
     for (String table : TABLES) {
-      if (!dev.strata.jobs.io.DeltaTables.exists(spark, path(table))) {
+      if (!appended.contains(table)) {
         continue;
       }
-      DeltaTable t = DeltaTable.forPath(spark, path(table));
-      long files = t.detail().select("numFiles").head().getLong(0);
+      long files = DeltaTables.fileCount(spark, path(table)).orElse(0L);
       if (files > COMPACT_ABOVE_FILES) {
-        t.optimize().executeCompaction();
+        DeltaTable.forPath(spark, path(table)).optimize().executeCompaction();
       }
     }
   }
@@ -395,6 +447,7 @@ public final class Ledger {
   }
 
   private void append(String table, StructType schema, List<Row> rows) {
+    appended.add(table);
     // mergeSchema: a ledger written by an older Strata gains the new columns instead of failing.
     dev.strata.jobs.io.DeltaTables.write(spark, path(table), () -> {
       spark.createDataFrame(rows, schema).coalesce(1).write().format("delta").mode("append").option("mergeSchema", "true")

@@ -103,7 +103,7 @@ public final class InPlaceWrite extends PartitionWrite {
         Metadata m = txn.metadata();
         txn.updateMetadata(
             m.copy(m.id(), m.name(), m.description(), m.format(), rows.schema().asNullable().json(),
-                JavaConverters.asScalaBuffer(List.of(target.partitionColumn())).toSeq(), m.configuration(),
+                JavaConverters.asScalaBuffer(List.of(target.partitionColumn())).toSeq(), configuration(m, target.createWith()),
                 Option.apply((Object) System.currentTimeMillis())),
             false);
         mark(spark, target.path());
@@ -176,6 +176,15 @@ public final class InPlaceWrite extends PartitionWrite {
     public Option<Object> sizeInBytesIfKnown() {
       return Option.empty();
     }
+  }
+
+  /** The new table's properties: Delta's defaults for a new table and the target's. */
+  private static scala.collection.immutable.Map<String, String> configuration(Metadata m, Map<String, String> createWith) {
+    scala.collection.immutable.Map<String, String> conf = m.configuration();
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(createWith).entrySet()) {
+      conf = conf.$plus(new scala.Tuple2<>(e.getKey(), e.getValue()));
+    }
+    return conf;
   }
 
   private static boolean hasNullType(DataType type) {

@@ -63,8 +63,10 @@ public final class StagedWrite extends PartitionWrite {
   @Override
   DeltaTables.Commit publish() {
     return DeltaTables.write(spark, target.path(), () -> {
+      // Delta sets "delta.*" options as table properties only when the write creates the table.
       rows().write()
           .format("delta")
+          .options(target.createWith())
           .mode("overwrite")
           .option("mergeSchema", String.valueOf(target.mergeSchema()))
           .option("replaceWhere", Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition()))

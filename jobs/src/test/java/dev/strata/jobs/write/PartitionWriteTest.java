@@ -255,6 +255,46 @@ class PartitionWriteTest {
     assertThat(published(DAY2).count()).isZero();
   }
 
+  /** The properties of the Delta table at {@code path}. */
+  private java.util.Map<String, String> properties(String path) {
+    return DeltaTable.forPath(spark, path).detail().select("properties").head().getJavaMap(0);
+  }
+
+  /** The statistics Delta kept of the data files the table's commit {@code version} added. */
+  private List<String> stats(String path, long version) throws IOException {
+    Path commit = Path.of(java.net.URI.create(path)).resolve(String.format("_delta_log/%020d.json", version));
+    return Files.readAllLines(commit).stream().filter(l -> l.startsWith("{\"add\"")).toList();
+  }
+
+  @Test
+  void aWriteThatCreatesATableSetsTheTargetsPropertiesAndNeverChangesThemAfter() throws IOException {
+    java.util.Map<String, String> noColumnStats = java.util.Map.of("delta.dataSkippingNumIndexedCols", "0");
+    for (boolean inPlace : List.of(true, false)) {
+      String path = dir.resolve("bronze/created-" + inPlace).toUri().toString();
+      WriteTarget target = new WriteTarget("accounts", path, "as_of_date", Partition.day(DAY1), true, noColumnStats);
+      PartitionWrite write = inPlace ? InPlaceWrite.stage(spark, target, rows(DAY1, 0, 5), List.of()).orElseThrow()
+          : StagedWrite.stage(spark, target, rows(DAY1, 0, 5), dir.resolve("staging/created").toUri().toString(), List.of());
+      write.commit();
+
+      assertThat(properties(path)).as("in place: " + inPlace).containsEntry("delta.dataSkippingNumIndexedCols", "0");
+      // Each file's row count is kept (the engine checks its counts against it), no column's minimum, maximum or nulls.
+      assertThat(stats(path, 0)).isNotEmpty().allSatisfy(add -> assertThat(add).contains("numRecords").doesNotContain("minValues"));
+
+      // Someone who wants statistics on it sets them; a later write leaves the property as they set it.
+      spark.sql("ALTER TABLE delta.`" + path + "` SET TBLPROPERTIES ('delta.dataSkippingNumIndexedCols' = '2')");
+      WriteTarget later = new WriteTarget("accounts", path, "as_of_date", Partition.day(DAY2), true, noColumnStats);
+      PartitionWrite next = inPlace ? InPlaceWrite.stage(spark, later, rows(DAY2, 0, 5), List.of()).orElseThrow()
+          : StagedWrite.stage(spark, later, rows(DAY2, 0, 5), dir.resolve("staging/later").toUri().toString(), List.of());
+      long version = next.commit().version();
+      assertThat(properties(path)).containsEntry("delta.dataSkippingNumIndexedCols", "2");
+      assertThat(stats(path, version)).isNotEmpty().allSatisfy(add -> assertThat(add).contains("minValues"));
+    }
+    // A target that names no properties creates a table with Delta's defaults: statistics of its columns.
+    stageInTable(rows(DAY1, 0, 5), DAY1).commit();
+    assertThat(properties(table)).doesNotContainKey("delta.dataSkippingNumIndexedCols");
+    assertThat(stats(table, 0)).isNotEmpty().allSatisfy(add -> assertThat(add).contains("minValues"));
+  }
+
   @Test
   void whatAWriteObservesEqualsWhatASeparateQueryCounts() {
     publish(rows(DAY1, 0, 3), DAY1);
