@@ -96,28 +96,34 @@ final class EngineOverhead implements Scenario {
         How to read it. Every table's rows are written once, into the table's own folder
         (`InPlaceWrite` `writeFiles`: the same Parquet files the hand-written job's `save` writes),
         a table's first partition and a bronze table fed straight from its landing files included;
-        the commit names those files. The numbers every build keeps (rows in and out, rows outside
-        the partition, nulls per column, rows each rule rejected) are observed while the rows are
-        written. What remains of the engine's cost: (1) duplicate keys, counted on the written
-        files' key columns (`BuildMeasures` `head`: a distinct count cannot be observed); the gate
-        takes a passing uniqueness rule on the table's key from it instead of a Deequ grouping
-        pass. (2) The customer history's comparison that finds a re-run changes nothing
-        (`HistoryTable` `isEmpty`, one shuffle; every counted run here is a re-run: Strata compares
-        and commits nothing, the hand-written job MERGEs again). (3) Bronze's per-row source file
-        and malformed-line capture. (4) Fixed costs per table, mostly on the driver and so outside
-        executor time: two ledger commits and a dozen more small queries than the hand-written
-        job, each planned and compiled. Parts (1) to (3) grow with the rows, (4) does not.
+        the commit names those files. A bronze table keeps no per-column statistics (row counts
+        only: it is read by partition), which the hand-written job's tables keep. The numbers every
+        build keeps (rows in and out, rows outside the partition, nulls per column, rows each rule
+        rejected) are observed while the rows are written. What remains of the engine's cost: (1)
+        duplicate keys, counted on the written files' key columns (`BuildMeasures` `head`: a
+        distinct count cannot be observed); the gate takes a passing uniqueness rule on the table's
+        key from it instead of a Deequ grouping pass. (2) The customer history's comparison that
+        finds a re-run changes nothing (`HistoryTable` `isEmpty`, one shuffle; every counted run
+        here is a re-run: Strata compares and commits nothing, the hand-written job MERGEs again).
+        (3) Bronze's per-row source file and malformed-line capture. (4) Fixed costs, mostly on the
+        driver and so outside executor time: the run's checks that every table, quarantine and
+        ledger table it touches has a readable log (a replay of each, four at a time), and per
+        build its ledger rows (the build and its gate results, two commits made at once) and a
+        dozen more small queries than the hand-written job, each planned and compiled. Parts (1)
+        to (3) grow with the rows, (4) does not.
 
         The gates' own cost: Deequ's passes (`AnalysisRunner`: one scan per table for the
         scan-shared analyzers), the referential-integrity joins, and the quarantining tables'
-        split. A quarantining table whose transform is a plain projection writes its passing rows
-        in place and computes its rejected rows again (`SplitWriter` `parquet`); one whose
-        transform shuffles (a join, an aggregate, a window: `stg_account` joins, `stg_customer`
-        deduplicates) stages its rows once and copies the passing ones, since computing a shuffle
-        again costs more than reading staged rows back. What would close the rest: the build's
-        ledger rows in one commit, fewer small queries per build (JFR: a quarter of the driver's
-        CPU on small units is planning and generating code), and a write that puts the rejected
-        rows of a shuffling transform aside in the same pass.
+        split. A quarantining table writes its passing rows in place, and the same pass sets its
+        rejected rows aside as it drops them (`SetAside`: they reach the driver with the tasks'
+        results, up to 50,000 rows); they are then staged for the quarantine (`StagedWrite`
+        `parquet`, a few thousand rows) and checked against the count and checksum the pass
+        observed. Nothing is staged and copied and no transform is computed twice, whether it
+        projects, joins (`stg_account`) or deduplicates (`stg_customer`). What would close the rest:
+        fewer small queries and Delta log replays per build (JFR: a quarter of the driver's CPU on
+        small units is planning and generating code), and the gate's rules decided from the write's
+        own observation where they can be (minimum and maximum for range rules) instead of Deequ's
+        pass.
         """;
   }
 

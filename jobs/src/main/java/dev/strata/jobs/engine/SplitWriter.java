@@ -26,6 +26,7 @@ import dev.strata.jobs.write.InPlaceWrite;
 import dev.strata.jobs.write.PartitionWrite;
 import dev.strata.jobs.write.PartitionWrites;
 import dev.strata.jobs.write.Plans;
+import dev.strata.jobs.write.SetAside;
 import dev.strata.jobs.write.StagedWrite;
 import dev.strata.quality.CompiledRule;
 import dev.strata.quality.KnownMetrics;
@@ -188,21 +189,20 @@ final class SplitWriter {
   /**
    * The split written in one pass: the rows no rule rejected straight into the table's folder
    * (unpublished), while an observation of the same pass counts every row, the rejected ones per
-   * rule, the nulls of the published ones, and a checksum of the rejected ones. Rejected rows, if
-   * any, are then computed again and staged alone, and must match that count and checksum: a
-   * transform that does not give the same rows twice (a window ordered by a column with ties) is
-   * caught there. Empty, with nothing left behind, when the rows cannot be computed twice alike,
-   * cost more to compute twice than to stage ({@link Plans#narrow}), or cannot be written in place:
-   * the caller then stages all rows once and splits them ({@link #split}).
+   * rule, the nulls of the published ones, a checksum of the rejected ones, and sets the rejected
+   * ones aside ({@link SetAside}) up to a bound. Those are staged for the quarantine and must match
+   * that count and checksum. Past the bound, a transform that is a plain projection of what it
+   * reads ({@link Plans#narrow}, {@link Plans#repeatable}) computes its rejected rows again, alone,
+   * checked the same way: a transform that does not give the same rows twice (a window ordered by
+   * a column with ties) is caught there. Empty, with nothing left behind, when the rows cannot be
+   * written in place, or there were more rejected rows than set aside and computing them again
+   * would not give the same rows or cost more than staging every row once (a join, an aggregate,
+   * a window: a shuffle to do again): the caller then stages all rows once and splits them
+   * ({@link #split}).
    */
   private java.util.Optional<Split> splitInPlace(
       SparkSession session, TableDefinition table, Partition partition, Dataset<Row> evaluated, String staging, List<CompiledRule> rowRules,
       List<String> checkTexts, java.util.function.Consumer<PartitionWrite> started) {
-    if (!Plans.repeatable(evaluated) || !Plans.narrow(evaluated)) {
-      // Computing the rejected rows again would not give the same rows, or would cost more than
-      // staging every row once (a join, an aggregate, a window: a shuffle to do again).
-      return java.util.Optional.empty();
-    }
     Column failed = size(col(RowLevelRules.FAILED_RULES)).gt(0);
     List<String> columns = java.util.Arrays.stream(evaluated.columns()).filter(c -> !c.equals(RowLevelRules.FAILED_RULES)).toList();
     List<String> ruleTexts = java.util.stream.Stream.concat(rowRules.stream().map(r -> r.spec().text()), checkTexts.stream())
@@ -224,8 +224,9 @@ final class SplitWriter {
     }
     String name = "strata-split-" + java.util.UUID.randomUUID();
     Dataset<Row> observed = evaluated.observe(name, aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
-    java.util.Optional<InPlaceWrite> written =
-        InPlaceWrite.stage(session, run.target(table, partition), observed.where(not(failed)).drop(RowLevelRules.FAILED_RULES), List.of());
+    SetAside aside = SetAside.register(session, name);
+    java.util.Optional<InPlaceWrite> written = InPlaceWrite.stage(
+        session, run.target(table, partition), observed.where(aside.keep(observed, failed)).drop(RowLevelRules.FAILED_RULES), List.of());
     if (written.isEmpty()) {
       return java.util.Optional.empty();
     }
@@ -246,13 +247,32 @@ final class SplitWriter {
     }
     Dataset<Row> bad = null;
     if (rejected > 0) {
-      StagedWrite again = StagedWrite.stage(session, run.target(table, partition), evaluated.where(failed), staging + "/rejected",
+      java.util.Optional<List<Row>> held = aside.value().seen() == rejected ? aside.value().rows() : java.util.Optional.empty();
+      Dataset<Row> rejectedRows;
+      if (held.isPresent()) {
+        rejectedRows = session.createDataFrame(held.get(), evaluated.schema());
+      } else if (Plans.repeatable(evaluated) && Plans.narrow(evaluated)) {
+        rejectedRows = evaluated.where(failed);
+      } else {
+        // More rejected rows than set aside, and computing them again would not give the same
+        // rows or would cost more than staging every row once: split staged rows instead.
+        good.abort(null);
+        LOG.info("'{}' rejected {} rows, more than the split sets aside ({}): its rows are staged once and split", table.name(),
+            rejected, SetAside.MAX_ROWS_SETTING);
+        return java.util.Optional.empty();
+      }
+      StagedWrite again = StagedWrite.stage(session, run.target(table, partition), rejectedRows, staging + "/rejected",
           List.of(checksum(evaluated, lit(true))));
       if (again.rowCount() != rejected || !java.util.Objects.equals(m.get(3), again.aggregates().get(0))) {
         // Not the same rejected rows: give the write up and split staged rows instead.
         good.abort(null);
-        LOG.warn("The transform of '{}' gave other rejected rows when computed again ({} then {}); it is not deterministic "
-            + "(e.g. a window ordered by a column with ties): its rows are staged once and split", table.name(), rejected, again.rowCount());
+        if (held.isPresent()) {
+          LOG.warn("The rejected rows of '{}' set aside by its write do not match what the write counted ({} then {}): its rows are"
+              + " staged once and split", table.name(), rejected, again.rowCount());
+        } else {
+          LOG.warn("The transform of '{}' gave other rejected rows when computed again ({} then {}); it is not deterministic "
+              + "(e.g. a window ordered by a column with ties): its rows are staged once and split", table.name(), rejected, again.rowCount());
+        }
         return java.util.Optional.empty();
       }
       bad = again.rows();

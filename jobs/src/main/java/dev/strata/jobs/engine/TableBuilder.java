@@ -74,6 +74,13 @@ final class TableBuilder {
     // writing (a full external sort of rows that all have one value); with a writer per partition
     // open at once it writes them as they come.
     session.conf().set("spark.sql.maxConcurrentOutputFileWriters", "4");
+    // Strata's own settings (spark.strata.*) set on the session at run time, in a notebook say,
+    // reach the build's: a child session starts from the cluster's configuration only.
+    scala.collection.JavaConverters.mapAsJavaMap(run.ctx().spark().conf().getAll()).forEach((k, v) -> {
+      if (k.startsWith("spark.strata.")) {
+        session.conf().set(k, v);
+      }
+    });
     SparkSession.setActiveSession(session);
     session.sparkContext().setJobGroup(run.runId(), table.name() + " " + partition, false);
     // Every commit this build makes says so in the table's history (and lets it find its commit again).

@@ -92,15 +92,97 @@ class OnePassWriteTest {
     assertThat(dir.resolve("wh/_strata/staging")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
   }
 
+  /** The Spark call sites of the jobs each table's builds ran (the engine names a build's jobs after its table), while {@code body} runs. */
+  private static Map<String, List<String>> callSites(Runnable body) {
+    Map<String, List<String>> sites = new java.util.concurrent.ConcurrentHashMap<>();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+        String description = job.properties() == null ? null : job.properties().getProperty("spark.job.description");
+        if (description != null) {
+          job.stageInfos().foreach(stage -> sites.computeIfAbsent(description.split(" ")[0], t -> new java.util.concurrent.CopyOnWriteArrayList<>())
+              .add(stage.name()));
+        }
+      }
+    };
+    SparkTestSession.get().sparkContext().addSparkListener(listener);
+    try {
+      body.run();
+      // The listener bus delivers events after the jobs: wait until it has.
+      try {
+        SparkTestSession.get().sparkContext().listenerBus().waitUntilEmpty();
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException(e);
+      }
+    } finally {
+      SparkTestSession.get().sparkContext().removeSparkListener(listener);
+    }
+    return sites;
+  }
+
+  /** Runs {@code body} with at most {@code rows} rejected rows set aside by a split's write. */
+  private static void settingAsideAtMost(int rows, Runnable body) {
+    SparkTestSession.get().conf().set(dev.strata.jobs.write.SetAside.MAX_ROWS_SETTING, String.valueOf(rows));
+    try {
+      body.run();
+    } finally {
+      SparkTestSession.get().conf().unset(dev.strata.jobs.write.SetAside.MAX_ROWS_SETTING);
+    }
+  }
+
+  @Test
+  void aShufflingTransformSplitsInOnePassAndFallsBackToStagingPastTheBound() {
+    // An aggregate (one row per id): a shuffle, so computing its rejected rows again costs more than staging every row.
+    String sql = "SELECT id, CAST(MAX(amount) AS INT) AS amount, as_of_date FROM b GROUP BY id, as_of_date";
+    for (int bound : List.of(dev.strata.jobs.write.SetAside.MAX_ROWS, 5)) {
+      java.util.concurrent.atomic.AtomicReference<RunOutcome> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+      Map<String, List<String>> sites = callSites(() -> settingAsideAtMost(bound, () -> outcome.set(pipeline()
+          .with("tables.s.rules", map("quarantine", List.of("ColumnValues \"amount\" >= 0")))
+          .file("s.sql", sql).run(DAY))));
+
+      BuildOutcome silver = assertThatBuild(outcome.get(), "s", DAY).isPublished().outcome();
+      Tables tables = new Tables(dir.resolve("wh"));
+      Dataset<Row> silverIn = tables.partition("bronze", "b", DATE);
+      long rejected = silverIn.where("cast(amount as int) < 0").count();
+      assertThat(silver.rows().quarantined()).as("bound " + bound).isEqualTo(rejected).isGreaterThan(5);
+      assertThat(tables.count("silver", "s", DATE)).isEqualTo(silver.rows().published()).isEqualTo(196 - rejected);
+      assertThat(quarantine("s").count()).isEqualTo(rejected);
+      assertThat(quarantine("s").where("amount >= 0").count()).isZero();
+      assertThat(byRule(quarantine("s"))).containsExactly(Map.entry("ColumnValues \"amount\" >= 0", rejected));
+      List<String> silverSites = sites.get("s");
+      if (bound > rejected) {
+        // Passing rows written into the table, rejected ones set aside by the same pass: nothing staged and copied.
+        assertThat(silverSites).anyMatch(site -> site.contains("InPlaceWrite")).noneMatch(site -> site.startsWith("save at StagedWrite"));
+      } else {
+        // More rejected rows than set aside, and a shuffle to compute again: every row staged once and split.
+        assertThat(silverSites).anyMatch(site -> site.startsWith("save at StagedWrite"));
+      }
+    }
+  }
+
   @Test
   void aTransformThatGivesOtherRowsWhenComputedAgainStillPutsEveryRowInExactlyOnePlace() {
-    RunOutcome run = pipeline()
-        .with("tables.s.sql", null)
-        .with("tables.s.transform", "dev.strata.jobs.testing.ShiftingTransform")
-        .with("tables.s.rules", map("quarantine", List.of("ColumnValues \"shift\" = 0")))
-        .with("tables.s.max_quarantine_ratio", 1.0)
-        .run(DAY);
+    // Rejected rows set aside by the write (computed once), and, past a bound of none, computed
+    // again: other rows then, caught by their count and checksum, and the split staged instead.
+    for (int bound : List.of(dev.strata.jobs.write.SetAside.MAX_ROWS, 0)) {
+      java.util.concurrent.atomic.AtomicReference<RunOutcome> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+      Map<String, List<String>> sites = callSites(() -> settingAsideAtMost(bound, () -> outcome.set(pipeline()
+          .with("tables.s.sql", null)
+          .with("tables.s.transform", "dev.strata.jobs.testing.ShiftingTransform")
+          .with("tables.s.rules", map("quarantine", List.of("ColumnValues \"shift\" = 0")))
+          .with("tables.s.max_quarantine_ratio", 1.0)
+          .run(DAY))));
+      assertShiftedRowsInOnePlace(outcome.get());
+      if (bound == 0) {
+        // Computed again, the rows did not match: the write was given up and every row staged once and split.
+        assertThat(sites.get("s")).as("bound 0").anyMatch(site -> site.startsWith("save at StagedWrite"));
+      } else {
+        assertThat(sites.get("s")).noneMatch(site -> site.startsWith("save at StagedWrite"));
+      }
+    }
+  }
 
+  private void assertShiftedRowsInOnePlace(RunOutcome run) {
     BuildOutcome silver = assertThatBuild(run, "s", DAY).isPublished().outcome();
     Tables tables = new Tables(dir.resolve("wh"));
     List<String> published = tables.partition("silver", "s", DATE).select("id").as(Encoders.STRING()).collectAsList();
