@@ -351,8 +351,11 @@ public final class DeltaTables {
           latest = m.group(1);
         }
       }
+      if (latest == null) {
+        return Optional.empty();
+      }
       org.apache.hadoop.fs.Path crc = new org.apache.hadoop.fs.Path(log, latest + ".crc");
-      if (latest == null || !fs.exists(crc)) {
+      if (!fs.exists(crc)) {
         return Optional.empty();
       }
       try (java.io.InputStream in = fs.open(crc)) {

@@ -87,17 +87,10 @@ public final class Ledger {
   static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills");
 
   /**
-   * Checks that every ledger table is either absent (nothing recorded yet) or a readable Delta
-   * table, so that a run never starts on a damaged ledger (and never leaves a RUNNING row it
-   * cannot end).
-   *
-   * @throws dev.strata.api.StrataException.JobFailedException (exit 4) naming the damaged table
+   * Where the ledger's tables are, in {@link #TABLES} order: what a run checks, with its tables,
+   * before it starts ({@link DeltaTables#checkAll}), so that it never starts on a damaged ledger
+   * (and never leaves a RUNNING row it cannot end).
    */
-  public void check() {
-    DeltaTables.checkAll(spark, paths());
-  }
-
-  /** Where the ledger's tables are, in {@link #TABLES} order. */
   public List<String> paths() {
     return TABLES.stream().map(this::path).toList();
   }

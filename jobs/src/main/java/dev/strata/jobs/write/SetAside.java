@@ -60,7 +60,7 @@ public final class SetAside extends AccumulatorV2<Row, SetAside.Held> {
 
     /** The rows set aside; empty if there were more than the bound. */
     public Optional<List<Row>> rows() {
-      return full ? Optional.empty() : Optional.of(List.copyOf(rows));
+      return full ? Optional.empty() : Optional.of(java.util.Collections.unmodifiableList(rows));
     }
 
     /** Rows handed over, whether set aside or not. */
