@@ -88,4 +88,18 @@ public interface SourceFormat {
   default String unreadable(StructType columns) {
     return "the record cannot be read into the " + columns.size() + " declared fields";
   }
+
+  /**
+   * Why a record that could not be read is rejected, in words (after {@code malformed: }), from
+   * the record's own text: a format that can tell what it found (CSV: how many fields the line has)
+   * says so here. Evaluated only for records that could not be read. The default is {@link
+   * #unreadable(StructType)}.
+   *
+   * @param record the record as the file held it (the {@link Read#corrupt} column)
+   * @param columns the columns the record was read into
+   * @param options the source's reader options
+   */
+  default Column unreadable(Column record, StructType columns, Map<String, String> options) {
+    return org.apache.spark.sql.functions.lit(unreadable(columns));
+  }
 }

@@ -478,7 +478,18 @@ public final class DefinitionLoader {
     }
     Freshness freshness = freshness(keys.get("freshness"), path + ".freshness");
     DriftPolicy drift = drift(keys.get("drift"), path + ".drift", where(m));
-    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, where(m));
+    SourceDefinition.PartitionValue partition = SourceDefinition.PartitionValue.COLUMN;
+    String partitionWord = optionalString(keys, "partition", null);
+    if (partitionWord != null) {
+      try {
+        partition = SourceDefinition.PartitionValue.valueOf(partitionWord.strip().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        problem(keys.get("partition"), path + ".partition",
+            "expected column (a column of the data holds each row's partition) or path (the {date} of the path is every row's"
+                + " partition), found '" + partitionWord + "'");
+      }
+    }
+    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, partition, where(m));
   }
 
   /** {@code checks: [{check: NAME, level: error|warn|quarantine, options: {KEY: VALUE}}]}; empty if absent. */

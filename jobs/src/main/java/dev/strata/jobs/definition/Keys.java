@@ -16,7 +16,7 @@ public final class Keys {
   /** {@code defaults:} */
   public static final Set<String> DEFAULTS = Set.of("partition_column", "retry");
   /** A source under {@code sources:}. */
-  public static final Set<String> SOURCE = Set.of("path", "format", "options", "schema", "freshness", "drift");
+  public static final Set<String> SOURCE = Set.of("path", "format", "options", "schema", "freshness", "drift", "partition");
   /** A source's {@code drift:}. */
   public static final Set<String> DRIFT = Set.of("added", "approved_removals");
   /** A table under {@code tables:}. */

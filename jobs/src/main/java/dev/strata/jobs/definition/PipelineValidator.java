@@ -374,16 +374,20 @@ public final class PipelineValidator {
       return;
     }
     for (String input : t.inputs()) {
-      def.source(input)
-          .filter(s -> !s.columnNames().contains(t.partitionColumn()))
-          .ifPresent(
-              s ->
-                  problems.add(
-                      new Problem(
-                          at,
-                          "partition column '" + t.partitionColumn() + "' is missing from the declared"
-                              + " schema of source '" + s.name() + "' (" + s.where() + "); declare it"
-                              + " there or set the table's partition_column")));
+      def.source(input).ifPresent(s -> {
+        boolean declared = s.columnNames().contains(t.partitionColumn());
+        if (s.partitionFromPath() && declared) {
+          problems.add(new Problem(s.where() + " sources." + s.name() + ".partition",
+              "partition: path gives every row of '" + s.name() + "' the partition of its path as column '" + t.partitionColumn()
+                  + "' (the partition_column of " + t.name() + "), which the source also declares as a column of its files;"
+                  + " remove it from the schema, or write partition: column to take it from the data"));
+        } else if (!s.partitionFromPath() && !declared) {
+          problems.add(new Problem(at,
+              "partition column '" + t.partitionColumn() + "' is missing from the declared schema of source '" + s.name() + "' ("
+                  + s.where() + "); declare it there, set the table's partition_column, or write partition: path on the source"
+                  + " to take each row's partition from the {date} of its path"));
+        }
+      });
     }
   }
 

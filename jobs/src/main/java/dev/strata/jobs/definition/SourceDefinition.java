@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  * @param freshness how old its newest data (event time or landing file) may be before the builds
  *     reading it warn or refuse, or null
  * @param drift what arriving files may differ from the declared schema
+ * @param partition where a row's partition value is: a column of the data ({@link
+ *     PartitionValue#COLUMN}, the reading table's {@code partition_column}), or the partition the
+ *     path's {@code {date}} names ({@link PartitionValue#PATH}), added to every row as that column
  * @param where file:line of the declaration
  */
 public record SourceDefinition(
@@ -26,7 +29,29 @@ public record SourceDefinition(
     List<ColumnSpec> schema,
     Freshness freshness,
     DriftPolicy drift,
+    PartitionValue partition,
     String where) {
+
+  /** Where a source's rows get their partition value. */
+  public enum PartitionValue {
+    /** A declared column of the data holds it (the reading table's {@code partition_column}). */
+    COLUMN,
+    /**
+     * The partition the path names: every row read for a partition gets its value, typed (a day as
+     * a DATE), as the reading table's {@code partition_column}; the files need no such column.
+     */
+    PATH;
+
+    /** The word a definition writes. */
+    public String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Whether the rows' partition value comes from the path rather than from a column of the data. */
+  public boolean partitionFromPath() {
+    return partition == PartitionValue.PATH;
+  }
 
   /** {@code {date}} or {@code {date:PATTERN}} in a source path: the partition being built. */
   public static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");

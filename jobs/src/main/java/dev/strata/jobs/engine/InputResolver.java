@@ -126,7 +126,7 @@ final class InputResolver {
     for (String input : table.inputs()) {
       var source = run.pipeline().definition().source(input);
       if (source.isPresent()) {
-        SourceReader.SourceRows read = run.sources().read(session, source.get(), partition, run.ingestedAt());
+        SourceReader.SourceRows read = run.sources().read(session, source.get(), partition, table.partitionColumn(), run.ingestedAt());
         // The landing files are parsed by the build's write itself, which counts every line and
         // the malformed ones as it goes: nothing is staged, and malformed lines are looked for
         // again only if there are some.

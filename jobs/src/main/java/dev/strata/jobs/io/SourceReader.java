@@ -163,12 +163,18 @@ public final class SourceReader {
   public static final class SourceRows {
     private final Dataset<Row> all;
     private final List<String> declared;
+    private final Column partition;
     private final Timestamp ingestedAt;
 
-    /** @param declared the columns bronze gets: the declared ones, then accepted added ones */
-    SourceRows(Dataset<Row> all, List<String> declared, Timestamp ingestedAt) {
+    /**
+     * @param declared the columns bronze gets: the declared ones, then accepted added ones
+     * @param partition the partition column the path gives every row (its value, named), or null
+     *     if the rows hold their own
+     */
+    SourceRows(Dataset<Row> all, List<String> declared, Column partition, Timestamp ingestedAt) {
       this.all = all;
       this.declared = declared;
+      this.partition = partition;
       this.ingestedAt = ingestedAt;
     }
 
@@ -179,13 +185,17 @@ public final class SourceReader {
 
     /**
      * The rows that can be used, as ingested: the declared columns (CSV and JSON as text, Parquet
-     * typed), {@value #SOURCE_FILE} and {@value #INGESTED_AT}.
+     * typed), the partition column if the path gives it, {@value #SOURCE_FILE} and {@value
+     * #INGESTED_AT}.
      *
      * @param from {@link #all()} or a staged copy of it
      */
     public Dataset<Row> rows(Dataset<Row> from) {
       List<Column> good = new ArrayList<>();
       declared.forEach(n -> good.add(col("`" + n + "`")));
+      if (partition != null) {
+        good.add(partition);
+      }
       good.add(col(SOURCE_FILE));
       good.add(lit(ingestedAt).as(INGESTED_AT));
       return from.where(size(col(Quarantine.FAILED_RULES)).equalTo(0)).select(good.toArray(Column[]::new));
@@ -207,9 +217,11 @@ public final class SourceReader {
    * file whose header has columns the source does not declare (policy {@code added: quarantine}).
    * Files are read by the columns they hold: a declared column a file lacks (an approved removal)
    * is null, an undeclared one (policy {@code added: accept}) is carried as it arrived, and a
-   * safely widened Parquet type is cast to the declared one.
+   * safely widened Parquet type is cast to the declared one. A source whose partition is its path's
+   * ({@code partition: path}) gives every row the partition's value as {@code partitionColumn}.
    */
-  public SourceRows read(SparkSession spark, SourceDefinition source, Partition partition, Timestamp ingestedAt) {
+  public SourceRows read(SparkSession spark, SourceDefinition source, Partition partition, String partitionColumn, Timestamp ingestedAt) {
+    Column fromPath = source.partitionFromPath() ? Partitions.literal(true, partition).as(partitionColumn) : null;
     Inspected inspected = inspect(source, partition);
     boolean carry = source.drift().added() == DriftPolicy.Added.ACCEPT;
     List<String> added = carry ? inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList() : List.of();
@@ -238,7 +250,7 @@ public final class SourceReader {
       }
       all = all.withColumn(Quarantine.RAW_LINE, lit(null).cast(DataTypes.StringType))
           .withColumn(Quarantine.FAILED_RULES, array().cast("array<string>"));
-      return new SourceRows(all, output, ingestedAt);
+      return new SourceRows(all, output, fromPath, ingestedAt);
     }
     Dataset<Row> all = null;
     for (FileGroup g : inspected.groups()) {
@@ -251,7 +263,7 @@ public final class SourceReader {
     for (var e : inspected.extraColumns().entrySet()) {
       all = all.unionByName(extraColumnLines(spark, source, e.getKey(), e.getValue()), true);
     }
-    return new SourceRows(all, output, ingestedAt);
+    return new SourceRows(all, output, fromPath, ingestedAt);
   }
 
   /** Files of a textual format with the same columns, as text, with the reasons each row cannot be used. */
@@ -268,7 +280,7 @@ public final class SourceReader {
     List<Column> conditions = new ArrayList<>();
     List<Column> reasons = new ArrayList<>();
     conditions.add(col(CORRUPT).isNotNull());
-    reasons.add(lit("malformed: " + format.unreadable(schema)));
+    reasons.add(org.apache.spark.sql.functions.concat(lit("malformed: "), format.unreadable(col(CORRUPT), schema, source.options())));
     for (ColumnSpec c : source.schema()) {
       if (c.type().equals(DataTypes.StringType) || !present.contains(c.name())) {
         continue;

@@ -72,7 +72,9 @@ class MalformedInputTest {
             "C90000002,Too Many,Y,a@x.com,2024-03-01 01:00:00,2024-03-01,surplus",
             "C90000004,Bad Time,N,c@x.com,yesterday,2024-03-01");
     assertThat(rows.get(1).getList(rows.get(1).fieldIndex("_strata_failed_rules")))
-        .containsExactly("malformed: the line does not split into the 6 declared fields");
+        .containsExactly("malformed: the line has 3 fields where the file's header names 6");
+    assertThat(rows.get(2).getList(rows.get(2).fieldIndex("_strata_failed_rules")))
+        .containsExactly("malformed: the line has 7 fields where the file's header names 6");
     assertThat(rows.get(3).getList(rows.get(3).fieldIndex("_strata_failed_rules")))
         .containsExactly("malformed: updated_at is not a timestamp");
     assertThat(rows).allSatisfy(r -> assertThat(r.<String>getAs("_source_file")).endsWith("/late.csv"));
