@@ -150,6 +150,15 @@ public final class Errors {
         null);
   }
 
+  public static InvalidException badPartition(String option, String value) {
+    return new InvalidException(
+        String.format(
+            "Cannot parse %s '%s': expected a day as YYYY-MM-DD (e.g. 2024-01-31), an hour as YYYY-MM-DDTHH (2024-01-31T07) or a"
+                + " month as YYYY-MM (2024-01).",
+            option, value),
+        null);
+  }
+
   public static InvalidException missingSourceData(
       String source, Partition partition, String path, String declaredAt) {
     return new InvalidException(
@@ -234,7 +243,7 @@ public final class Errors {
     return new JobFailedException(
         String.format(
             "Cannot publish '%s': its partition column '%s' %s. The transform must output the"
-                + " partition column as DATE or STRING.",
+                + " partition column: DATE for a day or a month, TIMESTAMP for an hour, or the partition as text.",
             table, column, found),
         null);
   }

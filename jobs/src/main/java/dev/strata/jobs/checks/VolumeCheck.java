@@ -55,7 +55,9 @@ public final class VolumeCheck implements Check {
   @Override
   public CheckResult evaluate(CheckInput input, Options options) {
     int size = (int) options.getLong("baseline", 4);
-    boolean sameWeekday = options.getBoolean("same_weekday", false);
+    // Weekdays compare days (or hours) of the same weekday; a month or a whole table has none.
+    boolean sameWeekday = options.getBoolean("same_weekday", false) && input.partition() != null && !input.partition().isWhole()
+        && input.partition().granularity() != Partition.Granularity.MONTH;
     List<Long> baseline = new ArrayList<>();
     List<Partition> earlier = input.publishedRows().keySet().stream().sorted(Comparator.reverseOrder()).toList();
     for (Partition p : earlier) {
@@ -81,7 +83,7 @@ public final class VolumeCheck implements Check {
     if (!options.getBoolean("same_weekday", false)) {
       return "the last " + size + " accepted partitions";
     }
-    String day = partition == null ? "same weekday" : partition.date().getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+    String day = partition == null || partition.isWhole() ? "same weekday" : partition.date().getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
     return "the last " + size + " accepted " + day + "s";
   }
 }

@@ -4,7 +4,6 @@ import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.engine.Backfill;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.run.RunResult;
-import java.time.LocalDate;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,8 +42,8 @@ final class BackfillCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LocalDate start = Dates.parse("--from", from);
-    LocalDate end = Dates.parse("--to", to);
+    dev.strata.api.Partition start = Dates.partition("--from", from);
+    dev.strata.api.Partition end = Dates.partition("--to", to);
     build.check("Cannot backfill " + pipeline);
     Pipeline p = common.validated(pipeline);
     Set<String> selected = build.selected(p);

@@ -48,7 +48,7 @@ final class ChecksCommand {
       Pipeline p = common.validated(pipeline);
       String name = p.select(List.of(table)).iterator().next();
       TableDefinition t = p.table(name);
-      Partition day = Partition.day(Dates.parse("--date", date));
+      Partition day = Dates.partition("--date", date);
       PrintWriter out = spec.commandLine().getOut();
       EngineContext ctx = common.context(common.session("strata checks suggest " + name), out);
       Dataset<Row> rows =

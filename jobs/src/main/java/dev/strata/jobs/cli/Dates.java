@@ -4,9 +4,22 @@ import dev.strata.jobs.Errors;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 
-/** Parses YYYY-MM-DD option values, with Strata's error (exit 2) for anything else. */
+/** Parses dates and partitions of options, with Strata's error (exit 2) for anything else. */
 final class Dates {
   private Dates() {}
+
+  /** A partition as the command line writes it: a day, an hour ({@code 2024-01-31T07}) or a month ({@code 2024-01}). */
+  static dev.strata.api.Partition partition(String option, String value) {
+    try {
+      dev.strata.api.Partition p = dev.strata.api.Partition.parse(value.strip());
+      if (p.isWhole()) {
+        throw new IllegalArgumentException("all");
+      }
+      return p;
+    } catch (IllegalArgumentException e) {
+      throw Errors.badPartition(option, value);
+    }
+  }
 
   static LocalDate parse(String option, String value) {
     try {

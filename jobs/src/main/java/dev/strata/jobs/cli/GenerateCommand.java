@@ -21,8 +21,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "generate",
     description = {
-      "Write deterministic banking landing files (customers, accounts), one folder per day,",
-      "optionally with defects at exact rates, and a manifest of what was written (_generator.json)."
+      "Write deterministic landing files, one folder per day, optionally with defects at exact rates,",
+      "and a manifest of what was written (_generator.json): banking (customers, accounts), or with",
+      "--pipeline customer_analytics its orders (some landing late), hourly support tickets, marketing",
+      "events and campaigns."
     })
 final class GenerateCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
@@ -31,6 +33,13 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--out", paramLabel = "DIR", description = "Landing folder. Default: <warehouse>/landing.")
   String out;
+
+  @Option(names = "--pipeline", defaultValue = "banking", paramLabel = "NAME",
+      description = "Whose landing files: banking (default) or customer_analytics.")
+  String pipeline;
+
+  @Option(names = "--customers", defaultValue = "500", description = "customer_analytics: customers who order (default ${DEFAULT-VALUE}).")
+  int customers;
 
   @Option(names = "--rows", defaultValue = "1000", description = "Customers per day (default ${DEFAULT-VALUE}); accounts are about 4/3 of that.")
   int rows;
@@ -76,6 +85,11 @@ final class GenerateCommand implements Callable<Integer> {
     Errors.check(rows > 0 && rows <= 500_000_000, "Cannot generate: --rows must be between 1 and 500000000, got %d.", rows);
     Errors.check(days > 0 && days <= 3660, "Cannot generate: --days must be between 1 and 3660, got %d.", days);
     LocalDate first = Dates.parse("--start", start);
+    Errors.check(pipeline.equals("banking") || pipeline.equals("customer_analytics"),
+        "Cannot generate: --pipeline '%s' has no generator; use banking or customer_analytics.", pipeline);
+    if (pipeline.equals("customer_analytics")) {
+      return customerAnalytics(first);
+    }
     Defects defects;
     try {
       defects = new Defects(nullKey, nullName, badFlag, flagSpellings, updates, duplicateKey, badNumber, orphan, outOfRange);
@@ -104,6 +118,39 @@ final class GenerateCommand implements Callable<Integer> {
     files.writeText(
         target + "/_generator.json",
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest));
+    printer.printf("Wrote %d day(s) to %s (manifest: %s/_generator.json)%n", days, target, target);
+    return ExitCodes.OK;
+  }
+
+  /** The customer-analytics landing files: the campaign list, then each day's orders, tickets and events. */
+  private int customerAnalytics(LocalDate first) throws Exception {
+    Errors.check(customers > 0 && customers <= 100_000_000, "Cannot generate: --customers must be between 1 and 100000000, got %d.", customers);
+    Warehouse warehouse = Warehouse.at(common.warehouse());
+    String target = out != null ? Warehouse.at(out).root() : warehouse.root() + "/landing";
+    HadoopFiles files = new HadoopFiles(common.hadoopConfiguration());
+    var printer = spec.commandLine().getOut();
+    var generator = new dev.strata.jobs.generate.CustomerAnalyticsGenerator(files, seed, customers);
+    generator.writeCampaigns(target);
+    List<Map<String, Object>> perDay = new ArrayList<>();
+    for (int d = 0; d < days; d++) {
+      var day = generator.writeDay(target, first.plusDays(d), rows);
+      printer.printf("%s  orders %,d rows  tickets %,d  events %,d  defects %s%n", day.date(), day.orders(), day.tickets(), day.events(),
+          day.defects());
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("date", day.date().toString());
+      m.put("order_rows", day.orders());
+      m.put("ticket_rows", day.tickets());
+      m.put("event_rows", day.events());
+      m.put("defects", day.defects());
+      perDay.add(m);
+    }
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put("pipeline", pipeline);
+    manifest.put("seed", seed);
+    manifest.put("orders_per_day", rows);
+    manifest.put("customers", customers);
+    manifest.put("days", perDay);
+    files.writeText(target + "/_generator.json", new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest));
     printer.printf("Wrote %d day(s) to %s (manifest: %s/_generator.json)%n", days, target, target);
     return ExitCodes.OK;
   }

@@ -1,5 +1,6 @@
 package dev.strata.jobs.cli;
 
+import dev.strata.api.Partition;
 import dev.strata.api.RunOutcome;
 import dev.strata.api.Strata;
 import dev.strata.api.StrataException;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +85,7 @@ public final class NotebookStrata implements Strata {
   @Override
   public RunOutcome run(String from, String to) {
     RunRequest request =
-        new RunRequest(RunRequest.range(LocalDate.parse(from), LocalDate.parse(to)), Optional.empty(), Set.of(), "notebook")
+        new RunRequest(RunRequest.range(Partition.parse(from), Partition.parse(to)), Optional.empty(), Set.of(), "notebook")
             .withParallelism(parallelism);
     return new PipelineRunner(ctx).run(pipeline, request).outcome();
   }
@@ -99,7 +99,7 @@ public final class NotebookStrata implements Strata {
   public RunOutcome backfill(String from, String to, boolean force, String... tables) {
     Backfill backfill = new Backfill(ctx);
     Set<String> selected = tables.length == 0 ? Set.of() : pipeline.select(Arrays.asList(tables));
-    Backfill.Plan plan = backfill.plan(pipeline, LocalDate.parse(from), LocalDate.parse(to), selected, force);
+    Backfill.Plan plan = backfill.plan(pipeline, Partition.parse(from), Partition.parse(to), selected, force);
     backfill.print(plan);
     RunResult run = backfill.execute(pipeline, plan, parallelism, RunRequest.DEFAULT_LOCK_TIMEOUT);
     Instant now = ctx.clock().instant();

@@ -75,7 +75,7 @@ final class QuarantineCommand implements Runnable {
     @Override
     public Integer call() {
       Pipeline p = common.validated(pipeline);
-      Partition partition = date == null ? null : Partition.day(Dates.parse("--date", date));
+      Partition partition = date == null ? null : Dates.partition("--date", date);
       List<TableDefinition> tables = table == null ? p.tablesInOrder() : List.of(table(p, table));
       SparkSession spark = common.session("strata quarantine list " + p.name());
       Warehouse warehouse = Warehouse.at(common.warehouse());
@@ -147,7 +147,7 @@ final class QuarantineCommand implements Runnable {
     public Integer call() {
       Pipeline p = common.validated(pipeline);
       TableDefinition t = table(p, table);
-      Partition partition = Partition.day(Dates.parse("--date", date));
+      Partition partition = Dates.partition("--date", date);
       SparkSession spark = common.session("strata quarantine replay " + p.name());
       Warehouse warehouse = Warehouse.at(common.warehouse());
       PrintWriter out = spec.commandLine().getOut();

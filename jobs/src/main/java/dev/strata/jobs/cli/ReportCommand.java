@@ -96,7 +96,7 @@ final class ReportCommand implements Callable<Integer> {
     Map<String, List<HtmlReport.Sample>> quarantined = new HashMap<>();
     for (JsonNode t : report.path("tables")) {
       String table = t.path("table").asText();
-      Partition partition = Partition.parse(Partition.Granularity.DAY, t.path("partition").asText());
+      Partition partition = Partition.parse(t.path("partition").asText());
       trends.computeIfAbsent(table, x -> last(ledger.acceptedRowCounts(pipelineName, table, null), trend));
       if (t.path("counts").path("quarantined").asLong() > 0 && samples > 0) {
         quarantined.put(table + " " + partition, samples(ctx, pipeline, table, partition));

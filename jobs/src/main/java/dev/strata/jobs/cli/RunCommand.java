@@ -32,7 +32,7 @@ final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "PIPELINE", description = "A pipeline name under <conf-dir>/pipelines, or a definition folder.")
   String pipeline;
 
-  @Option(names = "--date", paramLabel = "YYYY-MM-DD", description = "The partition to build.")
+  @Option(names = "--date", paramLabel = "YYYY-MM-DD", description = "The partition to build: a day, an hour (YYYY-MM-DDTHH) or a month (YYYY-MM); each table builds its partitions within it.")
   String date;
 
   @Option(names = "--from", paramLabel = "YYYY-MM-DD", description = "First partition of a range (with --to).")
@@ -145,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
     var cron = dev.strata.jobs.definition.Cron.of(s.cron(), s.zone());
     java.time.Instant fire = cron.latestAtOrBefore(java.time.Instant.now())
         .orElseThrow(() -> Errors.invalid("Cannot run %s: schedule '%s' (%s) has never fired.", pipeline, schedule, cron));
-    date = cron.partitionFor(fire).toString();
+    date = cron.partitionFor(fire, dev.strata.jobs.engine.Scheduler.Job.of(p, s).finest()).toString();
     layer = s.layer().map(dev.strata.jobs.definition.Layer::key).orElse(null);
     scheduledRun = new RunRequest.Scheduled(p.name() + "." + s.name(), fire);
   }
@@ -170,19 +170,22 @@ final class RunCommand implements Callable<Integer> {
         date == null || (from == null && to == null),
         "Cannot run %s: give either --date D, or --from D1 --to D2 (or neither, for an incremental run).", pipeline);
     Errors.check(!fullRefresh || incremental(), "Cannot run %s: --full-refresh finds its own partitions; drop --date, --from and --to.", pipeline);
-    LocalDate first = date != null ? Dates.parse("--date", date) : null;
+    dev.strata.api.Partition first = date != null ? Dates.partition("--date", date) : null;
     if (first == null && !incremental()) {
       Errors.check(from != null && to != null, "Cannot run %s: --from and --to go together.", pipeline);
     }
-    LocalDate start = incremental() ? LocalDate.EPOCH : first != null ? first : Dates.parse("--from", from);
-    LocalDate end = incremental() ? LocalDate.EPOCH : first != null ? first : Dates.parse("--to", to);
-    Errors.check(!start.isAfter(end), "Cannot run %s: --from %s is after --to %s. Swap them.", pipeline, start, end);
+    dev.strata.api.Partition epoch = dev.strata.api.Partition.day(LocalDate.EPOCH);
+    dev.strata.api.Partition start = incremental() ? epoch : first != null ? first : Dates.partition("--from", from);
+    dev.strata.api.Partition end = incremental() ? epoch : first != null ? first : Dates.partition("--to", to);
+    Errors.check(start.granularity() == end.granularity(), "Cannot run %s: --from %s and --to %s are not of the same kind (an hour, a day,"
+        + " a month); write both alike.", pipeline, start, end);
+    Errors.check(start.compareTo(end) <= 0, "Cannot run %s: --from %s is after --to %s. Swap them.", pipeline, start, end);
     Optional<Layer> only = Optional.empty();
     if (layer != null) {
       Layer parsed = Layer.parse(layer);
       Errors.check(parsed != null, "Cannot run %s: unknown --layer '%s'; use bronze, silver or gold.", pipeline, layer);
       only = Optional.of(parsed);
     }
-    return new RunRequest(start, end, only);
+    return new RunRequest(RunRequest.range(start, end), only, java.util.Set.of(), "cli");
   }
 }

@@ -79,6 +79,10 @@ final class StatusCommand implements Callable<Integer> {
           lastAttempt.runId(), lastAttempt.published() ? "" : ": " + Errors.firstLine(lastAttempt.message()));
       units.stream().filter(u -> u.lastPublished().isPresent()).findFirst().ifPresentOrElse(
           newest -> {
+            if (newest.unit().partition().isWhole()) {
+              out.printf("    unpartitioned: rebuilt whole by every run%n");
+              return;
+            }
             LocalDate day = newest.unit().partition().date();
             long days = ChronoUnit.DAYS.between(day, today);
             out.printf("    newest published partition: %s, %d day%s before today%n", newest.unit().partition(), days, days == 1 ? "" : "s");
@@ -92,9 +96,12 @@ final class StatusCommand implements Callable<Integer> {
                 b.rowsPublished()))
             .orElse("never published");
         BuildRecord latest = u.latest();
+        // A partition of a table partitioned by event time that a later landing rebuilt says so.
+        String late = latest.published() && latest.message() != null && latest.message().startsWith("late data: ")
+            ? "; rebuilt by " + Errors.firstLine(latest.message()).split("; ")[0] : "";
         out.printf(
-            "    %s  %s%s%n", u.unit().partition(), publishedText,
-            latest.published() ? "" : "; latest build " + latest.status() + " (run " + latest.runId() + ")");
+            "    %s  %s%s%s%n", u.unit().partition(), publishedText,
+            latest.published() ? "" : "; latest build " + latest.status() + " (run " + latest.runId() + ")", late);
       }
       if (units.size() > shown.size()) {
         out.printf("    ... %d older partition%s (--partitions N to list more)%n", units.size() - shown.size(), units.size() - shown.size() == 1 ? "" : "s");

@@ -64,7 +64,22 @@ public final class Cron {
 
   /** The partition the interval closed by {@code fire} builds: the date of the interval's start, in the zone. */
   public Partition partitionFor(Instant fire) {
-    return Partition.day(ZonedDateTime.ofInstant(previous(fire).orElse(fire), zone).toLocalDate());
+    return partitionFor(fire, Partition.Granularity.DAY);
+  }
+
+  /**
+   * The partition the interval closed by {@code fire} builds for tables whose finest granularity is
+   * {@code finest}: the hour the interval started in if the schedule fires at least hourly and
+   * the tables are hourly; otherwise the date of the interval's start, in the zone (whose hours, or
+   * whose month, the tables of other granularities build).
+   */
+  public Partition partitionFor(Instant fire, Partition.Granularity finest) {
+    Instant start = previous(fire).orElse(fire);
+    java.time.LocalDateTime local = ZonedDateTime.ofInstant(start, zone).toLocalDateTime();
+    if (finest == Partition.Granularity.HOUR && java.time.Duration.between(start, fire).compareTo(java.time.Duration.ofHours(1)) <= 0) {
+      return Partition.hour(local);
+    }
+    return Partition.day(local.toLocalDate());
   }
 
   public ZoneId zone() {

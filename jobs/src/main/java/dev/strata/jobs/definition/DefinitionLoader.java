@@ -88,12 +88,14 @@ public final class DefinitionLoader {
     }
     String description = optionalString(keys, "description", "");
     String defaultPartition = Keys.PARTITION_COLUMN_DEFAULT;
+    dev.strata.api.Partition.Granularity defaultGranularity = null;
     RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     if (keys.containsKey("defaults")) {
       Node defaults = keys.get("defaults");
       if (defaults instanceof MappingNode m) {
         Map<String, Node> d = mapping(m, "defaults.", Keys.DEFAULTS);
         defaultPartition = optionalString(d, "partition_column", defaultPartition);
+        defaultGranularity = granularity(d, "defaults.granularity");
         defaultRetry = retry(d.get("retry"), "defaults.retry", defaultRetry);
       } else {
         problem(defaults, "defaults", "expected a mapping, found a " + kind(defaults));
@@ -137,10 +139,74 @@ public final class DefinitionLoader {
     } else {
       problem(top, "tables", "the pipeline declares no tables; add a 'tables' mapping");
     }
+    tables = resolveGranularity(tables, sources, defaultGranularity);
     List<PipelineDefinition.Webhook> webhooks = alerts(keys.get("alerts"));
     List<PipelineDefinition.Schedule> schedules = schedules(keys.get("schedules"), name);
     return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks, schedules), problems);
   }
+
+  /** A {@code granularity:} value: hour, day, month or none; null if absent (or wrong, reported). */
+  private dev.strata.api.Partition.Granularity granularity(Map<String, Node> keys, String path) {
+    String word = optionalString(keys, "granularity", null);
+    if (word == null) {
+      return null;
+    }
+    var g = dev.strata.api.Partition.Granularity.fromKey(word);
+    if (g.isEmpty()) {
+      problem(keys.get("granularity"), path, "expected hour, day, month or none (unpartitioned), found '" + word + "'");
+    }
+    return g.orElse(null);
+  }
+
+  /**
+   * Each table's granularity: as it declares, else (a bronze table) its sources' from their paths'
+   * tokens, else its rows_from (or first) input table's, else the pipeline's default, else a day.
+   */
+  private static List<TableDefinition> resolveGranularity(
+      List<TableDefinition> tables, List<SourceDefinition> sources, dev.strata.api.Partition.Granularity fallback) {
+    Map<String, TableDefinition> byName = new LinkedHashMap<>();
+    tables.forEach(t -> byName.put(t.name(), t));
+    Map<String, dev.strata.api.Partition.Granularity> resolved = new java.util.HashMap<>();
+    List<TableDefinition> out = new ArrayList<>();
+    for (TableDefinition t : tables) {
+      out.add(t.withGranularity(resolve(t, byName, sources, fallback, resolved, new java.util.HashSet<>())));
+    }
+    return out;
+  }
+
+  private static dev.strata.api.Partition.Granularity resolve(
+      TableDefinition t, Map<String, TableDefinition> byName, List<SourceDefinition> sources,
+      dev.strata.api.Partition.Granularity fallback, Map<String, dev.strata.api.Partition.Granularity> resolved, Set<String> visiting) {
+    if (t.granularity() != null) {
+      return t.granularity();
+    }
+    if (resolved.containsKey(t.name())) {
+      return resolved.get(t.name());
+    }
+    dev.strata.api.Partition.Granularity g = null;
+    if (visiting.add(t.name())) {
+      for (String input : t.inputs()) {
+        var source = sources.stream().filter(s -> s.name().equals(input)).findFirst();
+        if (source.isPresent()) {
+          g = source.get().granularity();
+          break;
+        }
+      }
+      if (g == null) {
+        String from = t.rowsFrom() != null && byName.containsKey(t.rowsFrom()) ? t.rowsFrom()
+            : t.inputs().stream().filter(byName::containsKey).findFirst().orElse(null);
+        if (from != null) {
+          g = resolve(byName.get(from), byName, sources, fallback, resolved, visiting);
+        }
+      }
+    }
+    if (g == null) {
+      g = fallback != null ? fallback : dev.strata.api.Partition.Granularity.DAY;
+    }
+    resolved.put(t.name(), g);
+    return g;
+  }
+
 
   /** {@code schedules: {job: {cron, timezone, layer, catchup, max_active_runs}}}. */
   private List<PipelineDefinition.Schedule> schedules(Node node, String pipeline) {
@@ -286,6 +352,48 @@ public final class DefinitionLoader {
           + Durations.format(freshness.errorAfter()) + "): the warning would never come first");
     }
     return freshness;
+  }
+
+  /** {@code reads: {input: all | 30d}} of a table; empty if absent. */
+  private Map<String, TableDefinition.Window> reads(Node node, String path) {
+    if (node == null) {
+      return Map.of();
+    }
+    if (!(node instanceof MappingNode r)) {
+      problem(node, path, "expected a mapping of input table to the partitions each build reads: all, or a duration such as 30d");
+      return Map.of();
+    }
+    Map<String, TableDefinition.Window> out = new LinkedHashMap<>();
+    for (NodeTuple t : r.getValue()) {
+      String input = scalar(t.getKeyNode());
+      String value = scalar(t.getValueNode()).strip();
+      java.time.Duration span = value.equalsIgnoreCase("all") ? null : Durations.parse(value);
+      if (span == null && !value.equalsIgnoreCase("all")) {
+        problem(t.getValueNode(), path + "." + input, "expected all (every partition through the one being built) or a duration such as"
+            + " 30d (the partitions of the last 30 days through it), found '" + value + "'");
+        continue;
+      }
+      out.put(input, new TableDefinition.Window(span, where(t.getValueNode()) + " " + path + "." + input));
+    }
+    return out;
+  }
+
+  /** {@code event_time: {expression, lookback}} of a table; null if absent. */
+  private TableDefinition.EventTime eventTime(Node node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof MappingNode e)) {
+      problem(node, path, "expected a mapping with expression (each input row's event time) and lookback (e.g. 3d)");
+      return null;
+    }
+    Map<String, Node> ek = mapping(e, path + ".", Keys.EVENT_TIME);
+    String expression = requiredString(ek, e, "expression", path + ".");
+    java.time.Duration lookback = duration(ek, "lookback", path, null);
+    if (lookback == null && !ek.containsKey("lookback")) {
+      problem(e, path + ".lookback", "give how long after its event time a row may land, e.g. lookback: 3d");
+    }
+    return expression == null || lookback == null ? null : new TableDefinition.EventTime(expression, lookback, where(e) + " " + path);
   }
 
   /** {@code drift: {added: accept|quarantine|block, approved_removals: [col, a.b]}} of a source. */
@@ -631,6 +739,7 @@ public final class DefinitionLoader {
       problem(m, path, "a table needs exactly one of 'transform' (a Java class) or 'sql' (a SQL file)");
     }
     String partition = optionalString(keys, "partition_column", defaultPartition);
+    dev.strata.api.Partition.Granularity granularity = granularity(keys, path + ".granularity");
     boolean allowEmpty = false;
     if (keys.containsKey("allow_empty")) {
       String v = scalar(keys.get("allow_empty"));
@@ -694,6 +803,7 @@ public final class DefinitionLoader {
         .transform(transform)
         .sqlFile(sqlFile)
         .partitionColumn(partition)
+        .granularity(granularity)
         .rules(rules)
         .rowsFrom(rowsFrom)
         .removes(removes)
@@ -705,6 +815,8 @@ public final class DefinitionLoader {
         .freshness(freshness(keys.get("freshness"), path + ".freshness"))
         .checks(checks(keys.get("checks"), path + ".checks"))
         .sinks(sinks(keys.get("sinks"), path + ".sinks"))
+        .reads(reads(keys.get("reads"), path + ".reads"))
+        .eventTime(eventTime(keys.get("event_time"), path + ".event_time"))
         .build();
   }
 

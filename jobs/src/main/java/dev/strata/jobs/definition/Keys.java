@@ -14,7 +14,7 @@ public final class Keys {
   /** The top level of pipeline.yaml. */
   public static final Set<String> TOP = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules");
   /** {@code defaults:} */
-  public static final Set<String> DEFAULTS = Set.of("partition_column", "retry");
+  public static final Set<String> DEFAULTS = Set.of("partition_column", "granularity", "retry");
   /** A source under {@code sources:}. */
   public static final Set<String> SOURCE = Set.of("path", "format", "options", "schema", "freshness", "drift", "partition");
   /** A source's {@code drift:}. */
@@ -22,7 +22,7 @@ public final class Keys {
   /** A table under {@code tables:}. */
   public static final Set<String> TABLE =
       Set.of(
-          "layer", "inputs", "transform", "sql", "partition_column", "allow_empty", "rules", "max_quarantine_ratio", "rows_from",
+          "layer", "inputs", "transform", "sql", "partition_column", "granularity", "event_time", "reads", "allow_empty", "rules", "max_quarantine_ratio", "rows_from",
           "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "sinks");
   /** A table's {@code transform:} as a mapping. */
   public static final Set<String> TRANSFORM = Set.of("class", "options");
@@ -36,6 +36,8 @@ public final class Keys {
   public static final Set<String> CHECK = Set.of("check", "level", "options");
   /** An item of a table's {@code sinks:}. */
   public static final Set<String> SINK = Set.of("sink", "options");
+  /** A table's {@code event_time:}. */
+  public static final Set<String> EVENT_TIME = Set.of("expression", "lookback");
   /** {@code retry:}, in {@code defaults:} or a table. */
   public static final Set<String> RETRY = Set.of("max_attempts", "first_delay", "multiplier", "max_delay");
   /** {@code freshness:}, of a source or a table. */

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -97,6 +95,9 @@ public final class PipelineValidator {
       checkChecks(t);
       checkSinks(t);
       checkRules(t);
+      checkGranularity(t);
+      checkEventTime(t, tables);
+      checkReads(t, tables);
       checkPartitionColumn(t);
       checkHistory(t, tables);
     }
@@ -126,24 +127,12 @@ public final class PipelineValidator {
 
   private void checkSource(SourceDefinition s) {
     String at = s.where() + " sources." + s.name();
-    Matcher m = SourceDefinition.DATE_TOKEN.matcher(s.path());
-    boolean hasDate = false;
-    while (m.find()) {
-      hasDate = true;
-      if (m.group(1) != null) {
-        try {
-          DateTimeFormatter.ofPattern(m.group(1));
-        } catch (IllegalArgumentException e) {
-          problems.add(new Problem(at + ".path", "'" + m.group(1) + "' is not a date pattern: " + e.getMessage()));
-        }
-      }
+    for (String problem : s.template().problems()) {
+      problems.add(new Problem(at + ".path", problem));
     }
-    if (!hasDate) {
-      problems.add(
-          new Problem(
-              at + ".path",
-              "the path has no {date} placeholder, so every run would read every file; put {date}"
-                  + " in the path (e.g. landing/" + s.name() + "/{date})"));
+    if (s.partitionFromPath() && s.granularity() == dev.strata.api.Partition.Granularity.NONE) {
+      problems.add(new Problem(at + ".partition", "partition: path takes each row's partition from the path's {date}, {hour} or {month};"
+          + " the path has none (it is read whole, for an unpartitioned table): add one, or drop partition: path"));
     }
     Set<String> seen = new HashSet<>();
     for (ColumnSpec c : s.schema()) {
@@ -367,14 +356,110 @@ public final class PipelineValidator {
     rules.put(t.name(), compiled);
   }
 
+  /**
+   * A table's granularity against what it reads: a bronze table's partitions are its sources'
+   * (their paths' tokens say which); a history table keeps one snapshot per partition, so it has
+   * partitions.
+   */
+  private void checkGranularity(TableDefinition t) {
+    String at = t.where() + " tables." + t.name();
+    for (String input : t.inputs()) {
+      def.source(input).filter(s -> s.granularity() != t.granularity()).ifPresent(s -> {
+        if (s.granularity() == dev.strata.api.Partition.Granularity.NONE) {
+          problems.add(new Problem(at + ".granularity", "source '" + s.name() + "' has no {date}, {hour} or {month} in its path ("
+              + s.path() + "), so it is read whole; " + t.name() + " is partitioned by " + t.granularity().key() + ": write granularity:"
+              + " none on " + t.name() + " for a table rebuilt whole by every run, or put {date} in the source's path (" + s.where() + ")"));
+        } else {
+          problems.add(new Problem(at + ".granularity", t.name() + " is " + describe(t.granularity()) + " but source '" + s.name()
+              + "' lands " + s.granularity().key() + " by " + s.granularity().key() + " (its path " + s.path() + "); a bronze table's"
+              + " partitions are its source's: drop granularity from " + t.name() + ", or change the source's path tokens"));
+        }
+      });
+    }
+    if (t.isHistory() && t.granularity() != dev.strata.api.Partition.Granularity.DAY) {
+      problems.add(new Problem(at + ".granularity", "a history table applies one daily snapshot after the other (its versions are valid"
+          + " from a day to a day); it is partitioned by day, not " + (t.unpartitioned() ? "unpartitioned" : "by " + t.granularity().key())
+          + ": set granularity: day on it"));
+    }
+  }
+
+  /**
+   * A table partitioned by event time reads the landing-time partitions of one input table, its
+   * rows_from, of the same granularity; its expression must parse and its lookback be whole partitions.
+   */
+  private void checkEventTime(TableDefinition t, Map<String, TableDefinition> tables) {
+    TableDefinition.EventTime e = t.eventTime();
+    if (e == null) {
+      return;
+    }
+    String at = e.where();
+    if (t.layer() == Layer.BRONZE || t.isHistory()) {
+      problems.add(new Problem(at, "event_time partitions a silver or gold table by the time its rows happened; a "
+          + (t.isHistory() ? "history" : "bronze") + " table keeps its rows as they landed"));
+      return;
+    }
+    TableDefinition from = t.rowsFrom() == null ? null : tables.get(t.rowsFrom());
+    if (from == null) {
+      problems.add(new Problem(at, "event_time sorts the rows of the table's rows_from input into the partitions of their event time;"
+          + " rows_from is " + (t.rowsFrom() == null ? "not set" : "'" + t.rowsFrom() + "', not a table") + ": name the input table whose rows"
+          + " arrive late"));
+      return;
+    }
+    if (t.granularity() != dev.strata.api.Partition.Granularity.DAY && t.granularity() != dev.strata.api.Partition.Granularity.HOUR) {
+      problems.add(new Problem(at, "event_time needs a table partitioned by day or hour; " + t.name() + " is " + describe(t.granularity())));
+    } else if (from.granularity() != t.granularity()) {
+      problems.add(new Problem(at, "event_time reads '" + from.name() + "' one landing " + t.granularity().key() + " at a time; it is "
+          + describe(from.granularity()) + ": give " + t.name() + " the same granularity"));
+    } else {
+      java.time.Duration unit = t.granularity() == dev.strata.api.Partition.Granularity.HOUR ? java.time.Duration.ofHours(1)
+          : java.time.Duration.ofDays(1);
+      if (e.lookback().isNegative() || e.lookback().toMillis() % unit.toMillis() != 0 || e.partitions(t.granularity()) > 366) {
+        problems.add(new Problem(at + ".lookback", "the lookback is counted in whole " + t.granularity().key() + "s, at most 366 of them;"
+            + " found " + Durations.format(e.lookback())));
+      }
+    }
+    try {
+      org.apache.spark.sql.catalyst.parser.CatalystSqlParser$.MODULE$.parseExpression(e.expression());
+    } catch (RuntimeException ex) {
+      problems.add(new Problem(at + ".expression", "'" + e.expression() + "' is not a Spark SQL expression: "
+          + Errors.firstLine(ex.getMessage())));
+    }
+  }
+
+  /** A window names an input table, partitioned like its reader, that is not already read by event time or as a history. */
+  private void checkReads(TableDefinition t, Map<String, TableDefinition> tables) {
+    for (Map.Entry<String, TableDefinition.Window> e : t.reads().entrySet()) {
+      String at = e.getValue().where();
+      TableDefinition input = tables.get(e.getKey());
+      if (input == null || !t.inputs().contains(e.getKey())) {
+        problems.add(new Problem(at, "'" + e.getKey() + "' is not an input table of " + t.name() + "; reads names input tables: "
+            + t.inputs().stream().filter(tables::containsKey).toList()));
+      } else if (t.unpartitioned() || input.unpartitioned() || input.isHistory()) {
+        problems.add(new Problem(at, "a window reads the partitions of a partitioned input up to those of a partitioned table; "
+            + (t.unpartitioned() ? t.name() + " is unpartitioned (it reads every partition already)" : input.isHistory()
+                ? "'" + input.name() + "' is a history, read as of each day" : "'" + input.name() + "' is unpartitioned")));
+      } else if (t.eventTime() != null && e.getKey().equals(t.rowsFrom())) {
+        problems.add(new Problem(at, "'" + e.getKey() + "' is read by event time (event_time.lookback); it takes no other window"));
+      }
+    }
+  }
+
+  private static String describe(dev.strata.api.Partition.Granularity g) {
+    return g == dev.strata.api.Partition.Granularity.NONE ? "unpartitioned" : "partitioned by " + g.key();
+  }
+
   private void checkPartitionColumn(TableDefinition t) {
     String at = t.where() + " tables." + t.name() + ".partition_column";
+    if (t.unpartitioned()) {
+      return;
+    }
     if (!IDENTIFIER.matcher(t.partitionColumn()).matches()) {
       problems.add(new Problem(at, "'" + t.partitionColumn() + "' is not a column name"));
       return;
     }
     for (String input : t.inputs()) {
-      def.source(input).ifPresent(s -> {
+      // A source of another granularity is reported by checkGranularity: its partition column follows from that.
+      def.source(input).filter(s -> s.granularity() == t.granularity()).ifPresent(s -> {
         boolean declared = s.columnNames().contains(t.partitionColumn());
         if (s.partitionFromPath() && declared) {
           problems.add(new Problem(s.where() + " sources." + s.name() + ".partition",

@@ -2,14 +2,14 @@ package dev.strata.jobs.definition;
 
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * A landing source: files the bronze layer ingests.
  *
  * @param name the name tables use as an input
  * @param path where the files are; relative to the warehouse root unless it is an absolute URI or
- *     path. {@code {date}} (or {@code {date:yyyyMMdd}}) stands for the partition being built.
+ *     path. Its tokens ({@link PathTemplate}: {@code {date}}, {@code {hour}}, {@code {month}}) stand
+ *     for the partition being built; without any, the source is read whole (unpartitioned).
  * @param format csv, json or parquet
  * @param options Spark reader options
  * @param schema the declared columns, in file order; the contract with the producer
@@ -53,20 +53,19 @@ public record SourceDefinition(
     return partition == PartitionValue.PATH;
   }
 
-  /** {@code {date}} or {@code {date:PATTERN}} in a source path: the partition being built. */
-  public static final Pattern DATE_TOKEN = Pattern.compile("\\{date(?::([^}]+))?}");
+  /** The source's path with its partition tokens ({@code {date}}, {@code {hour}}, {@code {month}}). */
+  public PathTemplate template() {
+    return PathTemplate.of(path);
+  }
 
-  /** {@code path} with every {@code {date}} / {@code {date:PATTERN}} replaced by the partition. */
+  /** The granularity of the source's partitions: its path's finest token's; NONE (read whole) without tokens. */
+  public dev.strata.api.Partition.Granularity granularity() {
+    return template().granularity();
+  }
+
+  /** {@code path} with its tokens replaced by the partition's first moment, formatted. */
   public static String withDate(String path, dev.strata.api.Partition partition) {
-    java.time.LocalDate date = partition.date();
-    java.util.regex.Matcher m = DATE_TOKEN.matcher(path);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String value = m.group(1) == null ? date.toString() : date.format(java.time.format.DateTimeFormatter.ofPattern(m.group(1)));
-      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
-    }
-    m.appendTail(out);
-    return out.toString();
+    return PathTemplate.of(path).render(partition);
   }
 
   public List<String> columnNames() {

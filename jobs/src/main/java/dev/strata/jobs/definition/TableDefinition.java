@@ -1,8 +1,10 @@
 package dev.strata.jobs.definition;
 
+import dev.strata.api.Partition;
 import dev.strata.quality.RuleSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A table of the pipeline.
@@ -12,7 +14,10 @@ import java.util.List;
  * @param inputs sources or tables it reads, each restricted to the partition being built
  * @param transform its Java transform and the options it is given, or null
  * @param sqlFile a Spark SQL file referring to the inputs by name, or null
- * @param partitionColumn the column whose value is the partition being built
+ * @param partitionColumn the column whose value is the partition being built (none for an
+ *     unpartitioned table)
+ * @param granularity how much time one partition covers (hour, day, month), or NONE for an
+ *     unpartitioned table, rebuilt whole by every run; null only before the loader resolved it
  * @param rules its DQDL rules by group, the built-in not-empty rule included unless opted out
  * @param rowsFrom the input whose rows this table's rows are, one for one (the only input unless
  *     declared), or {@link #AGGREGATE} for a table whose rows are computed, one per group
@@ -28,6 +33,11 @@ import java.util.List;
  * @param freshness how old its newest data may be before the builds reading it warn or refuse, or null
  * @param checks the checks from extensions its gate runs beside its rules
  * @param sinks where its published partitions are delivered besides its Delta table
+ * @param reads input tables read over a window of partitions up to the one being built (all of
+ *     them, or a span such as the last 30 days), by input name; an input not named is read for the
+ *     partition's own time
+ * @param eventTime set for a table partitioned by event time, whose rows may land late: which
+ *     partition each row of its {@code rows_from} input belongs to, and how late it may land; else null
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -37,6 +47,7 @@ public record TableDefinition(
     TransformSpec transform,
     Path sqlFile,
     String partitionColumn,
+    Partition.Granularity granularity,
     List<RuleSpec> rules,
     String rowsFrom,
     String removes,
@@ -48,6 +59,8 @@ public record TableDefinition(
     Freshness freshness,
     List<CheckSpec> checks,
     List<SinkSpec> sinks,
+    Map<String, Window> reads,
+    EventTime eventTime,
     String where) {
   /** {@code rows_from: aggregate}: the table's rows are computed, so no input row count applies. */
   public static final String AGGREGATE = "aggregate";
@@ -63,6 +76,48 @@ public record TableDefinition(
    */
   public record History(List<String> key, List<String> tracked, boolean softDelete) {}
 
+  /**
+   * A table partitioned by event time whose input is partitioned by landing time: a partition
+   * {@code E} reads the input's partitions {@code E .. E + lookback} and takes the rows whose event
+   * time falls in {@code E}. A row that lands more than {@code lookback} after its event time is
+   * quarantined ({@value #LATE}), never dropped; so is one without an event time or with one after
+   * the partition it landed in.
+   *
+   * @param expression Spark SQL over the rows of {@code rows_from}: each row's event time (its
+   *     partition is the one this time falls in)
+   * @param lookback how long after its event time a row may land and still be published
+   * @param where file:line of the declaration
+   */
+  public record EventTime(String expression, java.time.Duration lookback, String where) {
+    /** The reason a row that landed too late is quarantined with, e.g. {@code late: beyond lookback of 3d}. */
+    public String lateReason() {
+      return "late: beyond lookback of " + Durations.format(lookback);
+    }
+
+    /** How many partitions of {@code granularity} the lookback spans (3 for 3d over days, 72 over hours). */
+    public long partitions(Partition.Granularity granularity) {
+      return granularity == Partition.Granularity.HOUR ? lookback.toHours() : lookback.toDays();
+    }
+  }
+
+  /**
+   * How much of an input table a partition reads: the input's partitions from {@code span} before
+   * the partition's end through the partition (the last 30 days), or every one through it.
+   *
+   * @param span how far back, or null for every partition since the first
+   * @param where file:line of the declaration
+   */
+  public record Window(java.time.Duration span, String where) {
+    /** As a definition writes it: {@code all} or a duration such as {@code 30d}. */
+    @Override
+    public String toString() {
+      return span == null ? "all" : Durations.format(span);
+    }
+  }
+
+  /** The reason's prefix every row quarantined for arriving too late has. */
+  public static final String LATE = "late: beyond lookback of <lookback>";
+
   /** The Java transform's class name, or null for a SQL or history table. */
   public String transformClass() {
     return transform == null ? null : transform.className();
@@ -72,6 +127,17 @@ public record TableDefinition(
     return history != null;
   }
 
+  /** Whether the table is unpartitioned: one partition ({@link Partition#whole()}), rebuilt whole by every run. */
+  public boolean unpartitioned() {
+    return granularity == Partition.Granularity.NONE;
+  }
+
+  /** This table with its granularity resolved. */
+  public TableDefinition withGranularity(Partition.Granularity resolved) {
+    return new TableDefinition(name, layer, inputs, transform, sqlFile, partitionColumn, resolved, rules, rowsFrom, removes,
+        maxQuarantineRatio, retry, history, key, volume, freshness, checks, sinks, reads, eventTime, where);
+  }
+
   public TableDefinition {
     java.util.Objects.requireNonNull(name, "name");
     inputs = List.copyOf(inputs);
@@ -79,6 +145,7 @@ public record TableDefinition(
     key = List.copyOf(key);
     checks = List.copyOf(checks);
     sinks = List.copyOf(sinks);
+    reads = Map.copyOf(reads);
   }
 
   /** A table definition named part by part: what is not set is as a definition that leaves it out. */
@@ -95,6 +162,7 @@ public record TableDefinition(
     private TransformSpec transform;
     private Path sqlFile;
     private String partitionColumn = Keys.PARTITION_COLUMN_DEFAULT;
+    private Partition.Granularity granularity = Partition.Granularity.DAY;
     private List<RuleSpec> rules = List.of();
     private String rowsFrom;
     private String removes;
@@ -106,6 +174,8 @@ public record TableDefinition(
     private Freshness freshness;
     private List<CheckSpec> checks = List.of();
     private List<SinkSpec> sinks = List.of();
+    private EventTime eventTime;
+    private Map<String, Window> reads = Map.of();
 
     private Builder(String name, Layer layer, String where) {
       this.name = name;
@@ -130,6 +200,11 @@ public record TableDefinition(
 
     public Builder partitionColumn(String value) {
       this.partitionColumn = value;
+      return this;
+    }
+
+    public Builder granularity(Partition.Granularity value) {
+      this.granularity = value;
       return this;
     }
 
@@ -188,10 +263,20 @@ public record TableDefinition(
       return this;
     }
 
+    public Builder reads(Map<String, Window> value) {
+      this.reads = value;
+      return this;
+    }
+
+    public Builder eventTime(EventTime value) {
+      this.eventTime = value;
+      return this;
+    }
+
     public TableDefinition build() {
       return new TableDefinition(
-          name, layer, inputs, transform, sqlFile, partitionColumn, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
-          freshness, checks, sinks, where);
+          name, layer, inputs, transform, sqlFile, partitionColumn, granularity, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
+          freshness, checks, sinks, reads, eventTime, where);
     }
   }
 }

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -52,8 +51,10 @@ public final class Backfill {
   }
 
   /** The plan of a backfill of {@code tables} (all if empty) over {@code from..to}; nothing is written. */
-  public Plan plan(Pipeline pipeline, LocalDate from, LocalDate to, Set<String> tables, boolean force) {
-    Errors.check(!from.isAfter(to), "Cannot backfill %s: --from %s is after --to %s. Swap them.", pipeline.name(), from, to);
+  public Plan plan(Pipeline pipeline, Partition from, Partition to, Set<String> tables, boolean force) {
+    Errors.check(from.granularity() == to.granularity(), "Cannot backfill %s: --from %s and --to %s are not of the same kind (an hour, a"
+        + " day, a month); write both alike.", pipeline.name(), from, to);
+    Errors.check(from.compareTo(to) <= 0, "Cannot backfill %s: --from %s is after --to %s. Swap them.", pipeline.name(), from, to);
     List<Partition> partitions = RunRequest.range(from, to);
     Errors.check(
         partitions.size() <= RunRequest.MAX_PARTITIONS,
@@ -62,9 +63,10 @@ public final class Backfill {
         pipeline.tablesInOrder().stream().map(TableDefinition::name).filter(t -> tables.isEmpty() || tables.contains(t)).toList();
     String id = id(pipeline.name(), from, to, chosen);
     List<UnitId> units = new ArrayList<>();
-    for (Partition d : partitions) {
-      chosen.forEach(t -> units.add(RunRequest.unit(t, d)));
+    for (String t : chosen) {
+      RunRequest.partitionsOf(pipeline.table(t).granularity(), partitions).forEach(d -> units.add(RunRequest.unit(t, d)));
     }
+    units.sort(null);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Instant plannedAt = ledger.backfillPlannedAt(id).orElse(null);
     Set<UnitId> done = new LinkedHashSet<>();
@@ -107,8 +109,9 @@ public final class Backfill {
     if (plan.isNew()) {
       ledger.backfillPlanned(plan.id(), plan.pipeline(), plan.units(), plan.plannedAt());
     }
-    List<Partition> todo =
-        plan.partitions().stream().filter(d -> plan.tables().stream().anyMatch(t -> !plan.done().contains(RunRequest.unit(t, d)))).toList();
+    List<Partition> todo = plan.partitions().stream().filter(d -> plan.tables().stream().anyMatch(t ->
+        RunRequest.partitionsOf(pipeline.table(t).granularity(), List.of(d)).stream().anyMatch(p -> !plan.done().contains(RunRequest.unit(t, p)))))
+        .toList();
     if (todo.isEmpty()) {
       ctx.out().println("Nothing left to build: every unit of this backfill is published. Use --force to build them again.");
       return null;
@@ -120,7 +123,7 @@ public final class Backfill {
   }
 
   /** The backfill's id: the same for the same pipeline, range and tables. */
-  static String id(String pipeline, LocalDate from, LocalDate to, List<String> tables) {
+  static String id(String pipeline, Partition from, Partition to, List<String> tables) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       byte[] digest = sha.digest((pipeline + "|" + from + "|" + to + "|" + String.join(",", tables)).getBytes(StandardCharsets.UTF_8));

@@ -136,6 +136,17 @@ final class InputResolver {
         rows.put(input, read.rows(all));
         malformed.put(input, read.malformed(read.all()));
         observed.put(input, name);
+      } else if (table.eventTime() != null && input.equals(table.rowsFrom())) {
+        // Partitioned by event time: the landing partitions that may hold this partition's rows,
+        // sorted into this partition's and those this build quarantines (late, undated).
+        TableDefinition upstream = run.pipeline().table(input);
+        Dataset<Row> window = readWindow(session, table.name(), upstream, partition, LateData.lastLanding(table, partition));
+        LateData.Routed routed = LateData.route(table, partition, window, upstream.partitionColumn(),
+            dev.strata.jobs.io.Partitions.isDate(window.schema().apply(upstream.partitionColumn()).dataType()));
+        rows.put(input, routed.rows());
+        malformed.put(input, routed.rejected());
+      } else if (table.reads().containsKey(input)) {
+        rows.put(input, readWindowed(session, table.name(), run.pipeline().table(input), partition, table.reads().get(input)));
       } else {
         rows.put(input, readTable(session, table.name(), run.pipeline().table(input), partition));
       }
@@ -143,24 +154,88 @@ final class InputResolver {
     return new Inputs(contracts, rows, malformed, observed, landed);
   }
 
+  /**
+   * An upstream table's partitions from {@code first} to {@code last} (of its granularity), as
+   * published: those the ledger knows must be published (a later one that was blocked blocks this
+   * build too); those not built yet are absent. At least one must have been published.
+   */
+  Dataset<Row> readWindow(SparkSession session, String reader, TableDefinition upstream, Partition first, Partition last) {
+    String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
+    Optional<Dataset<Row>> all = DeltaTables.read(session, path, null, null);
+    if (all.isEmpty()) {
+      throw Errors.upstreamNeverPublished(reader, upstream.name(), first, path);
+    }
+    checkPublished(reader, upstream, RunRequest.range(first, last), first, path);
+    return all.get().where(dev.strata.jobs.io.Partitions.between(all.get().schema(), upstream.partitionColumn(), first, last));
+  }
+
+  /**
+   * An upstream table's partitions over a window that ends with the partition being built: those
+   * of the window's span before its end (the last 30 days through it), or every one through it.
+   */
+  Dataset<Row> readWindowed(SparkSession session, String reader, TableDefinition upstream, Partition partition, TableDefinition.Window window) {
+    Partition last = Partition.of(upstream.granularity(), partition.end().minusNanos(1));
+    if (window.span() != null) {
+      return readWindow(session, reader, upstream, Partition.of(upstream.granularity(), partition.end().minus(window.span())), last);
+    }
+    String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
+    Optional<Dataset<Row>> all = DeltaTables.read(session, path, null, null);
+    if (all.isEmpty()) {
+      throw Errors.upstreamNeverPublished(reader, upstream.name(), last, path);
+    }
+    List<Partition> known = run.ledger().latestBuilds(run.pipeline().name()).stream()
+        .filter(u -> u.unit().table().equals(upstream.name()) && u.unit().partition().compareTo(last) <= 0)
+        .map(u -> u.unit().partition()).toList();
+    checkPublished(reader, upstream, known.isEmpty() ? List.of(last) : known, last, path);
+    return all.get().where(dev.strata.jobs.io.Partitions.upTo(all.get().schema(), upstream.partitionColumn(), last));
+  }
+
+  /**
+   * An upstream table's rows for the partition being built, as published: its partition of the
+   * same time, the hours of a day (or days of a month) it holds, the day an hour lies in; the whole
+   * of an unpartitioned upstream table, and the whole of any upstream for an unpartitioned reader.
+   * The ledger decides what may be read, not the table's existence: a table can hold an old
+   * partition while its latest build of it was blocked or failed.
+   */
   Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, Partition partition) {
     String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
     // A history table is read as of the partition: each key's version valid that day.
     Optional<Dataset<Row>> rows = DeltaTables.partition(session, run.ctx().warehouse(), upstream, partition);
-    if (run.publishedInRun().contains(RunRequest.unit(upstream.name(), partition)) && rows.isPresent()) {
-      // This run published it and recorded that in the ledger before this build started.
-      return rows.get();
-    }
-    // The ledger decides, not the table's existence: a table can hold an old partition while its
-    // latest build of this one was blocked or failed.
-    Optional<BuildRecord> latest = run.ledger().latestBuild(run.pipeline().name(), upstream.name(), partition);
-    if (latest.isEmpty() || rows.isEmpty()) {
+    if (rows.isEmpty()) {
       throw Errors.upstreamNeverPublished(reader, upstream.name(), partition, path);
     }
-    if (!latest.get().published()) {
-      throw Errors.upstreamNotPublished(reader, upstream.name(), partition, latest.get().status().name(), latest.get().runId(),
-          latest.get().recordedAt());
+    if (partition.isWhole() && !upstream.unpartitioned()) {
+      // An unpartitioned reader reads every partition the upstream table published.
+      return rows.get();
     }
+    List<Partition> covering = upstream.unpartitioned() || !upstream.granularity().finerThan(partition.granularity())
+        ? List.of(Partition.of(upstream.granularity(), partition.start()))
+        : partition.as(upstream.granularity());
+    checkPublished(reader, upstream, covering, covering.size() == 1 ? covering.get(0) : partition, path);
     return rows.get();
+  }
+
+  /**
+   * Checks that an upstream table's partitions may be read: each one this run did not publish
+   * itself and the ledger knows must have been published by its latest build; partitions never
+   * built are absent (an hour without data), but not all of them.
+   *
+   * @param named the partition a message about none of them names
+   */
+  private void checkPublished(String reader, TableDefinition upstream, List<Partition> covering, Partition named, String path) {
+    // Those this run published were recorded in the ledger before this build started.
+    List<Partition> unknown = covering.stream().filter(p -> !run.publishedInRun().contains(RunRequest.unit(upstream.name(), p))).toList();
+    if (unknown.isEmpty()) {
+      return;
+    }
+    Map<Partition, BuildRecord> latest = run.ledger().latestBuilds(run.pipeline().name(), upstream.name(), unknown);
+    for (BuildRecord b : latest.values()) {
+      if (!b.published()) {
+        throw Errors.upstreamNotPublished(reader, upstream.name(), b.unit().partition(), b.status().name(), b.runId(), b.recordedAt());
+      }
+    }
+    if (latest.isEmpty() && unknown.size() == covering.size()) {
+      throw Errors.upstreamNeverPublished(reader, upstream.name(), named, path);
+    }
   }
 }

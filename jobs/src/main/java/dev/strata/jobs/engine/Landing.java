@@ -6,15 +6,10 @@ import dev.strata.jobs.io.HadoopFiles.FileInfo;
 import dev.strata.jobs.io.HadoopFiles;
 import dev.strata.jobs.io.Warehouse;
 import dev.strata.jobs.ledger.IngestedFiles;
-import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What has landed for a source: every partition folder its path pattern matches, with its files,
@@ -73,30 +68,17 @@ public final class Landing {
    * above the first {@code {date}}, whatever the number of partitions.
    */
   public Map<Partition, List<FileInfo>> scan(SourceDefinition source) {
-    Matcher token = SourceDefinition.DATE_TOKEN.matcher(source.path());
+    dev.strata.jobs.definition.PathTemplate template = source.template();
     Map<Partition, List<FileInfo>> found = new TreeMap<>();
-    if (!token.find()) {
-      return found;
-    }
-    int slash = source.path().lastIndexOf('/', token.start());
-    String root = warehouse.resolve(slash < 0 ? "." : source.path().substring(0, slash));
-    Pattern folderPattern = dateRegex(source.path());
-    DateTimeFormatter format = format(source.path());
+    String root = warehouse.resolve(template.root());
     for (FileInfo f : files.allFiles(root)) {
       int cut = f.path().lastIndexOf('/');
       String name = f.path().substring(cut + 1);
       if (name.startsWith(".") || name.startsWith("_")) {
         continue;
       }
-      Matcher m = folderPattern.matcher(f.path().substring(0, cut));
-      if (!m.find()) {
-        continue;
-      }
-      try {
-        found.computeIfAbsent(Partition.day(LocalDate.parse(m.group(1), format)), d -> new ArrayList<>()).add(f);
-      } catch (DateTimeParseException e) {
-        // A folder that only looks like a date (2024-13-40): not a partition.
-      }
+      // A folder that only looks like a partition (2024-13-40) is none.
+      template.parse(f.path().substring(0, cut)).ifPresent(p -> found.computeIfAbsent(p, d -> new ArrayList<>()).add(f));
     }
     found.values().forEach(l -> l.sort(java.util.Comparator.comparing(FileInfo::path)));
     return found;
@@ -135,31 +117,4 @@ public final class Landing {
     return changes;
   }
 
-  /** What one ingestion of a partition read, as the ledger recorded it. */
-
-
-  /**
-   * A regex for the folders of a source path, capturing the date where {@code {date}} stands
-   * (only the first {@code {date}} counts; the validator requires one).
-   */
-  private static Pattern dateRegex(String path) {
-    Matcher m = SourceDefinition.DATE_TOKEN.matcher(path);
-    if (!m.find()) {
-      return Pattern.compile("(?!)");
-    }
-    String digits = m.group(1) == null ? "\\d{4}-\\d{2}-\\d{2}" : m.group(1).replaceAll("[yMd]", "\\\\d");
-    String rest = SourceDefinition.DATE_TOKEN.matcher(path.substring(m.end())).replaceAll("*");
-    String tail = Pattern.quote(rest).replace("*", "\\E[^/]*\\Q");
-    // Only the segment holding the date is matched: the glob already chose the prefix, and a
-    // listing may spell the prefix's scheme differently (file:/x for file:///x).
-    int slash = path.lastIndexOf('/', m.start());
-    String head = slash < 0 ? "" : path.substring(slash, m.start());
-    return Pattern.compile(Pattern.quote(head) + "(" + digits + ")" + tail + "$");
-  }
-
-  /** The date format of a source path's {@code {date}}. */
-  private static DateTimeFormatter format(String path) {
-    Matcher m = SourceDefinition.DATE_TOKEN.matcher(path);
-    return DateTimeFormatter.ofPattern(m.find() && m.group(1) != null ? m.group(1) : "yyyy-MM-dd");
-  }
 }

@@ -30,7 +30,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -79,7 +78,7 @@ public final class PipelineRunner {
             .filter(t -> request.includes(t.name(), t.layer()))
             .toList();
     SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files());
-    preflight(sources, pipeline, tables, partitions);
+    preflight(sources, pipeline, tables, partitions, request);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run
     // here, before anything is written: never taken for a new, empty one.
@@ -180,10 +179,17 @@ public final class PipelineRunner {
         done.add(unit.unit());
       }
     }
-    long todo = partitions.stream().mapToLong(d -> tables.stream().filter(t -> !done.contains(RunRequest.unit(t, d))).count()).sum();
+    long all = 0;
+    long todo = 0;
+    for (String t : tables) {
+      for (Partition d : RunRequest.partitionsOf(pipeline.table(t).granularity(), partitions)) {
+        all++;
+        todo += done.contains(RunRequest.unit(t, d)) ? 0 : 1;
+      }
+    }
     ctx.out().printf(
         "Resuming run %s (%s): %d of %d table partitions still to build; the %d it published are kept.%n",
-        runId, run.status(), todo, (long) partitions.size() * tables.size(), done.size());
+        runId, run.status(), todo, all, done.size());
     if (todo == 0) {
       ctx.out().println("Nothing to resume: every table partition of that run is published.");
       return null;
@@ -244,21 +250,43 @@ public final class PipelineRunner {
       unit.lastPublished().ifPresent(p -> lastPublished.put(unit.unit(), p.recordedAt()));
       candidates.add(unit.unit().partition());
     }
+    Map<String, java.util.NavigableMap<Partition, Instant>> publishedAt = new java.util.HashMap<>();
+    lastPublished.forEach((u, at) -> publishedAt.computeIfAbsent(u.table(), t -> new java.util.TreeMap<>()).put(u.partition(), at));
     Set<UnitId> planned = new java.util.LinkedHashSet<>();
+    Map<String, List<Partition>> plannedOf = new java.util.HashMap<>();
     Set<Partition> partitions = new java.util.TreeSet<>();
-    for (Partition d : candidates) {
-      for (TableDefinition t : tables) {
+    // Upstream tables first: a partition is out of date if an input partition sharing its time
+    // (the same day, an hour of it, the day it lies in) is planned, has new landing files, or was
+    // published after this partition was last built.
+    // A table partitioned by event time, and what reads it, are planned by the run itself: the
+    // event partitions the landing partitions it builds touch.
+    Set<String> dynamic = new java.util.HashSet<>();
+    for (TableDefinition t : tables) {
+      if (t.eventTime() != null || t.inputs().stream().anyMatch(dynamic::contains)) {
+        dynamic.add(t.name());
+      }
+    }
+    for (TableDefinition t : tables) {
+      if (dynamic.contains(t.name())) {
+        continue;
+      }
+      for (Partition d : RunRequest.partitionsOf(t.granularity(), candidates)) {
         UnitId unit = RunRequest.unit(t.name(), d);
-        boolean outOfDate = t.inputs().stream().anyMatch(i -> planned.contains(RunRequest.unit(i, d)));
+        Instant mine = lastBuilt.get(unit);
+        boolean outOfDate = false;
         for (String input : t.inputs()) {
           Landing.Change c = changes.getOrDefault(input, Map.of()).get(d);
-          Instant upstream = lastPublished.get(RunRequest.unit(input, d));
-          Instant mine = lastBuilt.get(unit);
           outOfDate |= c != null && c.any();
-          outOfDate |= upstream != null && (mine == null || upstream.isAfter(mine));
+          // A partition never built is new only where a partitioned input has rows for it: an
+          // unpartitioned one (a dimension) shares time with every day, and makes none of them new.
+          outOfDate |= plannedOf.getOrDefault(input, List.of()).stream().anyMatch(p -> p.overlaps(d) && (mine != null || !p.isWhole()));
+          for (Map.Entry<Partition, Instant> e : publishedAt.getOrDefault(input, new java.util.TreeMap<>()).entrySet()) {
+            outOfDate |= e.getKey().overlaps(d) && (mine == null ? !e.getKey().isWhole() : e.getValue().isAfter(mine));
+          }
         }
         if (outOfDate) {
           planned.add(unit);
+          plannedOf.computeIfAbsent(t.name(), x -> new ArrayList<>()).add(d);
           partitions.add(d);
         }
       }
@@ -268,8 +296,9 @@ public final class PipelineRunner {
       return null;
     }
     Set<UnitId> skip = new java.util.HashSet<>();
-    for (Partition d : partitions) {
-      tables.stream().map(t -> RunRequest.unit(t.name(), d)).filter(u -> !planned.contains(u)).forEach(skip::add);
+    for (TableDefinition t : tables.stream().filter(x -> !dynamic.contains(x.name())).toList()) {
+      RunRequest.partitionsOf(t.granularity(), partitions).stream().map(d -> RunRequest.unit(t.name(), d))
+          .filter(u -> !planned.contains(u)).forEach(skip::add);
     }
     ctx.out().printf("Incremental run: %d table partition%s out of date, over %s.%n",
         planned.size(), planned.size() == 1 ? " is" : "s are", RunRequest.describe(List.copyOf(partitions)));
@@ -301,27 +330,65 @@ public final class PipelineRunner {
     PartitionLocks locks =
         new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), runId, ctx.clock());
     try {
-      for (Partition partition : partitions) {
-        for (TableDefinition table : tables) {
+      // Upstream tables first, each table's partitions in order: a unit waits for the units of its
+      // input tables whose partitions share time with its own (the same day, the hours of a day,
+      // the day of an hour; every partition for an unpartitioned table). A table partitioned by
+      // event time, and what reads it, are planned once the landing partitions it reads are built:
+      // the event partitions their rows touch are known only then.
+      Map<String, Map<Partition, CompletableFuture<TableBuildResult>>> byTable = new java.util.HashMap<>();
+      Set<String> dynamic = new java.util.HashSet<>();
+      for (TableDefinition t : tables) {
+        if (t.eventTime() != null || t.inputs().stream().anyMatch(dynamic::contains)) {
+          dynamic.add(t.name());
+        }
+      }
+      List<TableDefinition> inOrder = new ArrayList<>(tables.stream().filter(t -> !dynamic.contains(t.name())).toList());
+      inOrder.addAll(tables.stream().filter(t -> dynamic.contains(t.name())).toList());
+      for (TableDefinition table : inOrder) {
+        Map<Partition, String> notes = new java.util.HashMap<>();
+        List<Partition> mine = !dynamic.contains(table.name()) ? request.partitionsOf(table.granularity())
+            : table.eventTime() != null ? touched(pipeline, request, table, byTable, notes)
+            : overlapping(pipeline, table, request, byTable);
+        for (Partition partition : mine) {
           if (request.skip().contains(RunRequest.unit(table.name(), partition))) {
             continue;
           }
-          List<CompletableFuture<TableBuildResult>> upstream =
-              new ArrayList<>(table.inputs().stream().map(i -> units.get(RunRequest.unit(i, partition))).filter(Objects::nonNull).toList());
+          List<CompletableFuture<TableBuildResult>> upstream = new ArrayList<>();
+          for (String input : table.inputs()) {
+            boolean landing = table.eventTime() != null && input.equals(table.rowsFrom());
+            Partition last = landing ? LateData.lastLanding(table, partition) : null;
+            TableDefinition.Window window = table.reads().get(input);
+            byTable.getOrDefault(input, Map.of()).forEach((p, u) -> {
+              boolean read = landing ? p.compareTo(partition) >= 0 && p.compareTo(last) <= 0
+                  : window != null && !partition.isWhole() && !p.isWhole() ? p.start().isBefore(partition.end())
+                      && (window.span() == null || p.end().isAfter(partition.end().minus(window.span())))
+                  : p.overlaps(partition);
+              if (read) {
+                upstream.add(u);
+              }
+            });
+          }
           if (table.isHistory() && previous.containsKey(table.name())) {
             // History is applied one snapshot after the other, in partition order.
             upstream.add(previous.get(table.name()));
           }
+          String note = notes.get(partition);
           CompletableFuture<TableBuildResult> unit =
               CompletableFuture.allOf(upstream.toArray(CompletableFuture[]::new))
-                  .thenApplyAsync(ignored -> unit(pipeline, request, table, partition, upstream, runId, builder, ledger, locks, printer), pool);
+                  .thenApplyAsync(ignored -> unit(pipeline, request, table, partition, upstream, runId, builder, ledger, locks, printer, note),
+                      pool);
           units.put(RunRequest.unit(table.name(), partition), unit);
+          byTable.computeIfAbsent(table.name(), t -> new java.util.TreeMap<>()).put(partition, unit);
           previous.put(table.name(), unit);
         }
       }
+      // Results by partition, then by table in dependency order.
+      List<String> order = tables.stream().map(TableDefinition::name).toList();
+      List<UnitId> sorted = new ArrayList<>(units.keySet());
+      sorted.sort(java.util.Comparator.comparing(UnitId::partition).thenComparing(u -> order.indexOf(u.table())));
       List<TableBuildResult> builds = new ArrayList<>();
       RuntimeException bookkeeping = null;
-      for (CompletableFuture<TableBuildResult> unit : units.values()) {
+      for (CompletableFuture<TableBuildResult> unit : sorted.stream().map(units::get).toList()) {
         try {
           builds.add(unit.join());
         } catch (CompletionException e) {
@@ -343,20 +410,107 @@ public final class PipelineRunner {
     }
   }
 
+  /** A published build with what made the run build it, when the run did not ask for its partition. */
+  private static TableBuildResult noted(TableBuildResult built, String note) {
+    if (note == null || built.status() != BuildStatus.PUBLISHED) {
+      return built;
+    }
+    return built.withMessage(built.message().isEmpty() ? note : note + "; " + built.message());
+  }
+
+  /**
+   * The partitions of a table partitioned by event time that this run builds: those the rows of
+   * the landing partitions it reads touch ({@link LateData#touched}), once each. The landing
+   * partitions are those this run built of its input (once they are published), or, if the run
+   * does not build that input, those the run asks for. {@code notes} gets, for each partition the
+   * run did not ask for, the landing partitions whose late rows made it build it.
+   */
+  private List<Partition> touched(Pipeline pipeline, RunRequest request, TableDefinition table,
+      Map<String, Map<Partition, CompletableFuture<TableBuildResult>>> byTable, Map<Partition, String> notes) {
+    TableDefinition input = pipeline.table(table.rowsFrom());
+    Map<Partition, CompletableFuture<TableBuildResult>> built = byTable.get(input.name());
+    java.util.Collection<Partition> landings = request.includes(input.name(), input.layer())
+        ? (built == null ? List.of() : built.keySet()) : request.partitionsOf(input.granularity());
+    java.util.TreeMap<Partition, java.util.TreeSet<Partition>> from = new java.util.TreeMap<>();
+    for (Partition landing : landings) {
+      if (built != null && built.containsKey(landing)) {
+        try {
+          if (built.get(landing).join().status() != BuildStatus.PUBLISHED) {
+            continue; // its rows are not published: what reads them is skipped below
+          }
+        } catch (CompletionException e) {
+          continue; // the bookkeeping failure surfaces when the results are gathered
+        }
+      }
+      java.util.Optional<org.apache.spark.sql.Dataset<org.apache.spark.sql.Row>> rows =
+          DeltaTables.read(ctx.spark(), ctx.warehouse().tablePath(input.layer(), input.name()), input.partitionColumn(), landing);
+      if (rows.isEmpty()) {
+        continue;
+      }
+      for (Partition p : LateData.touched(table, rows.get(), landing)) {
+        from.computeIfAbsent(p, x -> new java.util.TreeSet<>()).add(landing);
+      }
+    }
+    Set<Partition> asked = Set.copyOf(request.partitionsOf(table.granularity()));
+    from.forEach((p, ls) -> {
+      if (!asked.contains(p)) {
+        notes.put(p, "late data: rows for " + p + " landed in " + ls.stream().map(Partition::toString).collect(java.util.stream.Collectors.joining(", ")));
+      }
+    });
+    return List.copyOf(from.keySet());
+  }
+
+  /**
+   * The partitions of a table downstream of one partitioned by event time: those that share time
+   * with what this run builds of its input tables (what the run asks for if it includes none of them).
+   */
+  private static List<Partition> overlapping(Pipeline pipeline, TableDefinition table, RunRequest request,
+      Map<String, Map<Partition, CompletableFuture<TableBuildResult>>> byTable) {
+    java.util.TreeSet<Partition> inputs = new java.util.TreeSet<>();
+    boolean anyInRun = false;
+    // A window over an input (reads: all, or 30d) reaches later partitions: those up to the last
+    // this run builds or asks for.
+    java.time.LocalDateTime bound = request.partitions().stream().filter(p -> !p.isWhole()).map(Partition::end)
+        .max(java.util.Comparator.naturalOrder()).orElse(java.time.LocalDateTime.MIN);
+    for (Map<Partition, CompletableFuture<TableBuildResult>> built : byTable.values()) {
+      for (Partition p : built.keySet()) {
+        bound = p.isWhole() || p.end().isBefore(bound) ? bound : p.end();
+      }
+    }
+    for (String i : table.inputs()) {
+      if (pipeline.isTable(i) && request.includes(i, pipeline.table(i).layer())) {
+        anyInRun = true;
+        TableDefinition.Window window = table.reads().get(i);
+        for (Partition q : byTable.getOrDefault(i, Map.of()).keySet()) {
+          inputs.add(q);
+          if (window != null && !q.isWhole() && !table.unpartitioned()) {
+            java.time.LocalDateTime limit = window.span() == null || q.start().plus(window.span()).isAfter(bound) ? bound
+                : q.start().plus(window.span());
+            for (Partition p = Partition.of(table.granularity(), q.start()); p.start().isBefore(limit); p = p.next()) {
+              inputs.add(p);
+            }
+          }
+        }
+      }
+    }
+    return RunRequest.partitionsOf(table.granularity(), anyInRun ? inputs : request.partitions());
+  }
+
   /**
    * One unit: skipped if an upstream unit did not publish; otherwise built under the table
-   * partition's lease, which is held until the ledger has the outcome.
+   * partition's lease, which is held until the ledger has the outcome; {@code note} (or null) says
+   * why the run builds a partition it was not asked for.
    */
   private TableBuildResult unit(
       Pipeline pipeline, RunRequest request, TableDefinition table, Partition partition, List<CompletableFuture<TableBuildResult>> upstream,
-      String runId, TableBuilder builder, Ledger ledger, PartitionLocks locks, RunPrinter printer) {
-    String blocker =
-        upstream.stream().map(CompletableFuture::join).filter(u -> u.status() != BuildStatus.PUBLISHED)
-            .map(TableBuildResult::table).findFirst().orElse(null);
-    if (blocker != null) {
+      String runId, TableBuilder builder, Ledger ledger, PartitionLocks locks, RunPrinter printer, String note) {
+    TableBuildResult blocking =
+        upstream.stream().map(CompletableFuture::join).filter(u -> u.status() != BuildStatus.PUBLISHED).findFirst().orElse(null);
+    if (blocking != null) {
+      String blocker = blocking.table();
       return record(pipeline, runId, ledger, printer,
           TableBuildResult.skipped(table.name(), table.layer(), partition, blocker,
-              "not built: upstream '" + blocker + "' did not publish " + partition));
+              "not built: upstream '" + blocker + "' did not publish " + blocking.partition()));
     }
     Instant waiting = ctx.clock().instant();
     try {
@@ -368,7 +522,7 @@ public final class PipelineRunner {
     }
     try {
       TableBuildResult built =
-          record(pipeline, runId, ledger, printer, buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer));
+          record(pipeline, runId, ledger, printer, noted(buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer), note));
       builder.recorded(built);
       return built;
     } finally {
@@ -462,14 +616,20 @@ public final class PipelineRunner {
     return found;
   }
 
-  private void preflight(SourceReader reader, Pipeline pipeline, List<TableDefinition> tables, List<Partition> partitions) {
-    Set<String> needed = new java.util.LinkedHashSet<>();
+  private void preflight(SourceReader reader, Pipeline pipeline, List<TableDefinition> tables, List<Partition> partitions, RunRequest request) {
+    // Each source for every partition a table reading it builds (a bronze table's partitions are its source's).
+    Map<String, java.util.TreeSet<Partition>> needed = new LinkedHashMap<>();
     for (TableDefinition t : tables) {
-      t.inputs().stream().filter(i -> pipeline.definition().source(i).isPresent()).forEach(needed::add);
+      List<Partition> mine = RunRequest.partitionsOf(t.granularity(), partitions).stream()
+          .filter(p -> !request.skip().contains(RunRequest.unit(t.name(), p))).toList();
+      t.inputs().stream().filter(i -> pipeline.definition().source(i).isPresent())
+          .forEach(i -> needed.computeIfAbsent(i, x -> new java.util.TreeSet<>()).addAll(mine));
     }
-    for (Partition partition : partitions) {
-      for (String source : needed) {
-        reader.check(pipeline.definition().source(source).orElseThrow(), partition);
+    for (Partition partition : new java.util.TreeSet<>(needed.values().stream().flatMap(Set::stream).toList())) {
+      for (Map.Entry<String, java.util.TreeSet<Partition>> e : needed.entrySet()) {
+        if (e.getValue().contains(partition)) {
+          reader.check(pipeline.definition().source(e.getKey()).orElseThrow(), partition);
+        }
       }
     }
   }

@@ -56,6 +56,13 @@ public final class Scheduler {
       return new Job(pipeline, schedule, Cron.of(schedule.cron(), schedule.zone()));
     }
 
+    /** The finest granularity of the tables the job builds (its layer's, or all). */
+    public Partition.Granularity finest() {
+      return pipeline.tablesInOrder().stream().filter(t -> schedule.layer().isEmpty() || schedule.layer().get() == t.layer())
+          .map(dev.strata.jobs.definition.TableDefinition::granularity).min(java.util.Comparator.naturalOrder())
+          .orElse(Partition.Granularity.DAY);
+    }
+
     /** {@code <pipeline>.<schedule>}: the name the ledger records. */
     public String id() {
       return pipeline.name() + "." + schedule.name();
@@ -174,7 +181,7 @@ public final class Scheduler {
   }
 
   private void start(Job job, Instant fire) {
-    Partition partition = job.cron().partitionFor(fire);
+    Partition partition = job.cron().partitionFor(fire, job.finest());
     active.get(job.id()).add(fire);
     out.printf("%s: starting the run for %s (interval closed %s)%n", job.id(), partition, fire);
     pool.submit(() -> {

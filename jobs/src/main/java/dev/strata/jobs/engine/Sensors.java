@@ -51,7 +51,7 @@ public final class Sensors {
   public void waitFor(List<String> paths, List<Partition> partitions, Duration timeout, Duration poll, PrintWriter out) {
     Set<String> pending = new LinkedHashSet<>();
     for (String p : paths) {
-      if (SourceDefinition.DATE_TOKEN.matcher(p).find()) {
+      if (dev.strata.jobs.definition.PathTemplate.TOKEN.matcher(p).find()) {
         partitions.forEach(d -> pending.add(warehouse.resolve(SourceDefinition.withDate(p, d))));
       } else {
         pending.add(warehouse.resolve(p));

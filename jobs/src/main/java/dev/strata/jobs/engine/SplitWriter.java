@@ -208,7 +208,7 @@ final class SplitWriter {
     List<String> ruleTexts = java.util.stream.Stream.concat(rowRules.stream().map(r -> r.spec().text()), checkTexts.stream())
         .distinct().toList();
     String partitionColumn = table.partitionColumn();
-    boolean dateTyped = PartitionWrites.dateTyped(table.name(), evaluated, partitionColumn);
+    boolean dateTyped = PartitionWrites.dateTyped(run.target(table, partition), evaluated);
     Column inPartition = Partitions.equalTo(dateTyped, partitionColumn, partition);
     // Every row, rows of another partition (rejected ones too), rejected rows and their checksum,
     // the rows each rule rejected, then the nulls of the rows published.
@@ -320,7 +320,9 @@ final class SplitWriter {
       return split;
     }
     // Rows read from this partition's landing files belong to it, whatever their own column says.
-    Dataset<Row> rows = malformed.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
+    Dataset<Row> rows = partition.isWhole() ? malformed
+        : malformed.withColumn(table.partitionColumn(), Partitions.literal(split.good().dateTyped(), partition));
+    rows = likeTheTable(rows, split.good().rows().schema());
     StagedWrite staged = StagedWrite.stage(session, run.target(table, partition), rows, staging + "/malformed-" + source, List.of());
     long count = staged.rowCount();
     if (counted != null && count != counted.getLong(1)) {
@@ -334,6 +336,29 @@ final class SplitWriter {
     return new Split(
         split.good(), bad, split.output(), split.published(), split.quarantined() + count, split.malformed() + count,
         countByRule(staged.rows(), split.byRule()), split.metrics());
+  }
+
+  /**
+   * Rejected input rows shaped for the table's quarantine, which also holds rejected output rows:
+   * a column the output has under the same name takes the output's type (an input's text amount
+   * becomes the decimal the quarantine holds, null where it does not cast), and rows without a raw
+   * line (an input table's rows, rejected before the transform: late ones) keep the whole input row
+   * as JSON in it, so that nothing of them is lost.
+   */
+  private static Dataset<Row> likeTheTable(Dataset<Row> rows, org.apache.spark.sql.types.StructType output) {
+    Dataset<Row> out = rows;
+    if (!java.util.Arrays.asList(rows.columns()).contains(Quarantine.RAW_LINE)) {
+      Column[] input = java.util.Arrays.stream(rows.columns()).filter(c -> !c.equals(Quarantine.FAILED_RULES))
+          .map(c -> col("`" + c + "`")).toArray(Column[]::new);
+      out = out.withColumn(Quarantine.RAW_LINE, org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(input)));
+    }
+    for (org.apache.spark.sql.types.StructField f : rows.schema().fields()) {
+      var same = output.getFieldIndex(f.name());
+      if (same.isDefined() && !output.fields()[(Integer) same.get()].dataType().equals(f.dataType())) {
+        out = out.withColumn(f.name(), col("`" + f.name() + "`").cast(output.fields()[(Integer) same.get()].dataType()));
+      }
+    }
+    return out;
   }
 
   /** What an observation inside the written rows counted, if the write was in place and ran it. */

@@ -32,17 +32,23 @@ public final class DeltaTables {
   }
 
   /**
-   * A table's rows for a partition as readers see them: the partition of a partitioned table, or a
-   * history table as of that day (each key's version valid then, with the partition column set to
-   * the day). Empty if the table does not exist.
+   * A table's rows for a partition as readers see them: the rows of a partitioned table whose
+   * partitions share time with it (the partition itself, the hours of a day, the day of an hour,
+   * every row for an unpartitioned reader or table), or a history table as of that day (each key's
+   * version valid then, with the partition column set to the partition; the current versions for
+   * an unpartitioned reader). Empty if the table does not exist.
    */
   public static Optional<Dataset<Row>> partition(SparkSession spark, Warehouse warehouse, dev.strata.jobs.definition.TableDefinition table, Partition day) {
     String path = warehouse.tablePath(table.layer(), table.name());
     if (!table.isHistory()) {
-      return read(spark, path, table.partitionColumn(), day);
+      return read(spark, path, null, null)
+          .map(rows -> rows.where(Partitions.overlapping(rows.schema(), table.partitionColumn(), table.granularity(), day)));
+    }
+    if (day.isWhole()) {
+      return read(spark, path, null, null).map(HistoryTable::current);
     }
     return read(spark, path, null, null)
-        .map(h -> HistoryTable.asOf(h, day.date()).withColumn(table.partitionColumn(), org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(day.date()))));
+        .map(h -> HistoryTable.asOf(h, day.date()).withColumn(table.partitionColumn(), Partitions.literal(true, day)));
   }
 
   private static final java.util.concurrent.ConcurrentHashMap<String, Object> CREATING = new java.util.concurrent.ConcurrentHashMap<>();

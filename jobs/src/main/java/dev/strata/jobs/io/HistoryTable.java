@@ -189,6 +189,11 @@ public final class HistoryTable {
     });
   }
 
+  /** The current version of each key, deleted keys excluded (their last version is closed). */
+  public static Dataset<Row> current(Dataset<Row> history) {
+    return history.where(col(VALID_TO).isNull());
+  }
+
   /** The history as of {@code d}: the version of each key valid that day, deleted keys excluded. */
   public static Dataset<Row> asOf(Dataset<Row> history, LocalDate d) {
     return history.where(col(VALID_FROM).leq(date(d)).and(col(VALID_TO).isNull().or(col(VALID_TO).gt(date(d)))));

@@ -63,13 +63,13 @@ public final class Quarantine {
     }
     Dataset<Row> rejected = out;
     DeltaTables.write(spark, path, () -> {
-      rejected.write()
-          .format("delta")
-          .mode("overwrite")
-          .option("replaceWhere", Partitions.predicate(dateTyped, partitionColumn, partition))
-          .option("mergeSchema", "true")
-          .partitionBy(partitionColumn)
-          .save(path);
+      var writer = rejected.write().format("delta").mode("overwrite").option("mergeSchema", "true");
+      if (partition.isWhole()) {
+        // An unpartitioned table's quarantine holds what its latest build rejected, replaced whole.
+        writer.save(path);
+      } else {
+        writer.option("replaceWhere", Partitions.predicate(dateTyped, partitionColumn, partition)).partitionBy(partitionColumn).save(path);
+      }
       return null;
     });
   }

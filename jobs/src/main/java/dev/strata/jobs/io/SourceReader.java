@@ -279,7 +279,11 @@ public final class SourceReader {
     }
     List<Column> conditions = new ArrayList<>();
     List<Column> reasons = new ArrayList<>();
-    conditions.add(col(CORRUPT).isNotNull());
+    // Spark refuses a query of raw JSON or CSV files that needs their corrupt-record column alone
+    // (counting the good rows of a source whose declared columns are all text: no cast check reads
+    // a value). A condition that also reads one value (never true on its own) keeps such queries legal.
+    conditions.add(present.isEmpty() ? col(CORRUPT).isNotNull()
+        : coalesce(col(CORRUPT), when(org.apache.spark.sql.functions.length(col("`" + present.get(0) + "`")).lt(0), lit(""))).isNotNull());
     reasons.add(org.apache.spark.sql.functions.concat(lit("malformed: "), format.unreadable(col(CORRUPT), schema, source.options())));
     for (ColumnSpec c : source.schema()) {
       if (c.type().equals(DataTypes.StringType) || !present.contains(c.name())) {

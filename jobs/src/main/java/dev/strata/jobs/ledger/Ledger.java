@@ -16,6 +16,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -193,6 +194,34 @@ public final class Ledger {
         .orderBy(col("recorded_at").desc(), col("attempt").desc())
         .limit(1)
         .collectAsList().stream().findFirst().map(BuildRecord::of));
+  }
+
+  /**
+   * The latest build of each of these partitions of a table that the ledger has one of (one query
+   * for them all: a day read by the hours it holds asks for 24).
+   */
+  public Map<Partition, BuildRecord> latestBuilds(String pipeline, String table, java.util.Collection<Partition> partitions) {
+    if (partitions.isEmpty()) {
+      return Map.of();
+    }
+    Object[] values = partitions.stream().map(Partition::toString).distinct().toArray();
+    List<Row> rows = read("builds").map(builds -> builds
+        .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").isin(values)))
+        .where(col("status").notEqual(NOT_A_BUILD))
+        .collectAsList()).orElse(List.of());
+    Map<Partition, Row> newest = new java.util.TreeMap<>();
+    for (Row r : rows) {
+      newest.merge(Partition.parse(r.<String>getAs("partition")), r, (a, b) -> newer(a, b) ? a : b);
+    }
+    Map<Partition, BuildRecord> out = new java.util.TreeMap<>();
+    newest.forEach((p, r) -> out.put(p, BuildRecord.of(r)));
+    return out;
+  }
+
+  /** Whether build row {@code a} was recorded after {@code b} (the later attempt first among equals). */
+  private static boolean newer(Row a, Row b) {
+    int byTime = a.<Timestamp>getAs("recorded_at").compareTo(b.<Timestamp>getAs("recorded_at"));
+    return byTime != 0 ? byTime > 0 : a.<Integer>getAs("attempt") > b.<Integer>getAs("attempt");
   }
 
   /**

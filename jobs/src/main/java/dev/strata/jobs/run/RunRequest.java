@@ -80,6 +80,53 @@ public record RunRequest(
     return dates;
   }
 
+  /**
+   * The partitions a table of {@code granularity} builds in a run over {@code requested}: those of
+   * its granularity within each requested one (the 24 hours of a requested day, the day itself),
+   * or the one holding it (the day of a requested hour, the month of a day); the one partition of
+   * an unpartitioned table whatever was asked. Ascending, without duplicates.
+   */
+  public static List<Partition> partitionsOf(Partition.Granularity granularity, java.util.Collection<Partition> requested) {
+    if (requested.isEmpty()) {
+      return List.of();
+    }
+    if (granularity == Partition.Granularity.NONE) {
+      return List.of(Partition.whole());
+    }
+    TreeSet<Partition> out = new TreeSet<>();
+    for (Partition p : requested) {
+      if (p.isWhole()) {
+        continue;
+      }
+      if (p.granularity().finerThan(granularity)) {
+        out.add(Partition.of(granularity, p.start()));
+      } else {
+        out.addAll(p.as(granularity));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** The partitions a table of {@code granularity} builds in this run ({@link #partitionsOf}). */
+  public List<Partition> partitionsOf(Partition.Granularity granularity) {
+    return partitionsOf(granularity, partitions);
+  }
+
+  /**
+   * The partitions from {@code from} to {@code to}, both included, of their granularity (the
+   * two must have the same); empty if {@code from} is after {@code to}.
+   */
+  public static List<Partition> range(Partition from, Partition to) {
+    List<Partition> out = new ArrayList<>();
+    for (Partition p = from; p.compareTo(to) <= 0; p = p.next()) {
+      out.add(p);
+      if (out.size() > MAX_PARTITIONS || p.isWhole()) {
+        break;
+      }
+    }
+    return out;
+  }
+
   public RunRequest withPartitions(List<Partition> those) {
     return new RunRequest(those, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
   }

@@ -31,7 +31,7 @@ public record UnitId(String table, Partition partition) implements Comparable<Un
       if (at <= 0) {
         throw new IllegalArgumentException("no '@'");
       }
-      return new UnitId(text.substring(0, at), Partition.parse(Partition.Granularity.DAY, text.substring(at + 1)));
+      return new UnitId(text.substring(0, at), Partition.parse(text.substring(at + 1)));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + text + "' is not a table partition written table@yyyy-MM-dd", e);
     }

@@ -88,7 +88,7 @@ public final class InPlaceWrite extends PartitionWrite {
    *     the files written are deleted first
    */
   public static Optional<InPlaceWrite> stage(SparkSession spark, WriteTarget target, Dataset<Row> rows, List<Column> aggregates) {
-    boolean dateTyped = Staging.dateTyped(target.table(), rows, target.partitionColumn());
+    boolean dateTyped = Staging.dateTyped(target, rows);
     if (hasNullType(rows.schema())) {
       return Optional.empty();
     }
@@ -103,7 +103,7 @@ public final class InPlaceWrite extends PartitionWrite {
         Metadata m = txn.metadata();
         txn.updateMetadata(
             m.copy(m.id(), m.name(), m.description(), m.format(), rows.schema().asNullable().json(),
-                JavaConverters.asScalaBuffer(List.of(target.partitionColumn())).toSeq(), configuration(m, target.createWith()),
+                JavaConverters.asScalaBuffer(partitionColumns(target)).toSeq(), configuration(m, target.createWith()),
                 Option.apply((Object) System.currentTimeMillis())),
             false);
         mark(spark, target.path());
@@ -111,8 +111,8 @@ public final class InPlaceWrite extends PartitionWrite {
         DeltaTables.releaseCreation(target.path());
         throw e;
       }
-    } else if (!writableInPlace(txn.metadata(), rows.schema(), target.partitionColumn())) {
-      Optional<StructType> widened = target.mergeSchema() ? widened(txn.metadata(), rows.schema(), target.partitionColumn()) : Optional.empty();
+    } else if (!writableInPlace(txn.metadata(), rows.schema(), partitionColumns(target))) {
+      Optional<StructType> widened = target.mergeSchema() ? widened(txn.metadata(), rows.schema(), partitionColumns(target)) : Optional.empty();
       if (widened.isEmpty()) {
         return Optional.empty();
       }
@@ -204,8 +204,8 @@ public final class InPlaceWrite extends PartitionWrite {
    * The table's schema with the rows' new columns after its own, if the rows have every column of
    * the table with its type (nullability aside) and the same partitioning; empty otherwise.
    */
-  static Optional<StructType> widened(Metadata metadata, StructType schema, String partitionColumn) {
-    if (!JavaConverters.seqAsJavaList(metadata.partitionColumns()).equals(List.of(partitionColumn))
+  static Optional<StructType> widened(Metadata metadata, StructType schema, List<String> partitionColumns) {
+    if (!JavaConverters.seqAsJavaList(metadata.partitionColumns()).equals(partitionColumns)
         || !(metadata.columnMappingMode() instanceof NoMapping$)) {
       return Optional.empty();
     }
@@ -225,6 +225,11 @@ public final class InPlaceWrite extends PartitionWrite {
     return Optional.of(result);
   }
 
+  /** The table's partition columns: its partition column, none if it is unpartitioned. */
+  private static List<String> partitionColumns(WriteTarget target) {
+    return target.partition().isWhole() ? List.of() : List.of(target.partitionColumn());
+  }
+
   /** Marks a table's folder as being created by a write into it ({@link DeltaTables#FIRST_WRITE_MARKER}). */
   private static void mark(SparkSession spark, String tablePath) {
     Path marker = new Path(tablePath, DeltaTables.FIRST_WRITE_MARKER);
@@ -241,11 +246,12 @@ public final class InPlaceWrite extends PartitionWrite {
 
   /**
    * Whether rows of {@code schema} can be written straight into a table with this metadata: the
-   * same columns with the same types (nullability aside), partitioned by {@code partitionColumn}
-   * alone, with physical column names (no column mapping).
+   * same columns with the same types (nullability aside), partitioned by {@code partitionColumns}
+   * (the partition column, or none for an unpartitioned table), with physical column names (no
+   * column mapping).
    */
-  static boolean writableInPlace(Metadata metadata, StructType schema, String partitionColumn) {
-    if (!JavaConverters.seqAsJavaList(metadata.partitionColumns()).equals(List.of(partitionColumn))
+  static boolean writableInPlace(Metadata metadata, StructType schema, List<String> partitionColumns) {
+    if (!JavaConverters.seqAsJavaList(metadata.partitionColumns()).equals(partitionColumns)
         || !(metadata.columnMappingMode() instanceof NoMapping$)) {
       return false;
     }
@@ -292,8 +298,10 @@ public final class InPlaceWrite extends PartitionWrite {
    */
   @Override
   DeltaTables.Commit publish() {
-    String predicate = Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition());
-    Seq<Expression> partitionOnly = JavaConverters.asScalaBuffer(List.of(expr(predicate).expr())).toSeq();
+    // An unpartitioned table: every file is replaced, as an overwrite without a predicate does.
+    String predicate = target.partition().isWhole() ? null : Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition());
+    Seq<Expression> partitionOnly = JavaConverters.asScalaBuffer(
+        predicate == null ? List.<Expression>of() : List.of(expr(predicate).expr())).toSeq();
     List<Action> actions = new ArrayList<>(adds);
     long now = System.currentTimeMillis();
     for (AddFile old : JavaConverters.seqAsJavaList(txn.filterFiles(partitionOnly, false))) {
@@ -302,7 +310,8 @@ public final class InPlaceWrite extends PartitionWrite {
     String userMetadata = spark.conf().get(DeltaTables.COMMIT_USER_METADATA, "");
     DeltaOperations.Write operation =
         new DeltaOperations.Write(
-            SaveMode.Overwrite, Option.apply(JavaConverters.asScalaBuffer(List.of(target.partitionColumn())).toSeq()),
+            SaveMode.Overwrite,
+            predicate == null ? Option.empty() : Option.apply(JavaConverters.asScalaBuffer(partitionColumns(target)).toSeq()),
             Option.apply(predicate), userMetadata.isEmpty() ? Option.empty() : Option.apply(userMetadata));
     long version;
     try {

@@ -78,9 +78,9 @@ public abstract sealed class PartitionWrite permits InPlaceWrite, StagedWrite, H
     return rows;
   }
 
-  /** Whether the partition column of the rows it publishes is DATE (else ISO text). */
+  /** Whether the partition column of the rows it publishes is typed (else the partition's written form); false if unpartitioned. */
   public final boolean dateTyped() {
-    return Partitions.isDate(rows.schema().apply(target.partitionColumn()).dataType());
+    return !target.partition().isWhole() && Partitions.isDate(rows.schema().apply(target.partitionColumn()).dataType());
   }
 
   /** How many rows were staged; -1 if not counted (a subset of staged rows, a history's tail). */

@@ -11,14 +11,15 @@ public final class PartitionWrites {
   private PartitionWrites() {}
 
   /**
-   * Whether the rows' partition column is DATE (true) or ISO text (false), as every write checks
-   * it before writing.
+   * Whether the rows' partition column is typed (DATE, or TIMESTAMP for an hour: true) or the
+   * partition's written form (false), as every write checks it before writing; false for an
+   * unpartitioned table.
    *
    * @throws dev.strata.api.StrataException.JobFailedException if the rows lack the partition
-   *     column or it is neither DATE nor STRING
+   *     column or it has another type
    */
-  public static boolean dateTyped(String table, Dataset<Row> rows, String partitionColumn) {
-    return Staging.dateTyped(table, rows, partitionColumn);
+  public static boolean dateTyped(WriteTarget target, Dataset<Row> rows) {
+    return Staging.dateTyped(target, rows);
   }
 
   /**

@@ -35,7 +35,7 @@ public final class StagedWrite extends PartitionWrite {
    *     column, it is neither DATE nor STRING, or a row belongs to another partition
    */
   public static StagedWrite stage(SparkSession spark, WriteTarget target, Dataset<Row> rows, String stagingPath, List<Column> aggregates) {
-    boolean dateTyped = Staging.dateTyped(target.table(), rows, target.partitionColumn());
+    boolean dateTyped = Staging.dateTyped(target, rows);
     // Measured as they are written: the observation reports once the write has run.
     Observation observation = new Observation("strata-staged-" + UUID.randomUUID());
     List<Column> observing = Staging.observing(target, dateTyped, aggregates);
@@ -64,14 +64,19 @@ public final class StagedWrite extends PartitionWrite {
   DeltaTables.Commit publish() {
     return DeltaTables.write(spark, target.path(), () -> {
       // Delta sets "delta.*" options as table properties only when the write creates the table.
-      rows().write()
+      var writer = rows().write()
           .format("delta")
           .options(target.createWith())
           .mode("overwrite")
-          .option("mergeSchema", String.valueOf(target.mergeSchema()))
-          .option("replaceWhere", Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition()))
-          .partitionBy(target.partitionColumn())
-          .save(target.path());
+          .option("mergeSchema", String.valueOf(target.mergeSchema()));
+      if (target.partition().isWhole()) {
+        // An unpartitioned table: the overwrite replaces every file in the one commit.
+        writer.save(target.path());
+      } else {
+        writer.option("replaceWhere", Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition()))
+            .partitionBy(target.partitionColumn())
+            .save(target.path());
+      }
       return DeltaTables.committed(spark, target.path());
     });
   }

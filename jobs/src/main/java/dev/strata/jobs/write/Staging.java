@@ -26,23 +26,31 @@ final class Staging {
   record Measured(long count, Row aggregates) {}
 
   /**
-   * Whether the partition column is DATE (true) or ISO text (false).
+   * Whether the partition column is typed (DATE, TIMESTAMP for an hour: true) or the partition's
+   * written form (false); false for an unpartitioned table, which has none.
    *
    * @throws dev.strata.api.StrataException.JobFailedException if the rows lack the partition
-   *     column or it is neither DATE nor STRING
+   *     column or it has another type
    */
-  static boolean dateTyped(String table, Dataset<Row> rows, String partitionColumn) {
+  static boolean dateTyped(WriteTarget target, Dataset<Row> rows) {
+    if (target.partition().isWhole()) {
+      return false;
+    }
+    String partitionColumn = target.partitionColumn();
     StructField field;
     try {
       field = rows.schema().apply(partitionColumn);
     } catch (IllegalArgumentException e) {
-      throw Errors.badPartitionColumn(table, partitionColumn, "is not among its columns " + Arrays.toString(rows.columns()));
+      throw Errors.badPartitionColumn(target.table(), partitionColumn, "is not among its columns " + Arrays.toString(rows.columns()));
     }
     DataType type = field.dataType();
-    if (!Partitions.isDate(type) && !type.equals(DataTypes.StringType)) {
-      throw Errors.badPartitionColumn(table, partitionColumn, "has type " + type.simpleString());
+    DataType typed = Partitions.type(target.partition().granularity());
+    if (!type.equals(typed) && !type.equals(DataTypes.StringType)) {
+      throw Errors.badPartitionColumn(target.table(), partitionColumn, "has type " + type.simpleString() + " (a "
+          + target.partition().granularity().key() + " partition column is " + typed.simpleString() + ", or text written "
+          + target.partition().granularity().form() + ")");
     }
-    return Partitions.isDate(type);
+    return !type.equals(DataTypes.StringType);
   }
 
   /**

@@ -53,7 +53,7 @@ class ExitCodesTest {
 
     Cli.Outcome badDate = Cli.run("run", "banking", "--date", "2024-13-01", "--warehouse", warehouse());
     assertThat(badDate.exit()).isEqualTo(2);
-    assertThat(badDate.err()).contains("Cannot parse --date '2024-13-01': expected a calendar date as YYYY-MM-DD");
+    assertThat(badDate.err()).contains("Cannot parse --date '2024-13-01': expected a day as YYYY-MM-DD");
 
     Cli.Outcome both = Cli.run("run", "banking", "--date", "2024-01-01", "--from", "2024-01-01", "--warehouse", warehouse());
     assertThat(both.exit()).isEqualTo(2);

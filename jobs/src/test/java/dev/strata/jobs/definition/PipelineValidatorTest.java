@@ -176,7 +176,7 @@ class PipelineValidatorTest {
   }
 
   @Test
-  void aSourceWithoutADatePlaceholderIsRejected() throws IOException {
+  void aSourceWithoutATokenIsReadWholeSoOnlyAnUnpartitionedTableMayIngestIt() throws IOException {
     String yaml =
         SOURCES.replace("landing/raw/{date}", "landing/raw")
             + """
@@ -184,13 +184,19 @@ class PipelineValidatorTest {
               b:
                 layer: bronze
                 inputs: [raw]
+                granularity: day
                 sql: b.sql
             """;
     assertThat(messages(validate(yaml, "b.sql", "SELECT * FROM raw")))
         .singleElement()
         .asString()
-        .contains("sources.raw.path")
-        .contains("the path has no {date} placeholder, so every run would read every file");
+        .contains("tables.b.granularity")
+        .contains("source 'raw' has no {date}, {hour} or {month} in its path (landing/raw), so it is read whole; b is partitioned by"
+            + " day: write granularity: none on b");
+    // Left to itself the table takes its source's granularity: unpartitioned.
+    PipelineValidator.Result whole = validate(yaml.replace("    granularity: day\n", ""), "b.sql", "SELECT * FROM raw");
+    assertThat(whole.problems()).isEmpty();
+    assertThat(whole.pipeline().table("b").unpartitioned()).isTrue();
   }
 
   @Test

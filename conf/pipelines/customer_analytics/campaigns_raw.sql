@@ -1,0 +1,2 @@
+-- bronze campaigns_raw: the campaign list as landed, whole.
+SELECT * FROM campaigns

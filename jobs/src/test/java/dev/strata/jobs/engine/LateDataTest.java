@@ -1,0 +1,219 @@
+package dev.strata.jobs.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.jobs.io.Warehouse;
+import dev.strata.jobs.ledger.Ledger;
+import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.TinyPipeline;
+import dev.strata.testing.IntegrationTest;
+import dev.strata.testing.SparkTestSession;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Orders land by day but belong to the day they were placed, some landing up to three days later
+ * and a few later still. Each order day is published from every landing day that may hold its
+ * rows; a row beyond the lookback, without an order day, or dated after the day it landed is
+ * quarantined, never dropped; a new landing day rebuilds exactly the order days its rows touch,
+ * and the mart downstream of them, once each.
+ */
+@IntegrationTest
+class LateDataTest {
+  private static final LocalDate FIRST = LocalDate.of(2024, 5, 1);
+  private static final int LOOKBACK = 3;
+
+  @TempDir Path dir;
+
+  /** One landed order: the day it landed, and the day it was placed (null: none written). */
+  private record Order(String id, LocalDate landed, LocalDate placed) {}
+
+  private Path warehouse() {
+    return dir.resolve("warehouse");
+  }
+
+  private Path pipeline() {
+    return TinyPipeline.define(dir, "late", """
+        pipeline: late
+        sources:
+          order_files:
+            path: landing/orders/{date}
+            partition: path
+            schema:
+              order_id: string
+              order_date: string
+              amount: string
+        tables:
+          orders_raw:
+            layer: bronze
+            inputs: [order_files]
+            sql: orders_raw.sql
+          orders:
+            layer: silver
+            inputs: [orders_raw]
+            partition_column: order_date
+            event_time:
+              expression: CAST(order_date AS DATE)
+              lookback: 3d
+            max_quarantine_ratio: 1
+            sql: orders.sql
+          daily_revenue:
+            layer: gold
+            inputs: [orders]
+            rows_from: aggregate
+            partition_column: order_date
+            sql: daily_revenue.sql
+        """,
+        "orders_raw.sql", "SELECT * FROM order_files",
+        "orders.sql", "SELECT order_id, CAST(order_date AS DATE) AS order_date, CAST(amount AS DECIMAL(10,2)) AS amount FROM orders_raw",
+        "daily_revenue.sql", "SELECT order_date, count(*) AS orders, sum(amount) AS revenue FROM orders GROUP BY order_date");
+  }
+
+  /**
+   * A landing day's orders: 4 placed that day, 3 the day before, 2 and 1 two and three days
+   * before (within the lookback), 1 five days before (beyond it), 1 without a day and 1 dated
+   * the next day.
+   */
+  private static List<Order> landing(LocalDate landed) {
+    List<Order> orders = new ArrayList<>();
+    int[][] byAge = {{0, 4}, {1, 3}, {2, 2}, {3, 1}, {5, 1}, {-1, 1}};
+    for (int[] age : byAge) {
+      for (int i = 0; i < age[1]; i++) {
+        orders.add(new Order(landed + "-" + age[0] + "-" + i, landed, landed.minusDays(age[0])));
+      }
+    }
+    orders.add(new Order(landed + "-none", landed, null));
+    return orders;
+  }
+
+  private void land(List<Order> orders) throws IOException {
+    LocalDate landed = orders.get(0).landed();
+    Path folder = warehouse().resolve("landing/orders/" + landed);
+    Files.createDirectories(folder);
+    StringBuilder csv = new StringBuilder("order_id,order_date,amount\n");
+    for (Order o : orders) {
+      csv.append(o.id()).append(',').append(o.placed() == null ? "" : o.placed().toString()).append(",1.50\n");
+    }
+    Files.writeString(folder.resolve("orders.csv"), csv);
+  }
+
+  /** The rows each order day publishes, computed from what landed: placed that day, landed within the lookback. */
+  private static Map<String, Long> published(List<Order> landed) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Order o : landed) {
+      if (o.placed() != null && !o.placed().isAfter(o.landed()) && !o.placed().isBefore(o.landed().minusDays(LOOKBACK))) {
+        out.merge(o.placed().toString(), 1L, Long::sum);
+      }
+    }
+    return out;
+  }
+
+  /** The rows each partition of the quarantine holds, by reason: late ones in the oldest day their landing day reaches, others in it. */
+  private static Map<String, Long> quarantined(List<Order> landed) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Order o : landed) {
+      if (o.placed() == null) {
+        out.merge(o.landed() + " no event time: CAST(order_date AS DATE) is null", 1L, Long::sum);
+      } else if (o.placed().isAfter(o.landed())) {
+        out.merge(o.landed() + " early: its event time is after the day it landed in", 1L, Long::sum);
+      } else if (o.placed().isBefore(o.landed().minusDays(LOOKBACK))) {
+        out.merge(o.landed().minusDays(LOOKBACK) + " late: beyond lookback of 3d", 1L, Long::sum);
+      }
+    }
+    return out;
+  }
+
+  private Dataset<Row> delta(String relative) {
+    return SparkTestSession.get().read().format("delta").load(warehouse().resolve(relative).toUri().toString());
+  }
+
+  private Map<String, Long> rowsByDay(String relative) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : delta(relative).groupBy("order_date").count().collectAsList()) {
+      out.put(r.get(0).toString(), r.getLong(1));
+    }
+    return out;
+  }
+
+  private Map<String, Long> quarantineByDayAndReason() {
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : delta("_quarantine/orders").selectExpr("CAST(order_date AS STRING) AS d", "explode(_strata_failed_rules) AS reason")
+        .groupBy("d", "reason").count().collectAsList()) {
+      out.put(r.getString(0) + " " + r.getString(1), r.getLong(2));
+    }
+    return out;
+  }
+
+  /** The partitions a run built of a table, each as often as it was built. */
+  private List<String> builtBy(String runId, String table) {
+    return new Ledger(SparkTestSession.get(), Warehouse.at(warehouse().toString()))
+        .read("builds").orElseThrow().where("run_id = '" + runId + "' AND table = '" + table + "'").orderBy("partition")
+        .select("partition").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+  }
+
+  private static String runId(Cli.Outcome outcome) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Run (\\S+): pipeline").matcher(outcome.out());
+    assertThat(m.find()).as(outcome.toString()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void lateRowsRebuildTheirDaysWithinTheLookbackAndAreQuarantinedBeyondIt() throws IOException {
+    Path pipeline = pipeline();
+    List<Order> all = new ArrayList<>();
+    for (int d = 0; d < 5; d++) {
+      List<Order> day = landing(FIRST.plusDays(d));
+      land(day);
+      all.addAll(day);
+    }
+
+    Cli.Outcome first = Cli.run("run", pipeline.toString(), "--from", FIRST.toString(), "--to", FIRST.plusDays(4).toString(),
+        "--warehouse", warehouse().toString());
+
+    assertThat(first.exit()).as(first.toString()).isZero();
+    assertThat(rowsByDay("silver/orders")).isEqualTo(published(all));
+    assertThat(quarantineByDayAndReason()).isEqualTo(quarantined(all));
+    long landedRows = delta("bronze/orders_raw").count();
+    assertThat(landedRows).isEqualTo(all.size());
+    // Nothing disappears: every landed row is published once or quarantined once.
+    assertThat(delta("silver/orders").count() + delta("_quarantine/orders").count()).isEqualTo(landedRows);
+    assertThat(delta("silver/orders").select("order_id").distinct().count()).isEqualTo(delta("silver/orders").count());
+    Map<String, Long> revenue = new TreeMap<>();
+    delta("gold/daily_revenue").collectAsList().forEach(r -> revenue.put(r.get(0).toString(), r.getLong(1)));
+    assertThat(revenue).isEqualTo(published(all));
+
+    // A sixth day lands: its rows touch its own day and the three before it (the oldest for its
+    // late row too); each is rebuilt once, with the mart above it, and nothing else is.
+    LocalDate sixth = FIRST.plusDays(5);
+    List<Order> day6 = landing(sixth);
+    land(day6);
+    all.addAll(day6);
+    Cli.Outcome next = Cli.run("run", pipeline.toString(), "--date", sixth.toString(), "--warehouse", warehouse().toString());
+
+    assertThat(next.exit()).as(next.toString()).isZero();
+    String run = runId(next);
+    List<String> touched = List.of(sixth.minusDays(3).toString(), sixth.minusDays(2).toString(), sixth.minusDays(1).toString(),
+        sixth.toString());
+    assertThat(builtBy(run, "orders_raw")).containsExactly(sixth.toString());
+    assertThat(builtBy(run, "orders")).containsExactlyElementsOf(touched);
+    assertThat(builtBy(run, "daily_revenue")).containsExactlyElementsOf(touched);
+    assertThat(rowsByDay("silver/orders")).isEqualTo(published(all));
+    assertThat(quarantineByDayAndReason()).isEqualTo(quarantined(all));
+    assertThat(delta("silver/orders").count() + delta("_quarantine/orders").count()).isEqualTo(delta("bronze/orders_raw").count());
+
+    // Status says which order days late rows rebuilt, and where they landed.
+    Cli.Outcome status = Cli.run("status", pipeline.toString(), "--warehouse", warehouse().toString());
+    assertThat(status.out()).contains(sixth.minusDays(2) + "  published").contains("rebuilt by late data: rows for " + sixth.minusDays(2)
+        + " landed in " + sixth);
+  }
+}
