@@ -23,8 +23,8 @@ import java.util.Map;
  *       days before (beyond it), 6 are cancelled, 1 has no customer, 1 a negative amount, and 2 are
  *       delivered again the next landing day (the same order, twice).
  *   <li>{@code support_tickets/<day>/<hour>/tickets.json}: every tenth customer opens a ticket a day,
- *       at an hour of their own (an hour without tickets lands an empty file), a third of these
- *       customers always with high priority.
+ *       at an hour of their own (an hour without tickets lands an empty file); a third of these
+ *       customers open two a day, always of high priority.
  *   <li>{@code marketing_events/<day>/events.json}: events without a date; 1 in 100 names a campaign
  *       that does not exist.
  *   <li>{@code campaigns/campaigns.csv}: the campaign list, one campaign listed twice.
@@ -143,15 +143,19 @@ public final class CustomerAnalyticsGenerator {
   private long writeTickets(String file, LocalDate day, int hour) {
     StringBuilder json = new StringBuilder();
     long rows = 0;
-    // Every tenth customer opens a ticket every day, at an hour of their own.
+    // Every tenth customer opens a ticket every day, at an hour of their own; a third of them, always
+    // of high priority, a second one twelve hours later.
     for (int c = 0; c < customers; c += 10) {
-      if ((c / 10) % 24 != hour) {
+      boolean high = (c / 10) % 3 == 0;
+      int own = (c / 10) % 24;
+      boolean second = high && (own + 12) % 24 == hour;
+      if (own != hour && !second) {
         continue;
       }
-      String priority = (c / 10) % 3 == 0 ? "high" : (c / 10) % 3 == 1 ? "medium" : "low";
+      String priority = high ? "high" : (c / 10) % 3 == 1 ? "medium" : "low";
       LocalDateTime created = day.atTime(hour, (c / 10) % 60);
-      json.append(String.format("{\"ticket_id\":\"T%s%06d\",\"customer_id\":\"%s\",\"created_date\":\"%s\",\"category\":\"%s\","
-              + "\"priority\":\"%s\",\"resolved_date\":null}%n", day.toString().replace("-", ""), c, customerId(c),
+      json.append(String.format("{\"ticket_id\":\"T%s%02d%06d\",\"customer_id\":\"%s\",\"created_date\":\"%s\",\"category\":\"%s\","
+              + "\"priority\":\"%s\",\"resolved_date\":null}%n", day.toString().replace("-", ""), hour, c, customerId(c),
           created.toString().replace('T', ' ') + ":00", CATEGORIES[c % CATEGORIES.length], priority));
       rows++;
     }

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @IntegrationTest
 class GranularityTest {
   private static final LocalDate MARCH_1 = LocalDate.of(2024, 3, 1);
-  private static final LocalDate MARCH_2 = LocalDate.of(2024, 3, 2);
 
   @TempDir Path dir;
 
@@ -180,14 +179,15 @@ class GranularityTest {
         .containsExactly("[p1,WIDGET]", "[p2,GADGET]", "[p3,BOLT]");
     assertThat(counts("gold/tickets_monthly", "as_of_date", "tickets")).isEqualTo(Map.of("2024-03-01", expectedDay() + 7));
 
-    // A new day, found by an incremental run: its 24 hours, its day, the month; not the product list.
-    landDay(MARCH_2);
+    // A file landing in another hour, found by an incremental run: that hour, its day, its month.
+    landTickets(MARCH_1, 9, 2, "more");
     Cli.Outcome incremental = Cli.run("run", pipeline.toString(), "--warehouse", warehouse().toString());
     assertThat(incremental.exit()).as(incremental.toString()).isZero();
-    assertThat(incremental.out()).contains("Incremental run: 26 table partitions are out of date");
-    assertThat(counts("silver/tickets_daily", "as_of_date", "tickets"))
-        .isEqualTo(Map.of(MARCH_1.toString(), expectedDay() + 7, MARCH_2.toString(), expectedDay()));
-    assertThat(counts("gold/tickets_monthly", "as_of_date", "tickets")).isEqualTo(Map.of("2024-03-01", 2 * expectedDay() + 7));
+    assertThat(incremental.out()).contains("Incremental run: 3 table partitions are out of date")
+        .contains("2024-03-01T09  bronze  tickets_raw").doesNotContain("product_dim");
+    long more = 9 % 3 + 1 + 2;
+    assertThat(counts("silver/tickets_daily", "as_of_date", "tickets")).isEqualTo(Map.of(MARCH_1.toString(), expectedDay() + 7 + more));
+    assertThat(counts("gold/tickets_monthly", "as_of_date", "tickets")).isEqualTo(Map.of("2024-03-01", expectedDay() + 7 + more));
 
     // A monthly backfill of the month's table alone.
     Cli.Outcome backfill = Cli.run("backfill", pipeline.toString(), "--from", "2024-03", "--to", "2024-03", "--tables", "tickets_monthly",
