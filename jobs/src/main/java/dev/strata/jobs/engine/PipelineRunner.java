@@ -277,11 +277,11 @@ public final class PipelineRunner {
         for (String input : t.inputs()) {
           Landing.Change c = changes.getOrDefault(input, Map.of()).get(d);
           outOfDate |= c != null && c.any();
-          // A partition never built is new only where a partitioned input has rows for it: an
-          // unpartitioned one (a dimension) shares time with every day, and makes none of them new.
-          outOfDate |= plannedOf.getOrDefault(input, List.of()).stream().anyMatch(p -> p.overlaps(d) && (mine != null || !p.isWhole()));
+          // A partition never built is new only where an input has rows for it: an unpartitioned
+          // input (a dimension) shares time with every day, and makes none of a partitioned table's new.
+          outOfDate |= plannedOf.getOrDefault(input, List.of()).stream().anyMatch(p -> p.overlaps(d) && (mine != null || newFor(p, d)));
           for (Map.Entry<Partition, Instant> e : publishedAt.getOrDefault(input, new java.util.TreeMap<>()).entrySet()) {
-            outOfDate |= e.getKey().overlaps(d) && (mine == null ? !e.getKey().isWhole() : e.getValue().isAfter(mine));
+            outOfDate |= e.getKey().overlaps(d) && (mine == null ? newFor(e.getKey(), d) : e.getValue().isAfter(mine));
           }
         }
         if (outOfDate) {
@@ -408,6 +408,11 @@ public final class PipelineRunner {
       pool.shutdownNow();
       locks.close();
     }
+  }
+
+  /** Whether an input's partition {@code input} brings rows to a partition {@code d} never built: unless a dimension (unpartitioned) feeds a partitioned table. */
+  private static boolean newFor(Partition input, Partition d) {
+    return !input.isWhole() || d.isWhole();
   }
 
   /** A published build with what made the run build it, when the run did not ask for its partition. */
