@@ -160,13 +160,19 @@ final class InputResolver {
    * build too); those not built yet are absent. At least one must have been published.
    */
   Dataset<Row> readWindow(SparkSession session, String reader, TableDefinition upstream, Partition first, Partition last) {
-    String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
-    Optional<Dataset<Row>> all = DeltaTables.read(session, path, null, null);
-    if (all.isEmpty()) {
-      throw Errors.upstreamNeverPublished(reader, upstream.name(), first, path);
-    }
-    checkPublished(reader, upstream, RunRequest.range(first, last), first, path);
-    return all.get().where(dev.strata.jobs.io.Partitions.between(all.get().schema(), upstream.partitionColumn(), first, last));
+    Dataset<Row> all = whole(session, reader, upstream, first);
+    checkPublished(reader, upstream, RunRequest.range(first, last), first, path(upstream));
+    return all.where(dev.strata.jobs.io.Partitions.between(all.schema(), upstream.partitionColumn(), first, last));
+  }
+
+  /** Every row of an upstream table, or the exit-5 error naming {@code named} if it was never published. */
+  private Dataset<Row> whole(SparkSession session, String reader, TableDefinition upstream, Partition named) {
+    return DeltaTables.read(session, path(upstream), null, null)
+        .orElseThrow(() -> Errors.upstreamNeverPublished(reader, upstream.name(), named, path(upstream)));
+  }
+
+  private String path(TableDefinition table) {
+    return run.ctx().warehouse().tablePath(table.layer(), table.name());
   }
 
   /**
@@ -178,16 +184,12 @@ final class InputResolver {
     if (window.span() != null) {
       return readWindow(session, reader, upstream, Partition.of(upstream.granularity(), partition.end().minus(window.span())), last);
     }
-    String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
-    Optional<Dataset<Row>> all = DeltaTables.read(session, path, null, null);
-    if (all.isEmpty()) {
-      throw Errors.upstreamNeverPublished(reader, upstream.name(), last, path);
-    }
+    Dataset<Row> all = whole(session, reader, upstream, last);
     List<Partition> known = run.ledger().latestBuilds(run.pipeline().name()).stream()
         .filter(u -> u.unit().table().equals(upstream.name()) && u.unit().partition().compareTo(last) <= 0)
         .map(u -> u.unit().partition()).toList();
-    checkPublished(reader, upstream, known.isEmpty() ? List.of(last) : known, last, path);
-    return all.get().where(dev.strata.jobs.io.Partitions.upTo(all.get().schema(), upstream.partitionColumn(), last));
+    checkPublished(reader, upstream, known.isEmpty() ? List.of(last) : known, last, path(upstream));
+    return all.where(dev.strata.jobs.io.Partitions.upTo(all.schema(), upstream.partitionColumn(), last));
   }
 
   /**
@@ -198,7 +200,7 @@ final class InputResolver {
    * partition while its latest build of it was blocked or failed.
    */
   Dataset<Row> readTable(SparkSession session, String reader, TableDefinition upstream, Partition partition) {
-    String path = run.ctx().warehouse().tablePath(upstream.layer(), upstream.name());
+    String path = path(upstream);
     // A history table is read as of the partition: each key's version valid that day.
     Optional<Dataset<Row>> rows = DeltaTables.partition(session, run.ctx().warehouse(), upstream, partition);
     if (rows.isEmpty()) {

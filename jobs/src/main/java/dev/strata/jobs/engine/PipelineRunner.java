@@ -260,12 +260,7 @@ public final class PipelineRunner {
     // published after this partition was last built.
     // A table partitioned by event time, and what reads it, are planned by the run itself: the
     // event partitions the landing partitions it builds touch.
-    Set<String> dynamic = new java.util.HashSet<>();
-    for (TableDefinition t : tables) {
-      if (t.eventTime() != null || t.inputs().stream().anyMatch(dynamic::contains)) {
-        dynamic.add(t.name());
-      }
-    }
+    Set<String> dynamic = plannedWhenBuilt(tables);
     for (TableDefinition t : tables) {
       if (dynamic.contains(t.name())) {
         continue;
@@ -336,12 +331,7 @@ public final class PipelineRunner {
       // event time, and what reads it, are planned once the landing partitions it reads are built:
       // the event partitions their rows touch are known only then.
       Map<String, Map<Partition, CompletableFuture<TableBuildResult>>> byTable = new java.util.HashMap<>();
-      Set<String> dynamic = new java.util.HashSet<>();
-      for (TableDefinition t : tables) {
-        if (t.eventTime() != null || t.inputs().stream().anyMatch(dynamic::contains)) {
-          dynamic.add(t.name());
-        }
-      }
+      Set<String> dynamic = plannedWhenBuilt(tables);
       List<TableDefinition> inOrder = new ArrayList<>(tables.stream().filter(t -> !dynamic.contains(t.name())).toList());
       inOrder.addAll(tables.stream().filter(t -> dynamic.contains(t.name())).toList());
       for (TableDefinition table : inOrder) {
@@ -408,6 +398,22 @@ public final class PipelineRunner {
       pool.shutdownNow();
       locks.close();
     }
+  }
+
+  /**
+   * The tables whose partitions a run knows only as it builds: those partitioned by event time
+   * (the event partitions their landing partitions touch) and every table that reads one.
+   *
+   * @param tables in dependency order
+   */
+  private static Set<String> plannedWhenBuilt(List<TableDefinition> tables) {
+    Set<String> dynamic = new java.util.HashSet<>();
+    for (TableDefinition t : tables) {
+      if (t.eventTime() != null || t.inputs().stream().anyMatch(dynamic::contains)) {
+        dynamic.add(t.name());
+      }
+    }
+    return dynamic;
   }
 
   /** Whether an input's partition {@code input} brings rows to a partition {@code d} never built: unless a dimension (unpartitioned) feeds a partitioned table. */

@@ -188,12 +188,7 @@ public final class Ledger {
 
   /** The latest build of a table's partition, as the ledger recorded it. */
   public Optional<BuildRecord> latestBuild(String pipeline, String table, Partition partition) {
-    return read("builds").flatMap(builds -> builds
-        .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").equalTo(partition.toString())))
-        .where(col("status").notEqual(NOT_A_BUILD))
-        .orderBy(col("recorded_at").desc(), col("attempt").desc())
-        .limit(1)
-        .collectAsList().stream().findFirst().map(BuildRecord::of));
+    return Optional.ofNullable(latestBuilds(pipeline, table, List.of(partition)).get(partition));
   }
 
   /**
