@@ -25,7 +25,7 @@ import org.apache.spark.sql.SparkSession;
  * replaces their lines and keeps the others' from the last run.
  */
 public final class Bench {
-  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(false), new IncrementalRefresh(), new WideFact(), new Scaling(true));
+  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(false), new IncrementalRefresh(), new LateDataCost(), new WideFact(), new Scaling(true));
 
   private Bench() {}
 
@@ -82,6 +82,35 @@ public final class Bench {
     } finally {
       spark.stop();
     }
+  }
+
+  /**
+   * Plans and runs as {@code strata run P [--full-refresh]} does (planning from the landing
+   * listing and the ledger, then the run), checks it published the {@code expectedUnits} table
+   * partitions it should, and says how long it took.
+   *
+   * @return its seconds, planning included
+   */
+  static double incremental(
+      dev.strata.jobs.engine.EngineContext ctx, dev.strata.jobs.definition.Pipeline pipeline, boolean fullRefresh, String scenario,
+      String what, int expectedUnits) {
+    long start = System.nanoTime();
+    dev.strata.jobs.engine.PipelineRunner runner = new dev.strata.jobs.engine.PipelineRunner(ctx);
+    dev.strata.jobs.run.RunRequest base = new dev.strata.jobs.run.RunRequest(
+        List.of(dev.strata.api.Partition.day(java.time.LocalDate.EPOCH)), java.util.Optional.empty(), java.util.Set.of(), "bench");
+    dev.strata.jobs.run.RunRequest request = runner.incrementalRequest(pipeline, base, fullRefresh, false);
+    if (request == null) {
+      throw new IllegalStateException("bench: " + what + " found nothing to do");
+    }
+    RunResult run = runner.run(pipeline, request);
+    double s = (System.nanoTime() - start) / 1e9;
+    check(run, what);
+    if (run.builds().size() != expectedUnits) {
+      throw new IllegalStateException("bench: " + what + " built " + run.builds().size() + " table partitions, expected " + expectedUnits
+          + ": " + run.builds().stream().map(b -> b.table() + " " + b.partition()).toList());
+    }
+    System.out.printf(Locale.ROOT, "%s: %s: %.2fs (%d table partitions)%n", scenario, what, s, run.builds().size());
+    return s;
   }
 
   static void check(RunResult run, String what) {

@@ -3,12 +3,9 @@ package dev.strata.bench;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.PipelineValidator;
 import dev.strata.jobs.engine.EngineContext;
-import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.generate.BankingGenerator;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.Warehouse;
-import dev.strata.jobs.run.RunRequest;
-import dev.strata.jobs.run.RunResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,8 +16,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -95,7 +90,7 @@ final class IncrementalRefresh implements Scenario {
     for (; landed < WARM_UP_DAYS; landed++) {
       generator.writeDay(warehouse.root() + "/landing", FIRST_DAY.plusDays(landed), options.dailyCustomers(), defects);
     }
-    timed(ctx, pipeline, false, "warm-up: " + WARM_UP_DAYS + " days", WARM_UP_DAYS);
+    Bench.incremental(ctx, pipeline, false, name(), "warm-up: " + WARM_UP_DAYS + " days", WARM_UP_DAYS);
 
     List<Comparison> comparisons = new ArrayList<>();
     List<Double> firstDaily = null;
@@ -104,12 +99,12 @@ final class IncrementalRefresh implements Scenario {
       for (; landed < size; landed++) {
         generator.writeDay(warehouse.root() + "/landing", FIRST_DAY.plusDays(landed), options.dailyCustomers(), defects);
       }
-      double full = timed(ctx, pipeline, true, "full refresh of " + landed + " days", landed);
+      double full = Bench.incremental(ctx, pipeline, true, name(), "full refresh of " + landed + " days", landed);
       List<Double> daily = new ArrayList<>();
       for (int i = -1; i < options.repeats(); i++) { // i = -1: warm-up, not counted
         generator.writeDay(warehouse.root() + "/landing", FIRST_DAY.plusDays(landed), options.dailyCustomers(), defects);
         landed++;
-        double s = timed(ctx, pipeline, false, "one new day after " + (landed - 1) + " days", 1);
+        double s = Bench.incremental(ctx, pipeline, false, name(), "one new day after " + (landed - 1) + " days", 1);
         if (i >= 0) {
           daily.add(s);
         }
@@ -129,26 +124,6 @@ final class IncrementalRefresh implements Scenario {
       }
     }
     return new Outcome(comparisons, notes(options, rowsPerDay));
-  }
-
-  /** Plans and runs as {@code strata run daily [--full-refresh]} does; checks the run built what it should. */
-  private static double timed(EngineContext ctx, Pipeline pipeline, boolean fullRefresh, String what, int expectedUnits) {
-    long start = System.nanoTime();
-    PipelineRunner runner = new PipelineRunner(ctx);
-    RunRequest base = new RunRequest(List.of(dev.strata.api.Partition.day(FIRST_DAY)), Optional.empty(), Set.of(), "bench");
-    RunRequest request = runner.incrementalRequest(pipeline, base, fullRefresh, false);
-    if (request == null) {
-      throw new IllegalStateException("bench: " + what + " found nothing to do");
-    }
-    RunResult run = runner.run(pipeline, request);
-    double s = (System.nanoTime() - start) / 1e9;
-    Bench.check(run, what);
-    if (run.builds().size() != expectedUnits) {
-      throw new IllegalStateException(
-          "bench: " + what + " built " + run.builds().size() + " table partitions, expected " + expectedUnits);
-    }
-    System.out.printf(Locale.ROOT, "incremental: %s: %.2fs (%d table partitions)%n", what, s, run.builds().size());
-    return s;
   }
 
   private static String notes(Options options, int rowsPerDay) {

@@ -1,6 +1,7 @@
 package dev.strata.jobs.cli;
 
 import dev.strata.api.BuildStatus;
+import dev.strata.jobs.Errors;
 import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Pipeline;
 import dev.strata.jobs.definition.TableDefinition;
@@ -27,17 +28,22 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * The guided tour: generate sample data, run the banking pipeline over a few days, then feed it a
- * broken file and show the gate keeping the published tables as they were.
+ * broken file and show the gate keeping the published tables as they were. {@code demo
+ * customer_analytics} tours the second pipeline: late data absorbed, and a gate blocking
+ * ({@link CustomerAnalyticsDemo}).
  */
 @Command(
     name = "demo",
     description = {
       "Generate sample data, run the banking pipeline over a few days, then show a gate blocking",
-      "a broken input while the published tables stay as they were. Exits 0 when all behaved as designed."
+      "a broken input while the published tables stay as they were. Exits 0 when all behaved as designed.",
+      "'demo customer_analytics': orders landing days late rebuild the days they belong to, and a",
+      "redelivery with an undeclared status is blocked while the published day stays as it was."
     })
 final class DemoCommand implements Callable<Integer> {
   static final String DEMO_WAREHOUSE = "./warehouse-demo";
@@ -46,20 +52,39 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--rows", defaultValue = "20000", description = "Customers per day (default ${DEFAULT-VALUE}).")
+  @Parameters(index = "0", arity = "0..1", defaultValue = "banking", paramLabel = "PIPELINE",
+      description = "banking (default) or customer_analytics.")
+  String pipeline;
+
+  @Option(names = "--rows", defaultValue = "20000",
+      description = "Customers per day for banking, orders per day for customer_analytics (default ${DEFAULT-VALUE}).")
   int rows;
 
-  @Option(names = "--days", defaultValue = "3", description = "Days to generate and run (default ${DEFAULT-VALUE}).")
-  int days;
+  @Option(names = "--days", description = "Days to generate and run (default 3; 2 for customer_analytics, whose tickets land hourly).")
+  Integer days;
+
+  @Option(names = "--customers", defaultValue = "2000", description = "customer_analytics: customers who order (default ${DEFAULT-VALUE}).")
+  int customers;
 
   @Override
   public Integer call() {
+    Errors.check(pipeline.equals("banking") || pipeline.equals("customer_analytics"),
+        "Cannot run the demo of '%s': there are demos of banking (the default) and customer_analytics.", pipeline);
+    Errors.check(rows > 0 && rows <= 10_000_000, "Cannot run the demo: --rows must be between 1 and 10000000, got %d.", rows);
+    Errors.check(customers > 0 && customers <= 10_000_000, "Cannot run the demo: --customers must be between 1 and 10000000, got %d.",
+        customers);
+    int days = this.days != null ? this.days : pipeline.equals("banking") ? 3 : 2;
+    Errors.check(days > 0 && days <= 366, "Cannot run the demo: --days must be between 1 and 366, got %d.", days);
     PrintWriter out = spec.commandLine().getOut();
     Instant started = Instant.now();
-    Pipeline banking = common.validated("banking");
+    Pipeline definition = common.validated(pipeline);
     Warehouse warehouse = Warehouse.at(common.warehouse != null ? common.warehouse : DEMO_WAREHOUSE);
     SparkSession spark = common.session("strata demo");
     EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, ExitCodes::of);
+    if (pipeline.equals("customer_analytics")) {
+      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days).run();
+    }
+    Pipeline banking = definition;
     String landing = warehouse.root() + "/landing";
     LocalDate first = LocalDate.of(2024, 1, 1);
     LocalDate last = first.plusDays(days - 1);

@@ -9,6 +9,7 @@ import dev.strata.jobs.engine.Sensors;
 import dev.strata.jobs.ledger.BuildRecord;
 import dev.strata.jobs.ledger.Ledger;
 import dev.strata.jobs.ledger.UnitState;
+import dev.strata.jobs.run.TableBuildResult;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,7 +99,7 @@ final class StatusCommand implements Callable<Integer> {
         BuildRecord latest = u.latest();
         // A partition of a table partitioned by event time that a later landing rebuilt says so.
         String late = latest.published() && latest.message() != null && latest.message().startsWith("late data: ")
-            ? "; rebuilt by " + Errors.firstLine(latest.message()).split("; ")[0] : "";
+            ? "; rebuilt by " + lateData(Errors.firstLine(latest.message())) : "";
         out.printf(
             "    %s  %s%s%s%n", u.unit().partition(), publishedText,
             latest.published() ? "" : "; latest build " + latest.status() + " (run " + latest.runId() + ")", late);
@@ -109,6 +110,17 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.flush();
     return exit;
+  }
+
+  /**
+   * What a partition rebuilt by late data says of it: which landing partitions rebuilt it, and how
+   * many of its rows landed after it ({@code late data: rows for 2024-03-01 landed in 2024-03-04
+   * (12 rows landed after 2024-03-01)}).
+   */
+  static String lateData(String message) {
+    String rebuilt = message.split("; ")[0];
+    return TableBuildResult.lateRows(message).map(m -> rebuilt + " (" + m.substring(0, m.indexOf(':') < 0 ? m.length() : m.indexOf(':')) + ")")
+        .orElse(rebuilt);
   }
 
   /**

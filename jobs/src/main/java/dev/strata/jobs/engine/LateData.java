@@ -78,9 +78,8 @@ final class LateData {
     Column routed = when(at.isNull().or(at.gt(Partitions.literal(true, landing))), Partitions.literal(true, landing))
         .when(at.lt(Partitions.literal(true, first)), Partitions.literal(true, first))
         .otherwise(at);
-    String pattern = table.granularity() == Partition.Granularity.HOUR ? "yyyy-MM-dd'T'HH" : "yyyy-MM-dd";
     TreeSet<Partition> out = new TreeSet<>();
-    for (Row r : landed.select(date_format(routed, pattern).as("p")).distinct().collectAsList()) {
+    for (Row r : landed.select(date_format(routed, pattern(table.granularity())).as("p")).distinct().collectAsList()) {
       out.add(Partition.parse(table.granularity(), r.getString(0)));
     }
     return new ArrayList<>(out);
@@ -112,5 +111,42 @@ final class LateData {
     Dataset<Row> rejected = window.where(coalesce(late, lit(false)).or(coalesce(undated, lit(false))))
         .withColumn(Quarantine.FAILED_RULES, array(reason));
     return new Routed(rows, rejected);
+  }
+
+  /**
+   * The rows of one event partition counted by the partition of its input they landed in, in one
+   * aggregation (a handful of rows reach the driver).
+   *
+   * @param input the table whose partitions are landing partitions (the event-time table's rows_from)
+   */
+  static java.util.SortedMap<Partition, Long> byLanding(Dataset<Row> rows, TableDefinition input) {
+    Column landed = col(input.partitionColumn());
+    boolean typed = Partitions.isDate(rows.schema().apply(input.partitionColumn()).dataType());
+    Column written = typed ? date_format(landed, pattern(input.granularity())) : landed.cast(DataTypes.StringType);
+    java.util.SortedMap<Partition, Long> out = new java.util.TreeMap<>();
+    for (Row r : rows.groupBy(written.as("p")).count().collectAsList()) {
+      out.put(Partition.parse(input.granularity(), r.getString(0)), r.getLong(1));
+    }
+    return out;
+  }
+
+  /** How a build says how many of its rows landed late, and when: {@code 12 rows landed late: 2024-03-02 (5), 2024-03-03 (7)}. */
+  static String describe(Partition partition, java.util.SortedMap<Partition, Long> late) {
+    long total = late.values().stream().mapToLong(Long::longValue).sum();
+    StringBuilder s = new StringBuilder(String.format(java.util.Locale.ROOT, "%,d row%s landed after %s: ", total, total == 1 ? "" : "s", partition));
+    String sep = "";
+    for (var e : late.entrySet()) {
+      s.append(sep).append(e.getKey()).append(" (").append(String.format(java.util.Locale.ROOT, "%,d", e.getValue())).append(')');
+      sep = ", ";
+    }
+    return s.toString();
+  }
+
+  private static String pattern(Partition.Granularity granularity) {
+    return switch (granularity) {
+      case HOUR -> "yyyy-MM-dd'T'HH";
+      case MONTH -> "yyyy-MM";
+      default -> "yyyy-MM-dd";
+    };
   }
 }

@@ -73,6 +73,10 @@ final class Publisher {
       // The partition as published, to wherever else it goes; a delivery that fails leaves it published.
       run.afterCommit(table, commit, warnings, "sink", "deliver it to sink '" + sink.sink() + "'", () -> deliver(session, table, partition, commit, sink));
     }
+    String late = written.lateNote(partition);
+    if (late != null) {
+      warnings.add(late);
+    }
     return run.result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings), metrics);
   }
 
@@ -84,7 +88,8 @@ final class Publisher {
       // The verdict stands: unpublished files are invisible to readers, and VACUUM removes them.
     }
     return run.result(table, partition, BuildStatus.BLOCKED, written.counts(), -1, start, gate,
-        BuildGate.blockedBy(gate) + "; the rows it checked are at " + staging, written.split().metrics());
+        BuildGate.blockedBy(gate) + "; the rows it checked are at " + staging
+            + (written.late().isEmpty() ? "" : "; " + written.lateNote(partition)), written.split().metrics());
   }
 
   /** Delivers a published partition, as the commit left it, to one of the table's sinks. */

@@ -64,6 +64,10 @@ final class RunPrinter {
     if (r.counts().filtered() > 0) {
       out.printf(Locale.ROOT, "      filtered %,d rows: %s%n", r.counts().filtered(), r.counts().filteredReason());
     }
+    if (r.status() == BuildStatus.PUBLISHED) {
+      // A partition by event time: how many of its rows came late, and in which landing partitions.
+      TableBuildResult.lateRows(r.message()).ifPresent(m -> out.printf("      late: %s%n", m));
+    }
     // Causes first (the gate's results are in causal order), then one line for what could not be evaluated, then warnings.
     List<RuleResult> notEvaluated = r.gate().notEvaluated();
     boolean folded = false;
@@ -88,7 +92,7 @@ final class RunPrinter {
     }
     // A blocked build's message repeats its cause, printed above; the run's end says where its rows are.
     boolean explained = r.status() == BuildStatus.BLOCKED && r.gate().cause().isPresent();
-    if (!r.message().isEmpty() && !explained && (r.status() != BuildStatus.PUBLISHED || r.message().startsWith(TableBuildResult.WARNING))) {
+    if (!r.message().isEmpty() && !explained && (r.status() != BuildStatus.PUBLISHED || r.message().contains(TableBuildResult.WARNING))) {
       out.printf("      -> %s%n", dev.strata.jobs.Errors.printable(r.message()).replace("\n", "\n         "));
     }
   }
@@ -137,7 +141,8 @@ final class RunPrinter {
     List<TableBuildResult> quarantined =
         run.builds().stream().filter(b -> b.status() == BuildStatus.PUBLISHED && b.counts().quarantined() > 0).toList();
     for (TableBuildResult b : quarantined.subList(0, Math.min(QUARANTINE_NOTES, quarantined.size()))) {
-      out.printf(Locale.ROOT, "Quarantined %,d rows of %s %s: see %s; once their cause is fixed: %s%n", b.counts().quarantined(), b.table(),
+      out.printf(Locale.ROOT, "Quarantined %,d row%s of %s %s: see %s; once their cause is fixed: %s%n", b.counts().quarantined(),
+          b.counts().quarantined() == 1 ? "" : "s", b.table(),
           b.partition(), how.command("quarantine list", run.pipeline(), "--table", b.table(), "--date", b.partition().toString()),
           how.command("quarantine replay", run.pipeline(), "--table", b.table(), "--date", b.partition().toString()));
     }

@@ -61,8 +61,17 @@ final class SplitWriter {
    * @param rowRules the table's row-level rules
    * @param quarantines whether the build has a quarantine (row-level rules, or input that could not be read)
    * @param checks the checks the table uses, resolved once for the whole build
+   * @param late for a table partitioned by event time, its rows that landed after the partition,
+   *     by the landing partition they came in (empty for any other table)
    */
-  record Written(Split split, RowCounts counts, List<CompiledRule> rowRules, boolean quarantines, List<CheckRunner.Use> checks) {}
+  record Written(
+      Split split, RowCounts counts, List<CompiledRule> rowRules, boolean quarantines, List<CheckRunner.Use> checks,
+      java.util.SortedMap<Partition, Long> late) {
+    /** What the build says of its late rows, or null if it had none. */
+    String lateNote(Partition partition) {
+      return late.isEmpty() ? null : LateData.describe(partition, late);
+    }
+  }
 
   /**
    * The rows that may be published, the rejected ones, and how many of each, counted from the
@@ -124,7 +133,8 @@ final class SplitWriter {
     for (Map.Entry<String, Dataset<Row>> m : inputs.malformed().entrySet()) {
       split = withMalformed(session, table, partition, split, m.getKey(), m.getValue(), counted.get(m.getKey()), staging);
     }
-    return new Written(split, account(table, partition, inputs, split, counted), rowRules, quarantines, checks);
+    java.util.SortedMap<Partition, Long> late = new TreeMap<>();
+    return new Written(split, account(table, partition, inputs, split, counted, late), rowRules, quarantines, checks, late);
   }
 
   private Dataset<Row> transform(
@@ -396,12 +406,28 @@ final class SplitWriter {
    * filtered} what the transform removed. Rows removed without a declared reason, rows the
    * transform multiplied, or counts that do not add up fail the build.
    */
-  private RowCounts account(TableDefinition table, Partition partition, Inputs inputs, Split split, Map<String, Row> counted) {
+  private RowCounts account(
+      TableDefinition table, Partition partition, Inputs inputs, Split split, Map<String, Row> counted, Map<Partition, Long> late) {
     Row seen = counted.get(table.rowsFrom());
-    long fromInput =
-        table.rowsFrom().equals(TableDefinition.AGGREGATE) ? split.output()
-            // The source's usable lines as the write counted them, else a count of the input's rows.
-            : seen != null ? seen.getLong(0) - seen.getLong(1) : inputs.rows().get(table.rowsFrom()).count();
+    long fromInput;
+    if (table.rowsFrom().equals(TableDefinition.AGGREGATE)) {
+      fromInput = split.output();
+    } else if (seen != null) {
+      // The source's usable lines as the write counted them.
+      fromInput = seen.getLong(0) - seen.getLong(1);
+    } else if (table.eventTime() != null) {
+      // Partitioned by event time: the input's rows counted by the partition they landed in, in
+      // the same one pass, so that the build can say how many of them came late.
+      Map<Partition, Long> byLanding = LateData.byLanding(inputs.rows().get(table.rowsFrom()), run.pipeline().table(table.rowsFrom()));
+      fromInput = byLanding.values().stream().mapToLong(Long::longValue).sum();
+      byLanding.forEach((landing, rows) -> {
+        if (!landing.start().isBefore(partition.end())) {
+          late.put(landing, rows);
+        }
+      });
+    } else {
+      fromInput = inputs.rows().get(table.rowsFrom()).count();
+    }
     long filtered = fromInput - split.output();
     if (filtered < 0) {
       throw Errors.rowsMultiplied(table.name(), partition, table.rowsFrom(), fromInput, split.output());

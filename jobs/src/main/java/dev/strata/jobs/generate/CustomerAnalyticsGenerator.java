@@ -68,13 +68,29 @@ public final class CustomerAnalyticsGenerator {
   /** Writes one landing day under {@code out}: its orders, its tickets hour by hour, its marketing events. */
   public DayCounts writeDay(String out, LocalDate day, int orders) {
     Map<String, Long> defects = new LinkedHashMap<>();
-    long orderRows = writeOrders(out + "/orders/" + day + "/orders.csv", day, orders, defects);
+    long orderRows = writeOrders(out + "/orders/" + day + "/orders.csv", day, orders, false, defects);
     long tickets = 0;
     for (int hour = 0; hour < 24; hour++) {
       tickets += writeTickets(out + String.format("/support_tickets/%s/%02d/tickets.json", day, hour), day, hour);
     }
     long events = writeEvents(out + "/marketing_events/" + day + "/events.json", day, orders, defects);
     return new DayCounts(day, orderRows, tickets, events, defects);
+  }
+
+  /**
+   * Writes (again) one landing day's orders only, as {@link #writeDay} does; with {@code refunds},
+   * 2 in 200 orders placed that day have the status {@code refunded}, which the pipeline does not
+   * know (a producer that started sending a new status without telling anyone).
+   *
+   * @return the rows written
+   */
+  public long writeOrders(String out, LocalDate day, int orders, boolean refunds) {
+    return writeOrders(out + "/orders/" + day + "/orders.csv", day, orders, refunds, new LinkedHashMap<>());
+  }
+
+  /** Whether the {@code i}-th order of a landing day is one of those {@code refunds} marks refunded (placed that day). */
+  public static boolean refunded(int i) {
+    return i % 200 == 40 || i % 200 == 140;
   }
 
   /** The order id of the {@code i}-th order landing on a day. */
@@ -91,13 +107,14 @@ public final class CustomerAnalyticsGenerator {
     return k == 20 ? 5 : 0;
   }
 
-  private long writeOrders(String file, LocalDate day, int n, Map<String, Long> defects) {
+  private long writeOrders(String file, LocalDate day, int n, boolean refunds, Map<String, Long> defects) {
     long rows = 0;
     try (Writer w = writer(file)) {
       w.write(ORDERS_HEADER);
       w.write('\n');
       for (int i = 0; i < n; i++) {
-        w.write(order(day, i, defects));
+        String line = order(day, i, defects);
+        w.write(refunds && refunded(i) ? line.substring(0, line.lastIndexOf(',') + 1) + "refunded\n" : line);
         rows++;
       }
       // The orders of the day before that are delivered a second time.

@@ -17,7 +17,8 @@ import java.time.Duration;
  * @param deltaVersion the Delta version that published the rows, or -1
  * @param duration wall time of the build
  * @param gate the rule results, empty if the gate did not run
- * @param message why it was not published, empty if it was
+ * @param message why it was not published; for a published build, what it notes (its late rows,
+ *     why a run it was not asked for built it) and any warning, else empty
  * @param attempt which attempt this was, from 1
  * @param errorClass the class of the exception that failed the build, or null
  * @param retryable whether the failure was transient, so that another attempt may succeed
@@ -43,6 +44,15 @@ public record TableBuildResult(
 
   /** How the message of a published build starts when a step after its commit failed (the commit stands). */
   public static final String WARNING = "warning: ";
+
+  /**
+   * What the build of a partition by event time says of its rows that landed after it, in its
+   * message ({@code 12 rows landed after 2024-03-01: 2024-03-02 (5), 2024-03-03 (7)}), if it had any.
+   */
+  public static java.util.Optional<String> lateRows(String message) {
+    return message == null ? java.util.Optional.empty()
+        : java.util.Arrays.stream(message.split("; ")).filter(m -> m.matches("[\\d,]+ rows? landed after .*")).findFirst();
+  }
 
   public TableBuildResult {
     java.util.Objects.requireNonNull(table, "table");

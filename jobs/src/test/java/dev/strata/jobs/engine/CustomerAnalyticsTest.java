@@ -3,6 +3,7 @@ package dev.strata.jobs.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.strata.jobs.generate.CustomerAnalyticsGenerator;
 import dev.strata.jobs.testing.Cli;
 import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
@@ -26,10 +27,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The customer-analytics pipeline end to end on generated data: orders by landing day (some late,
- * a few too late), hourly support tickets, marketing events without a date, an unpartitioned
- * campaign list. Each customer's metrics and lifetime value, and the customers at risk, are
- * checked against a computation of their own from the landing files.
+ * The customer-analytics pipeline end to end on generated data, as {@code strata demo
+ * customer_analytics} runs it: orders by landing day (some late, a few too late), hourly support
+ * tickets, marketing events without a date, an unpartitioned campaign list; a next landing day
+ * absorbed, a broken redelivery blocked, the corrected one published. Each customer's metrics and
+ * lifetime value, and the customers at risk, are checked against a computation of their own from
+ * the landing files.
  */
 @IntegrationTest
 class CustomerAnalyticsTest {
@@ -148,47 +151,71 @@ class CustomerAnalyticsTest {
   }
 
   @Test
-  void generatedDaysFlowToLifetimeValueAndCustomersAtRiskAndALateDayIsAbsorbed() throws IOException {
-    Cli.Outcome generated = Cli.run("generate", "--pipeline", "customer_analytics", "--days", String.valueOf(DAYS), "--rows", "200",
-        "--customers", "40", "--start", START.toString(), "--warehouse", wh().toString());
-    assertThat(generated.exit()).as(generated.toString()).isZero();
+  void theDemoAbsorbsLateOrdersBlocksABrokenDeliveryAndEveryValueMatchesAnIndependentComputation() throws IOException {
+    // The demo generates the first day, runs what landed (incrementally, as a new user's first
+    // run would), lands the next day's orders (some placed days before), delivers them again
+    // broken, then corrected: every run in it is incremental.
+    Cli.Outcome demo = Cli.run("demo", "customer_analytics", "--warehouse", wh().toString(), "--rows", "200", "--customers", "40",
+        "--days", String.valueOf(DAYS));
 
+    assertThat(demo.exit()).as(demo.toString()).isZero();
     LocalDate last = START.plusDays(DAYS - 1);
-    // The first run finds what landed by itself, as a new user's would.
-    Cli.Outcome run = Cli.run("run", "customer_analytics", "--warehouse", wh().toString());
+    LocalDate next = last.plusDays(1);
+    String out = demo.out();
+    String lateStep = out.substring(out.indexOf("== 3. Late data"), out.indexOf("== 4. A broken delivery"));
+    String brokenStep = out.substring(out.indexOf("== 4. A broken delivery"), out.indexOf("== 5. "));
+    // 20 in 200 orders were placed 1 to 3 days before they landed, 1 five days before.
+    assertThat(lateStep).contains("the orders of " + next + " land; 20 of them were placed 1 to 3 days before, 1 five days before");
+    // The landing day rebuilds exactly the order days its rows touch and their metrics, once each;
+    // the hourly tickets and what reads them are not out of date.
+    for (int back = 0; back <= LOOKBACK; back++) {
+      assertThat(lateStep).containsOnlyOnce(next.minusDays(back) + "  silver  stg_orders ")
+          .containsOnlyOnce(next.minusDays(back) + "  gold    customer_metrics ");
+    }
+    assertThat(lateStep).doesNotContain(next.minusDays(LOOKBACK + 1) + "  silver  stg_orders ")
+        .doesNotContain("stg_tickets").doesNotContain("at_risk_customers")
+        .contains("1 quarantined (late: beyond lookback of 3d), none dropped");
+    // Each rebuilt order day says how many of its rows landed late, counted here from the files.
+    for (int back = 1; back <= LOOKBACK; back++) {
+      LocalDate day = next.minusDays(back);
+      assertThat(lateStep).containsPattern(day + "  PUBLISHED +[\\d,]+ rows published  " + lateRows(day) + " rows? landed after " + day);
+    }
+    assertThat(brokenStep).containsPattern(next + "  silver  stg_orders +BLOCKED")
+        .contains("e.g. order_id=" + CustomerAnalyticsGenerator.orderId(next, 40) + ", status=refunded");
+    assertThat(out)
+        .contains("Broken delivery: stg_orders " + next + " blocked by its gate, customer_metrics " + next + " not built (exit 3)")
+        .containsPattern("stg_orders and customer_metrics for " + next + " after the broken delivery: unchanged \\(stg_orders [\\d,]+ rows")
+        .contains("Corrected file: stg_orders and customer_metrics for " + next + " published (exit 0)")
+        .contains("Demo finished: everything behaved as designed.");
 
-    assertThat(run.exit()).as(run.toString()).isZero();
-    assertMetricsAsOf(last);
-    assertMetricsAsOf(last.minusDays(1));
+    // What the demo left equals what an independent computation from the landing files says.
+    for (LocalDate day = next.minusDays(LOOKBACK); !day.isAfter(next); day = day.plusDays(1)) {
+      assertMetricsAsOf(day);
+    }
     // Two high-priority tickets a day put a customer at risk.
     assertThat(actualAtRisk(last)).isNotEmpty().isEqualTo(expectedAtRisk(last));
-    // Orders placed more than 3 days before they landed are quarantined, never dropped.
+    // Orders placed more than 3 days before they landed are quarantined, never dropped: 1 in 200 a landing day.
     long beyond = delta("_quarantine/stg_orders").where("array_contains(_strata_failed_rules, 'late: beyond lookback of 3d')").count();
-    assertThat(beyond).isEqualTo(DAYS); // 1 in 200 orders a day
+    assertThat(beyond).isEqualTo(DAYS + 1);
     assertThat(delta("silver/dim_campaigns").count()).isEqualTo(5);
     assertThat(delta("_quarantine/stg_marketing_events").count()).isEqualTo(DAYS); // 1 in 100 of 100 events a day
+  }
 
-    // The next day lands; an incremental run absorbs its late orders: the order days they touch and
-    // the metrics from the oldest of them on are rebuilt, once each.
-    // (Only its orders: the other sources would add 48 hourly builds that prove nothing more here.)
-    Path next = dir.resolve("next");
-    Cli.Outcome more = Cli.run("generate", "--pipeline", "customer_analytics", "--days", "1", "--rows", "200", "--customers", "40",
-        "--start", last.plusDays(1).toString(), "--out", next.toString(), "--warehouse", wh().toString());
-    assertThat(more.exit()).as(more.toString()).isZero();
-    Path orders = wh().resolve("landing/orders/" + last.plusDays(1));
-    Files.createDirectories(orders);
-    Files.copy(next.resolve("orders/" + last.plusDays(1) + "/orders.csv"), orders.resolve("orders.csv"));
-    Cli.Outcome absorbed = Cli.run("run", "customer_analytics", "--warehouse", wh().toString());
-
-    assertThat(absorbed.exit()).as(absorbed.toString()).isZero();
-    LocalDate newest = last.plusDays(1);
-    for (int back = 0; back <= LOOKBACK; back++) {
-      assertThat(absorbed.out()).contains(newest.minusDays(back) + "  silver  stg_orders ");
-      assertThat(absorbed.out()).contains(newest.minusDays(back) + "  gold    customer_metrics ");
+  /** Valid orders placed on {@code day} that landed after it, within the lookback, from the landing files. */
+  private long lateRows(LocalDate day) throws IOException {
+    long n = 0;
+    try (Stream<Path> files = Files.walk(wh().resolve("landing/orders"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".csv")).toList()) {
+        LocalDate landed = LocalDate.parse(f.getParent().getFileName().toString());
+        List<String> lines = Files.readAllLines(f);
+        for (String line : lines.subList(1, lines.size())) {
+          String[] v = line.split(",", -1);
+          if (landed.isAfter(day) && LocalDate.parse(v[2].substring(0, 10)).equals(day) && !landed.isAfter(day.plusDays(LOOKBACK))) {
+            n++;
+          }
+        }
+      }
     }
-    assertThat(absorbed.out()).doesNotContain(newest.minusDays(LOOKBACK + 1) + "  silver  stg_orders ")
-        .doesNotContain("stg_tickets").doesNotContain("at_risk_customers");
-    assertMetricsAsOf(newest);
-    assertMetricsAsOf(newest.minusDays(1));
+    return n;
   }
 }

@@ -133,6 +133,30 @@ class LateDataTest {
     return out;
   }
 
+  /**
+   * What the build of an order day says of its rows that landed after it, computed from what
+   * landed: {@code 6 rows landed after 2024-05-03: 2024-05-04 (3), 2024-05-05 (2), 2024-05-06 (1)}.
+   */
+  private static String lateNote(List<Order> landed, LocalDate day) {
+    Map<LocalDate, Long> byLanding = new TreeMap<>();
+    for (Order o : landed) {
+      if (day.equals(o.placed()) && o.landed().isAfter(day) && !o.placed().isBefore(o.landed().minusDays(LOOKBACK))) {
+        byLanding.merge(o.landed(), 1L, Long::sum);
+      }
+    }
+    long total = byLanding.values().stream().mapToLong(Long::longValue).sum();
+    StringBuilder s = new StringBuilder(total + " row" + (total == 1 ? "" : "s") + " landed after " + day + ": ");
+    byLanding.forEach((l, n) -> s.append(s.charAt(s.length() - 2) == ':' ? "" : ", ").append(l).append(" (").append(n).append(')'));
+    return s.toString();
+  }
+
+  /** The message the ledger has for a run's build of a table partition. */
+  private String message(String runId, String table, LocalDate partition) {
+    return new Ledger(SparkTestSession.get(), Warehouse.at(warehouse().toString()))
+        .read("builds").orElseThrow().where("run_id = '" + runId + "' AND table = '" + table + "' AND partition = '" + partition + "'")
+        .select("message").as(org.apache.spark.sql.Encoders.STRING()).collectAsList().get(0);
+  }
+
   private Dataset<Row> delta(String relative) {
     return SparkTestSession.get().read().format("delta").load(warehouse().resolve(relative).toUri().toString());
   }
@@ -211,9 +235,20 @@ class LateDataTest {
     assertThat(quarantineByDayAndReason()).isEqualTo(quarantined(all));
     assertThat(delta("silver/orders").count() + delta("_quarantine/orders").count()).isEqualTo(delta("bronze/orders_raw").count());
 
-    // Status says which order days late rows rebuilt, and where they landed.
+    // Each rebuilt order day says how many of its rows landed late, and in which landing day;
+    // the landing day itself has none.
+    for (int back = 1; back <= LOOKBACK; back++) {
+      LocalDate day = sixth.minusDays(back);
+      assertThat(message(run, "orders", day)).as(day.toString())
+          .isEqualTo("late data: rows for " + day + " landed in " + sixth + "; " + lateNote(all, day));
+    }
+    assertThat(lateNote(all, sixth.minusDays(3))).startsWith("6 rows landed after " + sixth.minusDays(3) + ": ");
+    assertThat(next.out()).contains("      late: " + lateNote(all, sixth.minusDays(1)));
+    assertThat(message(run, "orders", sixth)).doesNotContain("landed after");
+
+    // Status says which order days late rows rebuilt, where they landed, and how many rows came late.
     Cli.Outcome status = Cli.run("status", pipeline.toString(), "--warehouse", warehouse().toString());
     assertThat(status.out()).contains(sixth.minusDays(2) + "  published").contains("rebuilt by late data: rows for " + sixth.minusDays(2)
-        + " landed in " + sixth);
+        + " landed in " + sixth + " (" + lateNote(all, sixth.minusDays(2)).split(":")[0] + ")");
   }
 }
