@@ -20,8 +20,9 @@ public final class CsvExportSink implements Sink {
   }
 
   @Override
-  public void deliver(Delivery delivery, Options options) {
+  public Receipt deliver(Delivery delivery, Options options) {
     String folder = options.require("path") + "/" + delivery.table() + "/" + delivery.partition();
     delivery.rows().coalesce(1).write().mode("overwrite").option("header", "true").csv(folder);
+    return new Receipt(delivery.rows().count(), folder);
   }
 }

@@ -1,26 +1,32 @@
 package dev.strata.api;
 
+import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Where a table's published partition goes besides its Delta table: a file export, a database, a
- * queue. A table names its sinks with options:
+ * Where a table's published partition goes besides its Delta table: files, a database, a queue. A
+ * table names its outputs, each a sink with options:
  *
  * <pre>{@code
- * sinks:
- *   - {sink: csv_export, options: {path: /exports/balances}}
+ * outputs:
+ *   - {name: summary_csv, sink: files, options: {format: csv, path: "exports/summary/{date}"}}
+ *   - {name: summary_db, sink: postgres, options: {table: account_summary}}
  * }</pre>
  *
- * A sink receives a partition only after its gate passed and its Delta commit landed, with the
- * rows exactly as published. Runs are retried and partitions rebuilt, so a delivery must replace
- * the partition's previous one, never add to it. A delivery that fails leaves the table published
- * and is reported as a warning of the build, naming the sink; running the partition again delivers
- * it again. Found through {@link java.util.ServiceLoader} ({@code
- * META-INF/services/dev.strata.api.Sink}); each needs a public no-argument constructor.
+ * <p>A sink receives a partition only after its gate passed and its Delta commit landed, with the
+ * rows exactly as that commit published them. Runs are retried and partitions rebuilt, so a
+ * delivery must replace the partition's previous one, never add to it, and leave the previous
+ * one whole if it fails. Each delivery is a unit of its own in the ledger: a failure the engine
+ * judges transient (an I/O error, a lost connection) is retried; one that is not fails the
+ * delivery, leaves the table published, and makes the run exit 4; {@code strata run --resume RUN}
+ * delivers it again. Found through {@link java.util.ServiceLoader} ({@code
+ * META-INF/services/dev.strata.api.Sink}); each needs a public no-argument constructor. Built in:
+ * {@code files} and {@code postgres}.
  */
 public interface Sink {
-  /** The name a table's {@code sinks:} gives it, e.g. {@code csv_export}; unique among the sinks on the classpath. */
+  /** The name an output's {@code sink:} gives it, e.g. {@code files}; unique among the sinks on the classpath. */
   String name();
 
   /**
@@ -30,17 +36,48 @@ public interface Sink {
    */
   default void validate(Options options) {}
 
-  /** Delivers one published partition, replacing whatever an earlier delivery of it left. */
-  void deliver(Delivery delivery, Options options);
+  /**
+   * Delivers one published partition, replacing whatever an earlier delivery of it left.
+   *
+   * @return what was delivered, and where (for the ledger, the run's output and status)
+   */
+  Receipt deliver(Delivery delivery, Options options);
 
   /**
    * One published partition to deliver.
    *
    * @param table the table
-   * @param partition the partition
+   * @param partition the partition ({@link Partition#whole()} for an unpartitioned table)
+   * @param partitionColumn the table's partition column, or null for an unpartitioned table
    * @param rows its rows as published (the Delta table's partition at {@code version})
    * @param version the Delta version that published them
-   * @param runId the run that published them
+   * @param runId the run that delivers them
+   * @param warehouse the warehouse's root URI, against which relative paths in the options resolve
+   * @param environment where secrets and connection settings come from: the process's environment
+   *     and the run's {@code --env-file}; a sink reads what its options name, and never prints,
+   *     logs or returns a secret
+   * @param definitionFolder the pipeline definition's folder, against which relative paths in the
+   *     options (a password file) resolve
    */
-  record Delivery(String table, Partition partition, Dataset<Row> rows, long version, String runId) {}
+  record Delivery(
+      String table, Partition partition, String partitionColumn, Dataset<Row> rows, long version, String runId, String warehouse,
+      Map<String, String> environment, String definitionFolder) {
+    public Delivery {
+      environment = Map.copyOf(environment);
+    }
+
+    /** A setting of the environment, if set and not blank. */
+    public Optional<String> env(String name) {
+      return Optional.ofNullable(environment.get(name)).filter(v -> !v.isBlank());
+    }
+  }
+
+  /**
+   * What one delivery sent.
+   *
+   * @param rows the rows delivered
+   * @param target where they went, in words and without secrets ({@code file:/exports/x/2024-01-01},
+   *     {@code postgres 127.0.0.1:5432/strata public.account_summary})
+   */
+  record Receipt(long rows, String target) {}
 }

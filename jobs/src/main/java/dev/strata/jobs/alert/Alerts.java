@@ -68,7 +68,7 @@ public final class Alerts {
   public int send(RunResult run, String warehouse) {
     List<TableBuildResult> bad = run.builds().stream().filter(b -> ALERTING.contains(b.status())).toList();
     List<TableBuildResult> notices = run.builds().stream().filter(b -> !ALERTING.contains(b.status()) && !contractWarnings(b).isEmpty()).toList();
-    if ((bad.isEmpty() && notices.isEmpty()) || pipeline.webhooks().isEmpty()) {
+    if ((bad.isEmpty() && notices.isEmpty() && run.failedDeliveries().isEmpty()) || pipeline.webhooks().isEmpty()) {
       return 0;
     }
     String text = text(run, bad, notices, warehouse);
@@ -125,7 +125,12 @@ public final class Alerts {
 
   static String text(RunResult run, List<TableBuildResult> bad, List<TableBuildResult> notices, String warehouse) {
     StringBuilder t = new StringBuilder();
-    if (bad.isEmpty()) {
+    List<dev.strata.jobs.run.DeliveryResult> failed = run.failedDeliveries();
+    if (bad.isEmpty() && !failed.isEmpty()) {
+      t.append(String.format(
+          ":rotating_light: *Strata: pipeline %s, run %s* published, but %d deliver%s failed (exit %d).%n",
+          run.pipeline(), run.runId(), failed.size(), failed.size() == 1 ? "y" : "ies", run.exitCode()));
+    } else if (bad.isEmpty()) {
       t.append(String.format(
           ":warning: *Strata: pipeline %s, run %s* published with %d data-contract warning%s (exit %d).%n",
           run.pipeline(), run.runId(), notices.size(), notices.size() == 1 ? "" : "s", run.exitCode()));
@@ -161,6 +166,14 @@ public final class Alerts {
         t.append(i == 0 ? "" : "; ").append('`').append(warnings.get(i).spec().text()).append("`: ").append(warnings.get(i).message());
       }
       t.append('\n');
+    }
+    for (dev.strata.jobs.run.DeliveryResult d : failed.subList(0, Math.min(MAX_LISTED, failed.size()))) {
+      t.append(String.format("• *%s* %s: published, not delivered to output `%s` (%s) — %s%n", d.table(), d.partition(), d.output(),
+          d.sink(), d.message()));
+    }
+    if (!failed.isEmpty()) {
+      t.append(String.format("   Then: `strata run %s --resume %s` delivers %s again%n", run.pipeline(), run.runId(),
+          failed.size() == 1 ? "it" : "them"));
     }
     if (!incidents.isEmpty()) {
       t.append(String.format("Details: `%s` (the report: %s)", incidents.get(0).inspect().get(0), run.reportPath()));

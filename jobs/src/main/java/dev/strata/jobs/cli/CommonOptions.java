@@ -47,7 +47,8 @@ final class CommonOptions {
   @Option(
       names = "--env-file",
       paramLabel = "FILE",
-      description = "Environment file (NAME=value lines): STRATA_WAREHOUSE and the object store's STRATA_S3_* settings and keys."
+      description = "Environment file (NAME=value lines): STRATA_WAREHOUSE, the object store's STRATA_S3_* settings and keys, the"
+          + " database's STRATA_JDBC_URL or PGHOST/PGPORT/PGDATABASE, PGUSER, PGPASSWORD, webhook URLs."
           + " Variables of the process win over the file. Default: $" + ENV_FILE_ENV + ".")
   String envFile;
 
@@ -133,7 +134,10 @@ final class CommonOptions {
    * secrets), as the program that embeds the command line adjusts it ({@link StrataMain#execute}).
    */
   EngineContext context(SparkSession spark, PrintWriter out) {
-    EngineContext ctx = new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, System.getenv(),
+    // Secrets and connection settings: the process's environment, then the --env-file's.
+    Map<String, String> env = new java.util.HashMap<>(envFile());
+    env.putAll(System.getenv());
+    EngineContext ctx = new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, Map.copyOf(env),
         dev.strata.jobs.engine.Steps.DIRECT, invocation(null, dev.strata.quality.Samples.DEFAULT), ExitCodes::of);
     return mixee != null && mixee.root().userObject() instanceof StrataMain main ? main.adjust(ctx) : ctx;
   }

@@ -66,6 +66,8 @@ final class StatusCommand implements Callable<Integer> {
         .sorted(Comparator.comparing((UnitState u) -> u.unit().partition()).reversed())
         .collect(Collectors.groupingBy(u -> u.unit().table()));
     LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+    List<dev.strata.jobs.ledger.DeliveryRecord> deliveries =
+        p.tablesInOrder().stream().anyMatch(t -> !t.outputs().isEmpty()) ? ledger.latestDeliveries(p.name()) : List.of();
     for (TableDefinition t : p.tablesInOrder()) {
       List<UnitState> units = byTable.getOrDefault(t.name(), List.of());
       out.printf("%n%s (%s)%n", t.name(), t.layer().key());
@@ -73,6 +75,7 @@ final class StatusCommand implements Callable<Integer> {
         out.println("    never built");
         continue;
       }
+      outputs(p.name(), t, deliveries, now, out);
       BuildRecord lastAttempt = units.stream().map(UnitState::latest).max(Comparator.comparing(BuildRecord::recordedAt)).orElseThrow();
       out.printf(
           "    last attempt: %s %s at %s (%s), run %s%s%n",
@@ -110,6 +113,27 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.flush();
     return exit;
+  }
+
+  /**
+   * Per output of the table: the partition last delivered, when, how many rows and where; and the
+   * partitions whose latest delivery failed (the table has them published, the output not).
+   */
+  private static void outputs(
+      String pipeline, TableDefinition t, List<dev.strata.jobs.ledger.DeliveryRecord> deliveries, Instant now, PrintWriter out) {
+    for (var output : t.outputs()) {
+      List<dev.strata.jobs.ledger.DeliveryRecord> mine = deliveries.stream()
+          .filter(d -> d.table().equals(t.name()) && d.output().equals(output.name())).toList();
+      var last = mine.stream().flatMap(d -> d.lastDelivered().stream())
+          .max(Comparator.comparing(dev.strata.jobs.ledger.DeliveryRecord::recordedAt));
+      out.printf("    output %s (%s): %s%n", output.name(), output.sink(), last.map(d -> String.format(Locale.ROOT,
+          "last delivered %s at %s (%s), %,d rows, v%d, to %s", d.partition(), TIME.format(d.recordedAt()), ago(d.recordedAt(), now),
+          d.rows(), d.deltaVersion(), d.target())).orElse("never delivered"));
+      for (var failed : mine.stream().filter(d -> !d.delivered()).toList()) {
+        out.printf("      %s FAILED at %s (run %s): %s; deliver it again: strata run %s --resume %s%n", failed.partition(),
+            TIME.format(failed.recordedAt()), failed.runId(), Errors.firstLine(failed.message()), pipeline, failed.runId());
+      }
+    }
   }
 
   /**

@@ -619,12 +619,17 @@ public final class DefinitionLoader {
     });
   }
 
-  /** {@code sinks: [{sink: NAME, options: {KEY: VALUE}}]}; empty if absent. */
-  private List<SinkSpec> sinks(Node node, String path) {
-    return extensions(node, path, "sink", "{sink: NAME, options: {...}}", Keys.SINK, (m, keys, at) -> {
-      String name = requiredString(keys, m, "sink", at + ".");
+  /** {@code outputs: [{name: NAME, sink: SINK, options: {KEY: VALUE}}]}; empty if absent. */
+  private List<OutputSpec> outputs(Node node, String path) {
+    return extensions(node, path, "output", "{name: NAME, sink: SINK, options: {...}}", Keys.OUTPUT, (m, keys, at) -> {
+      String sink = requiredString(keys, m, "sink", at + ".");
+      String name = optionalString(keys, "name", sink);
+      if (name != null && Names.problem(name) != null) {
+        problem(keys.getOrDefault("name", m), at + ".name", "the output name '" + name + "' " + Names.problem(name));
+        return null;
+      }
       Map<String, String> options = options(keys.get("options"), at + ".options");
-      return name == null ? null : new SinkSpec(name, options, where(m) + " " + at);
+      return sink == null ? null : new OutputSpec(name, sink, options, where(m) + " " + at);
     });
   }
 
@@ -635,7 +640,7 @@ public final class DefinitionLoader {
   }
 
   /**
-   * A list of extensions the table uses (checks, sinks), each a mapping with the allowed keys; empty
+   * A list of extensions the table uses (checks, outputs), each a mapping with the allowed keys; empty
    * if absent. An item that is not a mapping, or that {@code reader} finds a problem in, is left out
    * (its problem recorded).
    */
@@ -814,7 +819,7 @@ public final class DefinitionLoader {
         .volume(volume(keys.get("volume"), path + ".volume"))
         .freshness(freshness(keys.get("freshness"), path + ".freshness"))
         .checks(checks(keys.get("checks"), path + ".checks"))
-        .sinks(sinks(keys.get("sinks"), path + ".sinks"))
+        .outputs(outputs(keys.get("outputs"), path + ".outputs"))
         .reads(reads(keys.get("reads"), path + ".reads"))
         .eventTime(eventTime(keys.get("event_time"), path + ".event_time"))
         .build();

@@ -23,7 +23,7 @@ public final class Keys {
   public static final Set<String> TABLE =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "granularity", "event_time", "reads", "allow_empty", "rules", "max_quarantine_ratio", "rows_from",
-          "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "sinks");
+          "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "outputs");
   /** A table's {@code transform:} as a mapping. */
   public static final Set<String> TRANSFORM = Set.of("class", "options");
   /** A table's {@code rules:}: the rule groups. */
@@ -35,7 +35,7 @@ public final class Keys {
   /** An item of a table's {@code checks:}. */
   public static final Set<String> CHECK = Set.of("check", "level", "options");
   /** An item of a table's {@code sinks:}. */
-  public static final Set<String> SINK = Set.of("sink", "options");
+  public static final Set<String> OUTPUT = Set.of("name", "sink", "options");
   /** A table's {@code event_time:}. */
   public static final Set<String> EVENT_TIME = Set.of("expression", "lookback");
   /** {@code retry:}, in {@code defaults:} or a table. */

@@ -93,7 +93,7 @@ public final class PipelineValidator {
       checkInputs(t, tables);
       checkTransform(t);
       checkChecks(t);
-      checkSinks(t);
+      checkOutputs(t);
       checkRules(t);
       checkGranularity(t);
       checkEventTime(t, tables);
@@ -238,13 +238,18 @@ public final class PipelineValidator {
   }
 
   /** Each sink a table delivers to: on the classpath, with options it accepts. */
-  private void checkSinks(TableDefinition t) {
-    if (t.isHistory() && !t.sinks().isEmpty()) {
-      problems.add(new Problem(t.where() + " tables." + t.name() + ".sinks",
-          "a history table has no partitions to deliver (each build rewrites its tail); give the sinks to a table that reads it"));
+  private void checkOutputs(TableDefinition t) {
+    if (t.isHistory() && !t.outputs().isEmpty()) {
+      problems.add(new Problem(t.where() + " tables." + t.name() + ".outputs",
+          "a history table has no partitions to deliver (each build rewrites its tail); give the outputs to a table that reads it"));
       return;
     }
-    for (SinkSpec s : t.sinks()) {
+    Set<String> names = new java.util.HashSet<>();
+    for (OutputSpec s : t.outputs()) {
+      if (!names.add(s.name())) {
+        problems.add(new Problem(s.where() + ".name", "another output of " + t.name() + " is named '" + s.name()
+            + "': each needs a name of its own (name: ...), which its deliveries are recorded under"));
+      }
       var sink = dev.strata.jobs.extension.Extensions.SINKS.named(s.sink());
       if (sink.isEmpty()) {
         problems.add(new Problem(s.where() + ".sink", "unknown sink '" + s.sink() + "'; the sinks on the classpath are "
@@ -252,12 +257,27 @@ public final class PipelineValidator {
         continue;
       }
       try {
-        sink.get().validate(dev.strata.api.Options.of(s.options()));
+        sink.get().validate(dev.strata.api.Options.of(s.options(), s.where() + ".options"));
       } catch (IllegalArgumentException e) {
         problems.add(new Problem(s.where() + ".options", e.getMessage()));
+        continue;
+      }
+      if (s.sink().equals("files")) {
+        // Each partition's files go to a folder of their own: the path names the table's partitions.
+        var g = PathTemplate.of(s.options().get("path")).granularity();
+        var mine = t.unpartitioned() ? dev.strata.api.Partition.Granularity.NONE : t.granularity();
+        if (g != mine) {
+          problems.add(new Problem(s.where() + ".options.path", mine == dev.strata.api.Partition.Granularity.NONE
+              ? "'" + s.options().get("path") + "' names a partition, but " + t.name() + " is unpartitioned (replaced whole): write a path"
+                  + " without {date}, {hour} or {month}"
+              : "'" + s.options().get("path") + "' must name each " + mine.key() + " of " + t.name() + " (its partitions), so that a"
+                  + " partition's files replace only that partition's: put " + (mine == dev.strata.api.Partition.Granularity.HOUR
+                      ? "{date}/{hour}" : mine == dev.strata.api.Partition.Granularity.MONTH ? "{month}" : "{date}") + " in it"));
+        }
       }
     }
   }
+
 
   private void checkTransform(TableDefinition t) {
     String at = t.where() + " tables." + t.name();

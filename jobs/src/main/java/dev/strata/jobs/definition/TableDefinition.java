@@ -32,7 +32,7 @@ import java.util.Map;
  * @param volume the volume anomaly rule, or null
  * @param freshness how old its newest data may be before the builds reading it warn or refuse, or null
  * @param checks the checks from extensions its gate runs beside its rules
- * @param sinks where its published partitions are delivered besides its Delta table
+ * @param outputs where its published partitions are delivered besides its Delta table
  * @param reads input tables read over a window of partitions up to the one being built (all of
  *     them, or a span such as the last 30 days), by input name; an input not named is read for the
  *     partition's own time
@@ -58,7 +58,7 @@ public record TableDefinition(
     VolumeRule volume,
     Freshness freshness,
     List<CheckSpec> checks,
-    List<SinkSpec> sinks,
+    List<OutputSpec> outputs,
     Map<String, Window> reads,
     EventTime eventTime,
     String where) {
@@ -135,7 +135,7 @@ public record TableDefinition(
   /** This table with its granularity resolved. */
   public TableDefinition withGranularity(Partition.Granularity resolved) {
     return new TableDefinition(name, layer, inputs, transform, sqlFile, partitionColumn, resolved, rules, rowsFrom, removes,
-        maxQuarantineRatio, retry, history, key, volume, freshness, checks, sinks, reads, eventTime, where);
+        maxQuarantineRatio, retry, history, key, volume, freshness, checks, outputs, reads, eventTime, where);
   }
 
   public TableDefinition {
@@ -144,7 +144,7 @@ public record TableDefinition(
     rules = List.copyOf(rules);
     key = List.copyOf(key);
     checks = List.copyOf(checks);
-    sinks = List.copyOf(sinks);
+    outputs = List.copyOf(outputs);
     reads = Map.copyOf(reads);
   }
 
@@ -173,7 +173,7 @@ public record TableDefinition(
     private VolumeRule volume;
     private Freshness freshness;
     private List<CheckSpec> checks = List.of();
-    private List<SinkSpec> sinks = List.of();
+    private List<OutputSpec> outputs = List.of();
     private EventTime eventTime;
     private Map<String, Window> reads = Map.of();
 
@@ -258,8 +258,8 @@ public record TableDefinition(
       return this;
     }
 
-    public Builder sinks(List<SinkSpec> value) {
-      this.sinks = value;
+    public Builder outputs(List<OutputSpec> value) {
+      this.outputs = value;
       return this;
     }
 
@@ -276,7 +276,7 @@ public record TableDefinition(
     public TableDefinition build() {
       return new TableDefinition(
           name, layer, inputs, transform, sqlFile, partitionColumn, granularity, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
-          freshness, checks, sinks, reads, eventTime, where);
+          freshness, checks, outputs, reads, eventTime, where);
     }
   }
 }

@@ -98,8 +98,10 @@ public final class PipelineRunner {
     Retrier.run(Retrier.BOOKKEEPING, "record run " + runId + " in the ledger",
         () -> ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start));
     List<TableBuildResult> builds;
+    Deliveries deliveries = new Deliveries(ctx, pipeline, runId, ledger, printer);
     try {
-      TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions);
+      TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions,
+          deliveries);
       builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
     } catch (RuntimeException e) {
       // The engine's own bookkeeping failed (the ledger could not take a build's outcome): the
@@ -122,9 +124,10 @@ public final class PipelineRunner {
     }
     Instant end = ctx.clock().instant();
     String reportDir = ctx.warehouse().reportDir(runId);
+    List<dev.strata.jobs.run.DeliveryResult> delivered = deliveries.results();
     RunResult partial = new RunResult(runId, pipeline.name(), partitions, start, end, builds, reportDir + "/quality.json",
         Incidents.of(runId, pipeline.name(), builds, ctx.invocation(), pipeline.definition().folder(), ctx.warehouse()),
-        ctx.exitCode(BuildStatus.worst(builds.stream().map(TableBuildResult::status).toList())));
+        ctx.exitCode(RunResult.worst(builds, delivered)), delivered);
     try {
       // The report is a view of what the ledger holds: failing to write it changes no outcome.
       Retrier.run(Retrier.BOOKKEEPING, "write the quality report of run " + runId, () -> {
@@ -187,14 +190,26 @@ public final class PipelineRunner {
         todo += done.contains(RunRequest.unit(t, d)) ? 0 : 1;
       }
     }
+    // Its deliveries that failed, of partitions it published that are still as it published them.
+    Set<RunRequest.Redelivery> owed = new java.util.LinkedHashSet<>();
+    for (dev.strata.jobs.ledger.DeliveryRecord d : ledger.latestDeliveries(pipeline.name())) {
+      UnitId unit = RunRequest.unit(d.table(), d.partition());
+      if (!d.delivered() && d.runId().equals(runId) && done.contains(unit)
+          && pipeline.table(d.table()).outputs().stream().anyMatch(o -> o.name().equals(d.output()))) {
+        owed.add(new RunRequest.Redelivery(unit, d.output()));
+      }
+    }
     ctx.out().printf(
-        "Resuming run %s (%s): %d of %d table partitions still to build; the %d it published are kept.%n",
-        runId, run.status(), todo, all, done.size());
-    if (todo == 0) {
-      ctx.out().println("Nothing to resume: every table partition of that run is published.");
+        "Resuming run %s (%s): %d of %d table partitions still to build; the %d it published are kept%s.%n",
+        runId, run.status(), todo, all, done.size(), owed.isEmpty() ? "" : "; " + owed.size() + " deliver" + (owed.size() == 1 ? "y" : "ies")
+            + " to make again (" + owed.stream().map(o -> o.unit().table() + " " + o.unit().partition() + " to " + o.output())
+            .collect(java.util.stream.Collectors.joining(", ")) + ")");
+    if (todo == 0 && owed.isEmpty()) {
+      ctx.out().println("Nothing to resume: every table partition of that run is published, and delivered.");
       return null;
     }
-    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli").withParallelism(parallelism).withSkip(done).resuming(runId);
+    return new RunRequest(partitions, java.util.Optional.empty(), tables, "cli").withParallelism(parallelism).withSkip(done).resuming(runId)
+        .withRedeliveries(owed);
   }
 
   /**
@@ -393,10 +408,41 @@ public final class PipelineRunner {
       if (bookkeeping != null) {
         throw bookkeeping;
       }
+      redeliver(pipeline, request, builds, builder, locks);
       return builds;
     } finally {
       pool.shutdownNow();
       locks.close();
+    }
+  }
+
+  /**
+   * The deliveries a resumed run owes: those of the run it resumes that failed, of partitions it
+   * published that this run did not build again (a partition built again was delivered with its
+   * build), each under its partition's lease, from the table's latest version.
+   */
+  private void redeliver(Pipeline pipeline, RunRequest request, List<TableBuildResult> builds, TableBuilder builder, PartitionLocks locks) {
+    Set<UnitId> built = new java.util.HashSet<>();
+    builds.forEach(b -> built.add(RunRequest.unit(b.table(), b.partition())));
+    Map<UnitId, Set<String>> owed = new java.util.TreeMap<>();
+    request.redeliveries().forEach(d -> owed.computeIfAbsent(d.unit(), u -> new java.util.TreeSet<>()).add(d.output()));
+    for (Map.Entry<UnitId, Set<String>> e : owed.entrySet()) {
+      UnitId u = e.getKey();
+      if (built.contains(u)) {
+        continue;
+      }
+      TableDefinition table = pipeline.table(u.table());
+      try {
+        locks.acquire(u.table(), u.partition(), request.lockTimeout());
+      } catch (StrataException.LockedException locked) {
+        ctx.out().printf("  %s %s: not delivered again: %s%n", u.table(), u.partition(), locked.getMessage());
+        continue;
+      }
+      try {
+        builder.deliveries().deliver(table, u.partition(), builder.deliveries().latestVersion(table), e.getValue());
+      } finally {
+        locks.release(u.table(), u.partition());
+      }
     }
   }
 
@@ -535,6 +581,10 @@ public final class PipelineRunner {
       TableBuildResult built =
           record(pipeline, runId, ledger, printer, noted(buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer), note));
       builder.recorded(built);
+      if (built.status() == BuildStatus.PUBLISHED) {
+        // Under the partition's lease still: no other run replaces it while it is delivered.
+        builder.deliveries().deliver(table, partition, built.deltaVersion(), null);
+      }
       return built;
     } finally {
       locks.release(table.name(), partition);

@@ -10,7 +10,6 @@ import dev.strata.jobs.engine.SplitWriter.Split;
 import dev.strata.jobs.engine.SplitWriter.Written;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.HadoopFiles;
-import dev.strata.jobs.io.Partitions;
 import dev.strata.jobs.io.Quarantine;
 import dev.strata.jobs.run.BuildMetrics;
 import dev.strata.jobs.run.RowCounts;
@@ -69,10 +68,6 @@ final class Publisher {
           () -> Retrier.run(Retrier.BOOKKEEPING, "record the files of " + e.getKey() + " " + partition,
               () -> run.ledger().filesIngested(run.runId(), run.pipeline().name(), e.getKey(), table.name(), partition, e.getValue(), run.ctx().clock().instant())));
     }
-    for (dev.strata.jobs.definition.SinkSpec sink : table.sinks()) {
-      // The partition as published, to wherever else it goes; a delivery that fails leaves it published.
-      run.afterCommit(table, commit, warnings, "sink", "deliver it to sink '" + sink.sink() + "'", () -> deliver(session, table, partition, commit, sink));
-    }
     String late = written.lateNote(partition);
     if (late != null) {
       warnings.add(late);
@@ -90,18 +85,5 @@ final class Publisher {
     return run.result(table, partition, BuildStatus.BLOCKED, written.counts(), -1, start, gate,
         BuildGate.blockedBy(gate) + "; the rows it checked are at " + staging
             + (written.late().isEmpty() ? "" : "; " + written.lateNote(partition)), written.split().metrics());
-  }
-
-  /** Delivers a published partition, as the commit left it, to one of the table's sinks. */
-  private void deliver(SparkSession session, TableDefinition table, Partition partition, DeltaTables.Commit commit,
-      dev.strata.jobs.definition.SinkSpec spec) {
-    dev.strata.api.Sink sink = dev.strata.jobs.extension.Extensions.SINKS.named(spec.sink())
-        .orElseThrow(() -> new IllegalStateException("sink '" + spec.sink() + "' is no longer on the classpath"));
-    String path = run.ctx().warehouse().tablePath(table.layer(), table.name());
-    var reader = session.read().format("delta");
-    Dataset<Row> all = (commit.version() >= 0 ? reader.option("versionAsOf", commit.version()) : reader).load(path);
-    Dataset<Row> rows = all.where(Partitions.equalTo(all.schema(), table.partitionColumn(), partition));
-    sink.deliver(new dev.strata.api.Sink.Delivery(table.name(), partition, rows, commit.version(), run.runId()),
-        dev.strata.api.Options.of(spec.options(), spec.where() + ".options"));
   }
 }

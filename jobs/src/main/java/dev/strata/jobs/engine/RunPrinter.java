@@ -97,6 +97,19 @@ final class RunPrinter {
     }
   }
 
+  /** A delivery of a published partition to an output: a line of its own, under the build's. */
+  synchronized void delivery(dev.strata.jobs.run.DeliveryResult d) {
+    out.printf(
+        Locale.ROOT,
+        "  %-10s  %-6s  %-26s  %-9s  %12s  %-12s  %6.1fs  %s%n",
+        d.partition(), "output", d.table() + "." + d.output(), d.status(),
+        d.rows() < 0 ? "-" : String.format(Locale.ROOT, "%,d", d.rows()), d.sink(), d.duration().toMillis() / 1000.0,
+        d.delivered() ? d.target() : "");
+    if (!d.delivered()) {
+      out.printf("      -> %s%n", dev.strata.jobs.Errors.printable(d.message()));
+    }
+  }
+
   synchronized void retrying(TableBuildResult failed, int maxAttempts, String wait) {
     out.printf(
         "  %-10s  %-6s  %-26s  %-9s  attempt %d of %d failed (%s); transient, retrying in %s%n",
@@ -113,6 +126,13 @@ final class RunPrinter {
     run.builds().forEach(b -> counts.merge(b.status(), 1, Integer::sum));
     StringBuilder parts = new StringBuilder();
     counts.forEach((status, n) -> parts.append(parts.length() == 0 ? "" : ", ").append(n).append(' ').append(status.name().toLowerCase(Locale.ROOT)));
+    long delivered = run.deliveries().stream().filter(dev.strata.jobs.run.DeliveryResult::delivered).count();
+    if (!run.deliveries().isEmpty()) {
+      parts.append(parts.length() == 0 ? "" : ", ").append(delivered).append(" delivered");
+      if (delivered < run.deliveries().size()) {
+        parts.append(", ").append(run.deliveries().size() - delivered).append(" delivery failed");
+      }
+    }
     out.printf(
         "Run %s %s (exit %d): %s in %.1fs%n",
         run.runId(), run.status() == BuildStatus.PUBLISHED ? "succeeded" : "did not publish everything: " + run.status(),
@@ -133,6 +153,11 @@ final class RunPrinter {
         out.printf("  inspect: %s%n", command);
       }
       out.printf("  then rebuild: %s%n", i.rebuild());
+    }
+    for (dev.strata.jobs.run.DeliveryResult d : run.failedDeliveries()) {
+      out.printf("%s %s published, but not delivered to output '%s' (%s): %s%n", d.table(), d.partition(), d.output(), d.sink(),
+          dev.strata.jobs.Errors.printable(d.message()));
+      out.printf("  deliver it again (nothing is rebuilt): %s%n", how.command("run", run.pipeline(), "--resume", run.runId()));
     }
     if (run.incidents().size() > 1) {
       out.printf("Or rebuild everything this run did not publish, once fixed: %s%n",

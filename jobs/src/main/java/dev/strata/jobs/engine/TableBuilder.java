@@ -41,10 +41,11 @@ final class TableBuilder {
   private final BuildGate gates;
   private final Publisher publisher;
   private final HistoryBuilder history;
+  private final Deliveries deliveries;
 
   TableBuilder(
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
-      Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions) {
+      Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Deliveries deliveries) {
     this.run = new RunScope(ctx, pipeline, runId, Timestamp.from(runStart), sources, ledger, freshness, runPartitions,
         java.util.concurrent.ConcurrentHashMap.newKeySet());
     this.inputs = new InputResolver(run);
@@ -52,6 +53,12 @@ final class TableBuilder {
     this.gates = new BuildGate(run);
     this.publisher = new Publisher(run);
     this.history = new HistoryBuilder(run, inputs);
+    this.deliveries = deliveries;
+  }
+
+  /** The run's deliveries to the tables' outputs. */
+  Deliveries deliveries() {
+    return deliveries;
   }
 
   /**

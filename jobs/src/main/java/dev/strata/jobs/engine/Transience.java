@@ -12,7 +12,8 @@ import org.apache.spark.sql.AnalysisException;
  * Tells a failure that may go away on its own (worth a retry) from one that will happen again.
  *
  * <p>Transient: I/O and object-store errors, lost executors and shuffle fetch failures, Delta
- * concurrent-commit conflicts. Deterministic: everything Strata itself decided (a gate, an
+ * concurrent-commit conflicts, a database connection lost or refused (SQL state class 08 and the
+ * like, {@link dev.strata.jobs.io.Jdbc#isTransient}). Deterministic: everything Strata itself decided (a gate, an
  * invalid input, a row count that does not add up), analysis errors (a missing column, a type
  * mismatch), missing files and denied access, and every other exception. When in doubt, a failure
  * is deterministic: retrying a bug three times only delays the alert.
@@ -79,6 +80,14 @@ public final class Transience {
       }
       if (t instanceof DeltaConcurrentModificationException) {
         return true;
+      }
+      if (t instanceof java.sql.SQLException sql) {
+        // A database says by its SQL state: a lost connection or a busy server passes, a syntax
+        // error or a denied permission does not.
+        java.util.Optional<Boolean> said = dev.strata.jobs.io.Jdbc.isTransient(sql);
+        if (said.isPresent()) {
+          return said.get();
+        }
       }
       if (permanentStorageFailure(t)) {
         return false;

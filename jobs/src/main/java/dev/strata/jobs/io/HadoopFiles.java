@@ -171,6 +171,21 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Renames a file or folder (atomic on a file system, a copy and a delete on an object store).
+   *
+   * @throws UncheckedIOException if it could not be renamed (the source missing, the target there)
+   */
+  public void rename(String from, String to) {
+    try {
+      if (!fs(from).rename(new Path(from), new Path(to))) {
+        throw new IOException("could not rename " + from + " to " + to);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Opens a file for writing, replacing it; for streams too large to hold in memory. */
   public OutputStream create(String file) {
     try {

@@ -34,10 +34,13 @@ public final class ObjectStore {
   public static final String CREDENTIALS_PROVIDER = "STRATA_S3_CREDENTIALS_PROVIDER";
   private static final String SPARK_HADOOP = "spark.hadoop.";
   private static final String S3A = SPARK_HADOOP + "fs.s3a.";
-  /** Variables an environment file may set besides the above. */
+  /**
+   * Variables an environment file may set: the warehouse, the object store's, and a database's
+   * (libpq's standard names and a JDBC URL, as scripts/postgres-local env prints them).
+   */
   private static final List<String> KNOWN =
       List.of("STRATA_WAREHOUSE", ENDPOINT, REGION, PATH_STYLE, CREDENTIALS_PROVIDER, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-          "AWS_SESSION_TOKEN", "AWS_REGION");
+          "AWS_SESSION_TOKEN", "AWS_REGION", "STRATA_JDBC_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD");
 
   private ObjectStore() {}
 

@@ -59,6 +59,11 @@ public final class Ledger {
           "run_id STRING, pipeline STRING, source STRING, table STRING, partition STRING, file STRING, size BIGINT,"
               + " modified_at BIGINT, recorded_at TIMESTAMP");
 
+  static final StructType DELIVERIES =
+      StructType.fromDDL(
+          "run_id STRING, pipeline STRING, table STRING, partition STRING, output STRING, sink STRING, attempt INT, status STRING,"
+              + " rows BIGINT, target STRING, delta_version BIGINT, duration_ms BIGINT, message STRING, recorded_at TIMESTAMP");
+
   static final StructType BACKFILLS =
       StructType.fromDDL("backfill_id STRING, pipeline STRING, table STRING, partition STRING, planned_at TIMESTAMP");
 
@@ -85,7 +90,7 @@ public final class Ledger {
   }
 
   /** The ledger's Delta tables. */
-  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills");
+  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries");
 
   /**
    * Where the ledger's tables are, in {@link #TABLES} order: what a run checks, with its tables,
@@ -185,6 +190,37 @@ public final class Ledger {
     t.setDaemon(true);
     t.start();
   };
+
+  /** Records one attempt to deliver a published table partition to one of its outputs. */
+  public void deliveryFinished(String runId, String pipeline, dev.strata.jobs.run.DeliveryResult d, Instant at) {
+    append("deliveries", DELIVERIES, List.of(RowFactory.create(
+        runId, pipeline, d.table(), d.partition().toString(), d.output(), d.sink(), d.attempt(), d.status(),
+        d.delivered() ? d.rows() : null, d.target(), d.deltaVersion() < 0 ? null : d.deltaVersion(), d.duration().toMillis(),
+        d.message(), Timestamp.from(at))));
+  }
+
+  /**
+   * The latest delivery of each table partition to each of its outputs, of a pipeline, with the
+   * latest one that delivered; in table, output and partition order.
+   */
+  public List<DeliveryRecord> latestDeliveries(String pipeline) {
+    Optional<Dataset<Row>> all = read("deliveries");
+    if (all.isEmpty()) {
+      return List.of();
+    }
+    java.util.Map<List<String>, DeliveryRecord[]> byUnit = new java.util.TreeMap<>(java.util.Comparator.comparing(Object::toString));
+    for (Row r : all.get().where(col("pipeline").equalTo(pipeline)).collectAsList()) {
+      DeliveryRecord d = DeliveryRecord.of(r);
+      DeliveryRecord[] seen = byUnit.computeIfAbsent(List.of(d.table(), d.output(), d.partition().toString()), k -> new DeliveryRecord[2]);
+      if (seen[0] == null || d.newerThan(seen[0])) {
+        seen[0] = d;
+      }
+      if (d.delivered() && (seen[1] == null || d.newerThan(seen[1]))) {
+        seen[1] = d;
+      }
+    }
+    return byUnit.values().stream().map(s -> s[0].withLastDelivered(s[1])).toList();
+  }
 
   /** The latest build of a table's partition, as the ledger recorded it. */
   public Optional<BuildRecord> latestBuild(String pipeline, String table, Partition partition) {

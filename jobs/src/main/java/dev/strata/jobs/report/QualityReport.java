@@ -150,6 +150,23 @@ public final class QualityReport {
             : BigDecimal.valueOf(passed * 100.0 / total).setScale(1, RoundingMode.HALF_UP));
     root.set("tables", tables);
     root.set("rules", rules);
+    ArrayNode deliveries = root.putArray("deliveries");
+    for (dev.strata.jobs.run.DeliveryResult d : run.deliveries()) {
+      ObjectNode o = deliveries.addObject();
+      o.put("table", d.table());
+      o.put("partition", d.partition().toString());
+      o.put("output", d.output());
+      o.put("sink", d.sink());
+      o.put("status", d.status());
+      if (d.delivered()) {
+        o.put("rows", d.rows());
+        o.put("target", d.target());
+      }
+      o.put("delta_version", d.deltaVersion());
+      o.put("attempt", d.attempt());
+      o.put("duration_ms", d.duration().toMillis());
+      o.put("message", d.message());
+    }
     try {
       return JSON.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {

@@ -26,10 +26,15 @@ import java.util.TreeSet;
  * @param rebuildHistory history tables start again from the run's first partition (a forced full
  *     refresh) instead of applying each partition to what they hold
  * @param scheduled the scheduled job and interval this run is, or null
+ * @param redeliveries deliveries to make again without building (a resumed run: those of the run
+ *     it resumes that failed), of partitions the run does not build
  */
 public record RunRequest(
     List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger, int parallelism, Set<UnitId> skip,
-    String resumes, Duration lockTimeout, boolean rebuildHistory, Scheduled scheduled) {
+    String resumes, Duration lockTimeout, boolean rebuildHistory, Scheduled scheduled, Set<Redelivery> redeliveries) {
+
+  /** A published table partition to deliver to one of its outputs again. */
+  public record Redelivery(UnitId unit, String output) {}
 
   /**
    * A run started by a schedule: which job, and the fire time that closed its interval.
@@ -50,6 +55,7 @@ public record RunRequest(
     partitions = List.copyOf(new TreeSet<>(partitions));
     tables = Set.copyOf(tables);
     skip = Set.copyOf(skip);
+    redeliveries = Set.copyOf(redeliveries);
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1");
     }
@@ -61,7 +67,7 @@ public record RunRequest(
 
   /** A run of these partitions, layer and tables, with the defaults for the rest: set them with the {@code with} methods. */
   public RunRequest(List<Partition> partitions, Optional<Layer> layer, Set<String> tables, String trigger) {
-    this(partitions, layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false, null);
+    this(partitions, layer, tables, trigger, DEFAULT_PARALLELISM, Set.of(), null, DEFAULT_LOCK_TIMEOUT, false, null, Set.of());
   }
 
   public RunRequest(LocalDate from, LocalDate to, Optional<Layer> layer) {
@@ -128,40 +134,44 @@ public record RunRequest(
   }
 
   public RunRequest withPartitions(List<Partition> those) {
-    return new RunRequest(those, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+    return new RunRequest(those, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled, redeliveries);
   }
 
   public RunRequest withSkip(Set<UnitId> units) {
-    return new RunRequest(partitions, layer, tables, trigger, parallelism, units, resumes, lockTimeout, rebuildHistory, scheduled);
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, units, resumes, lockTimeout, rebuildHistory, scheduled, redeliveries);
   }
 
   /** This request as the resumption of run {@code runId}. */
   public RunRequest resuming(String runId) {
-    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, runId, lockTimeout, rebuildHistory, scheduled);
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, runId, lockTimeout, rebuildHistory, scheduled, redeliveries);
   }
 
   public RunRequest withRebuildHistory(boolean rebuild) {
-    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuild, scheduled);
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuild, scheduled, redeliveries);
   }
 
   public RunRequest withParallelism(int n) {
-    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+    return new RunRequest(partitions, layer, tables, trigger, n, skip, resumes, lockTimeout, rebuildHistory, scheduled, redeliveries);
   }
 
   public RunRequest withLockTimeout(Duration wait) {
-    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait, rebuildHistory, scheduled);
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, wait, rebuildHistory, scheduled, redeliveries);
   }
 
   public RunRequest withTables(Set<String> selected) {
-    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+    return new RunRequest(partitions, layer, selected, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled, redeliveries);
   }
 
   public RunRequest withTrigger(String by) {
-    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled);
+    return new RunRequest(partitions, layer, tables, by, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled, redeliveries);
   }
 
   public RunRequest withScheduled(Scheduled by) {
-    return new RunRequest(partitions, layer, tables, "schedule", parallelism, skip, resumes, lockTimeout, rebuildHistory, by);
+    return new RunRequest(partitions, layer, tables, "schedule", parallelism, skip, resumes, lockTimeout, rebuildHistory, by, redeliveries);
+  }
+
+  public RunRequest withRedeliveries(Set<Redelivery> those) {
+    return new RunRequest(partitions, layer, tables, trigger, parallelism, skip, resumes, lockTimeout, rebuildHistory, scheduled, those);
   }
 
   /** The key of a unit in {@link #skip}. */

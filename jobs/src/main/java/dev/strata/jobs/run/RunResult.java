@@ -17,6 +17,7 @@ import java.util.List;
  * @param reportPath where the quality report was written
  * @param incidents the table partitions it left unpublished, explained ({@link Incidents})
  * @param exitCode what the entry point that started it exits with (the entry point's mapping of outcomes)
+ * @param deliveries each delivery of a published partition to an output: its last attempt
  */
 public record RunResult(
     String runId,
@@ -27,11 +28,20 @@ public record RunResult(
     List<TableBuildResult> builds,
     String reportPath,
     List<Incident> incidents,
-    int exitCode) {
+    int exitCode,
+    List<DeliveryResult> deliveries) {
 
   public RunResult {
     builds = List.copyOf(builds);
     incidents = List.copyOf(incidents);
+    deliveries = List.copyOf(deliveries);
+  }
+
+  /** A run without outputs. */
+  public RunResult(
+      String runId, String pipeline, List<Partition> partitions, Instant startedAt, Instant endedAt, List<TableBuildResult> builds,
+      String reportPath, List<Incident> incidents, int exitCode) {
+    this(runId, pipeline, partitions, startedAt, endedAt, builds, reportPath, incidents, exitCode, List.of());
   }
 
   /**
@@ -51,8 +61,20 @@ public record RunResult(
         endedAt, builds.stream().map(TableBuildResult::outcome).toList(), reportPath == null ? "" : reportPath);
   }
 
-  /** The worst outcome among the builds. */
+  /** The worst outcome among the builds, and FAILED if a delivery failed (the table it delivers stays published). */
   public BuildStatus status() {
-    return BuildStatus.worst(builds.stream().map(TableBuildResult::status).toList());
+    return worst(builds, deliveries);
+  }
+
+  /** The worst of the builds' outcomes and the deliveries' (a failed delivery counts as FAILED). */
+  public static BuildStatus worst(List<TableBuildResult> builds, List<DeliveryResult> deliveries) {
+    List<BuildStatus> all = new java.util.ArrayList<>(builds.stream().map(TableBuildResult::status).toList());
+    deliveries.stream().filter(d -> !d.delivered()).forEach(d -> all.add(BuildStatus.FAILED));
+    return BuildStatus.worst(all);
+  }
+
+  /** The deliveries that failed. */
+  public List<DeliveryResult> failedDeliveries() {
+    return deliveries.stream().filter(d -> !d.delivered()).toList();
   }
 }

@@ -73,7 +73,7 @@ class PipelineSchemaTest {
         Map.entry("history", defs.path("table").path("properties").path("history")),
         Map.entry("volume", defs.path("table").path("properties").path("volume")),
         Map.entry("check", defs.path("table").path("properties").path("checks").path("items")),
-        Map.entry("sink", defs.path("table").path("properties").path("sinks").path("items")),
+        Map.entry("output", defs.path("table").path("properties").path("outputs").path("items")),
         Map.entry("retry", defs.path("retry")),
         Map.entry("freshness", defs.path("freshness")),
         Map.entry("alerts", s.path("properties").path("alerts")),
@@ -82,7 +82,7 @@ class PipelineSchemaTest {
     Map<String, Set<String>> keys = Map.ofEntries(
         Map.entry("top", Keys.TOP), Map.entry("defaults", Keys.DEFAULTS), Map.entry("source", Keys.SOURCE), Map.entry("drift", Keys.DRIFT),
         Map.entry("table", Keys.TABLE), Map.entry("transform", Keys.TRANSFORM), Map.entry("rules", Keys.RULES),
-        Map.entry("history", Keys.HISTORY), Map.entry("volume", Keys.VOLUME), Map.entry("check", Keys.CHECK), Map.entry("sink", Keys.SINK),
+        Map.entry("history", Keys.HISTORY), Map.entry("volume", Keys.VOLUME), Map.entry("check", Keys.CHECK), Map.entry("output", Keys.OUTPUT),
         Map.entry("retry", Keys.RETRY), Map.entry("freshness", Keys.FRESHNESS), Map.entry("alerts", Keys.ALERTS),
         Map.entry("webhook", Keys.WEBHOOK), Map.entry("schedule", Keys.SCHEDULE));
     assertThat(sections.keySet()).isEqualTo(keys.keySet());

@@ -1,0 +1,19 @@
+package dev.strata.jobs.definition;
+
+import java.util.Map;
+
+/**
+ * An output a table's definition delivers its published partitions to: {@code outputs: [{name:
+ * NAME, sink: SINK, options: {...}}]}.
+ *
+ * @param name the output's name, unique within the table (its sink's name unless it gives one):
+ *     what the ledger, the run's output and {@code strata status} call its deliveries
+ * @param sink the name of a {@link dev.strata.api.Sink} on the classpath
+ * @param options its parameters, as written
+ * @param where file:line and key path of the declaration
+ */
+public record OutputSpec(String name, String sink, Map<String, String> options, String where) {
+  public OutputSpec {
+    options = Map.copyOf(options);
+  }
+}
