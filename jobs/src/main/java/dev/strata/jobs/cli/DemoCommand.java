@@ -92,8 +92,19 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("== 1. Generate %d days of clean banking data (%,d customers a day) into %s%n", days, rows, landing);
     GenerateCommand.write(ctx.files(), landing, first, days, rows, 42, Defects.NONE, out);
 
-    out.printf("%n== 2. Run the banking pipeline for %s..%s%n", first, last);
+    out.printf("%n== 2. Run the banking pipeline for %s..%s; account_summary is delivered once published: a CSV export per day,%n"
+        + "   and the day's rows in PostgreSQL where there is one%n", first, last);
+    Optional<Map<String, String>> database =
+        DemoDatabase.start(java.nio.file.Paths.get(common.confDir()).toAbsolutePath().normalize().getParent().resolve("scripts"), out);
+    ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, database.orElse(Map.of()), ctx.steps(), ctx.invocation(), ExitCodes::of);
     RunResult clean = new PipelineRunner(ctx).run(banking, new RunRequest(first, last, Optional.empty()));
+    long expectedDeliveries = (long) days * (database.isPresent() ? 2 : 1);
+    boolean delivered = clean.deliveries().size() == expectedDeliveries && clean.failedDeliveries().isEmpty();
+    out.printf("%n   What the outputs received:%n");
+    String export = warehouse.root() + "/exports/account_summary/" + last;
+    out.printf("   %s: %s%n", export, ctx.files().dataFiles(export).stream().map(f -> f.substring(f.lastIndexOf('/') + 1)).toList());
+    database.ifPresent(db -> DemoDatabase.show(db, "SELECT as_of_date, count(*) AS accounts, sum(new_balance_amount) AS balance"
+        + " FROM account_summary GROUP BY as_of_date ORDER BY as_of_date", out));
 
     out.printf("%n== 3. A broken delivery: accounts for %s arrive with 1%% duplicate account ids%n", last);
     Map<String, String> before = snapshot(spark, warehouse, banking, Partition.day(last));
@@ -112,6 +123,8 @@ final class DemoCommand implements Callable<Integer> {
     java.util.Set<String> guarded = new java.util.LinkedHashSet<>(List.of("stg_account"));
     guarded.addAll(banking.downstreamOf("stg_account"));
     boolean untouched = guarded.stream().allMatch(t -> before.get(t).equals(after.get(t)));
+    // A partition blocked by its gate, and what was not built after it, is never delivered.
+    delivered &= broken.deliveries().isEmpty();
 
     out.printf("%n== Summary%n");
     out.printf("  %-26s  %12s  %-14s  %s%n", "table", "rows " + last, "rules passed", "time (all days)");
@@ -129,6 +142,10 @@ final class DemoCommand implements Callable<Integer> {
       out.printf("  %-26s  %12s  %-14s  %.1fs%n", t.name(), before.get(t.name()), passed + "/" + total, time.toMillis() / 1000.0);
     }
     out.printf("  Clean run: %s (exit %d), report %s%n", cleanOk ? "all tables published" : "UNEXPECTED " + clean.status(), clean.exitCode(), clean.reportPath());
+    out.printf("  Outputs: %s%n", delivered
+        ? "account_summary exported as CSV for each day" + (database.isPresent() ? " and delivered to PostgreSQL (table account_summary)" : "")
+            + "; the blocked run delivered nothing"
+        : "UNEXPECTED: " + clean.deliveries().size() + " deliveries (expected " + expectedDeliveries + "), failed: " + clean.failedDeliveries());
     out.printf(
         "  Broken run: %s (exit %d), report %s%n",
         blocked ? "stg_account blocked by its gate, downstream not built" : "UNEXPECTED " + broken.status(),
@@ -139,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
         untouched ? "unchanged (same rows, same Delta versions)" : "CHANGED: before " + before + ", after " + after);
     out.printf("  The landing files for %s were restored; demo warehouse: %s (%.0fs)%n", last, warehouse.root(),
         Duration.between(started, Instant.now()).toMillis() / 1000.0);
-    if (cleanOk && blocked && untouched) {
+    if (cleanOk && blocked && untouched && delivered) {
       out.println("Demo finished: everything behaved as designed.");
       return ExitCodes.OK;
     }

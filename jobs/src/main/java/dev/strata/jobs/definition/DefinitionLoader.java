@@ -621,7 +621,7 @@ public final class DefinitionLoader {
 
   /** {@code outputs: [{name: NAME, sink: SINK, options: {KEY: VALUE}}]}; empty if absent. */
   private List<OutputSpec> outputs(Node node, String path) {
-    return extensions(node, path, "output", "{name: NAME, sink: SINK, options: {...}}", Keys.OUTPUT, (m, keys, at) -> {
+    return extensions(node, path, "output", "{name: NAME, sink: SINK, options: {...}, when_set: VARIABLE}", Keys.OUTPUT, (m, keys, at) -> {
       String sink = requiredString(keys, m, "sink", at + ".");
       String name = optionalString(keys, "name", sink);
       if (name != null && Names.problem(name) != null) {
@@ -629,7 +629,12 @@ public final class DefinitionLoader {
         return null;
       }
       Map<String, String> options = options(keys.get("options"), at + ".options");
-      return sink == null ? null : new OutputSpec(name, sink, options, where(m) + " " + at);
+      String whenSet = optionalString(keys, "when_set", null);
+      if (whenSet != null && !whenSet.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        problem(keys.get("when_set"), at + ".when_set", "'" + whenSet + "' is not an environment variable's name (e.g. STRATA_JDBC_URL)");
+        return null;
+      }
+      return sink == null ? null : new OutputSpec(name, sink, options, whenSet, where(m) + " " + at);
     });
   }
 

@@ -35,7 +35,7 @@ public final class Keys {
   /** An item of a table's {@code checks:}. */
   public static final Set<String> CHECK = Set.of("check", "level", "options");
   /** An item of a table's {@code sinks:}. */
-  public static final Set<String> OUTPUT = Set.of("name", "sink", "options");
+  public static final Set<String> OUTPUT = Set.of("name", "sink", "options", "when_set");
   /** A table's {@code event_time:}. */
   public static final Set<String> EVENT_TIME = Set.of("expression", "lookback");
   /** {@code retry:}, in {@code defaults:} or a table. */

@@ -57,11 +57,22 @@ final class Deliveries {
    */
   void deliver(TableDefinition table, Partition partition, long version, java.util.Set<String> only) {
     for (OutputSpec output : table.outputs()) {
-      if (only == null || only.contains(output.name())) {
-        results.add(withRetries(table, partition, version, output));
+      if (only != null && !only.contains(output.name())) {
+        continue;
       }
+      if (output.whenSet() != null && (ctx.env().get(output.whenSet()) == null || ctx.env().get(output.whenSet()).isBlank())) {
+        if (unset.add(table.name() + "." + output.name())) {
+          ctx.out().printf("  Note: output %s.%s (%s) is not delivered here: $%s is not set (when_set); set it, or pass an --env-file"
+              + " that does, to deliver it.%n", table.name(), output.name(), output.sink(), output.whenSet());
+        }
+        continue;
+      }
+      results.add(withRetries(table, partition, version, output));
     }
   }
+
+  /** The outputs this run said it does not deliver (their when_set variable is not set), said once each. */
+  private final java.util.Set<String> unset = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private DeliveryResult withRetries(TableDefinition table, Partition partition, long version, OutputSpec output) {
     var policy = table.retry();
