@@ -58,8 +58,9 @@ interface Scenario {
    * @param scaling customers of each size of the scaling scenario, ascending
    * @param scalingRepeats counted runs at each size of the scaling scenario
    * @param wideRows rows of the wide scenario's fact table
+   * @param outputRows rows of the partition the outputs scenario delivers
    */
   record Options(
       int customers, int repeats, List<Integer> days, int dailyCustomers, Path conf, List<Integer> scaling, int scalingRepeats,
-      int wideRows) {}
+      int wideRows, int outputRows) {}
 }

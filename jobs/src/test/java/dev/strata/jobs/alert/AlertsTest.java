@@ -98,4 +98,19 @@ class AlertsTest {
         .doesNotContain("secret").contains("not a valid http(s) URL");
     assertThat(Alerts.why(new java.io.IOException())).isEqualTo("IOException without a message");
   }
+
+  @Test
+  void aFailedDeliveryAlertsThoughEveryTablePublished() {
+    TableBuildResult published = build("summary", BuildStatus.PUBLISHED, new GateResult(List.of()), "");
+    dev.strata.jobs.run.DeliveryResult failed = new dev.strata.jobs.run.DeliveryResult("summary", DAY, "db", "postgres", false, -1, "", 3, 2,
+        Duration.ofSeconds(1), "could not deliver summary 2024-03-01 to output 'db' (postgres): Connection refused", true);
+    RunResult run = new RunResult("20240301T000000Z-abcdef", "p", List.of(DAY), Instant.EPOCH, Instant.EPOCH, List.of(published),
+        "/wh/_strata/reports/r/quality.json", List.of(), 4, List.of(failed));
+
+    assertThat(run.status()).isEqualTo(BuildStatus.FAILED);
+    assertThat(Alerts.text(run, List.of(), "/wh"))
+        .contains("*Strata: pipeline p, run 20240301T000000Z-abcdef* published, but 1 delivery failed (exit 4)")
+        .contains("*summary* 2024-03-01: published, not delivered to output `db` (postgres) — could not deliver")
+        .contains("`strata run p --resume 20240301T000000Z-abcdef` delivers it again");
+  }
 }
