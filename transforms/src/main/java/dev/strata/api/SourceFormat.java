@@ -84,6 +84,59 @@ public interface SourceFormat {
     return org.apache.spark.sql.functions.concat_ws(",", values.toArray(Column[]::new));
   }
 
+  /**
+   * Checks a source's options when the definition is validated (the default: any).
+   *
+   * @throws IllegalArgumentException saying which option is wrong and how to fix it
+   */
+  default void validate(Map<String, String> options) {}
+
+  /**
+   * Whether the source is files under its {@code path} (CSV, JSON, Parquet: the default). A format
+   * whose data lives elsewhere (a database, a queue) returns false, has no path, and implements
+   * {@link #read(SparkSession, Query)} and {@link #contents}: the engine then asks it for one
+   * partition's rows, and for what each partition holds, instead of listing files.
+   */
+  default boolean readsFiles() {
+    return true;
+  }
+
+  /**
+   * What the engine asks a source that is not files for.
+   *
+   * @param partition the partition to read ({@link Partition#whole()}: all of it)
+   * @param columns the declared columns, typed
+   * @param options the source's options, this format's defaults included
+   * @param environment the process's environment and the run's {@code --env-file}: where
+   *     connection settings and secrets come from (never print or return a secret)
+   * @param definitionFolder the pipeline definition's folder, for relative paths in the options
+   */
+  record Query(
+      Partition partition, StructType columns, Map<String, String> options, Map<String, String> environment, String definitionFolder) {
+    public Query {
+      options = Map.copyOf(options);
+      environment = Map.copyOf(environment);
+    }
+  }
+
+  /**
+   * For a source that is not files: one partition's rows, with exactly the declared columns, typed
+   * (the engine adds the partition column and the ingestion metadata).
+   */
+  default Dataset<Row> read(SparkSession spark, Query query) {
+    throw new UnsupportedOperationException("format " + name() + " reads files");
+  }
+
+  /**
+   * For a source that is not files: each partition of {@code query}'s (every one, for {@link
+   * Partition#whole()}) that holds data, with a marker of what it holds that changes whenever its
+   * data does (a count, a maximum update time): an incremental run reads a partition again when its
+   * marker differs from the one recorded when it was last ingested.
+   */
+  default Map<Partition, String> contents(SparkSession spark, Query query) {
+    throw new UnsupportedOperationException("format " + name() + " reads files");
+  }
+
   /** Why a record that could not be read is rejected, in words (after {@code malformed: }). */
   default String unreadable(StructType columns) {
     return "the record cannot be read into the " + columns.size() + " declared fields";

@@ -544,13 +544,19 @@ public final class DefinitionLoader {
       return null;
     }
     Map<String, Node> keys = mapping(m, path + ".", Keys.SOURCE);
-    String location = requiredString(keys, m, "path", path + ".");
     String format = optionalString(keys, "format", Keys.FORMAT_DEFAULT);
     var sourceFormat = dev.strata.jobs.extension.Extensions.FORMATS.named(format);
     if (sourceFormat.isEmpty()) {
       problem(keys.get("format"), path + ".format", "unknown format '" + format + "'; use one of "
           + dev.strata.jobs.extension.Extensions.FORMATS.all().keySet() + ", or add the jar of a dev.strata.api.SourceFormat named '" + format
           + "' to the classpath");
+    }
+    // A source that is not files (a database) has no path: its options say what to read.
+    boolean files = sourceFormat.map(dev.strata.api.SourceFormat::readsFiles).orElse(true);
+    String location = files ? requiredString(keys, m, "path", path + ".") : null;
+    if (!files && keys.containsKey("path")) {
+      problem(keys.get("path"), path + ".path", "a " + format + " source has no path: its options say what it reads (e.g. table: orders,"
+          + " partition_by: order_date)");
     }
     Map<String, String> options = new LinkedHashMap<>();
     if (keys.get("options") instanceof MappingNode o) {
@@ -597,7 +603,7 @@ public final class DefinitionLoader {
                 + " partition), found '" + partitionWord + "'");
       }
     }
-    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, partition, where(m));
+    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, partition, files, where(m));
   }
 
   /** {@code checks: [{check: NAME, level: error|warn|quarantine, options: {KEY: VALUE}}]}; empty if absent. */

@@ -127,6 +127,16 @@ public final class PipelineValidator {
 
   private void checkSource(SourceDefinition s) {
     String at = s.where() + " sources." + s.name();
+    var declaredFormat = dev.strata.jobs.extension.Extensions.FORMATS.named(s.format());
+    try {
+      declaredFormat.ifPresent(f -> f.validate(s.options()));
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem(at + ".options", e.getMessage()));
+    }
+    if (!s.files()) {
+      checkQueriedSource(s, at);
+      return;
+    }
     for (String problem : s.template().problems()) {
       problems.add(new Problem(at + ".path", problem));
     }
@@ -156,6 +166,20 @@ public final class PipelineValidator {
       problems.add(new Problem(s.drift().where() + ".added",
           "added: quarantine rejects the records of files whose columns (a CSV header) include undeclared ones; the files of a "
               + s.format() + " source do not name their columns as text, so it can accept or block them"));
+    }
+  }
+
+  /** A source that is not files (a database): its options, and what only files have. */
+  private void checkQueriedSource(SourceDefinition s, String at) {
+    if (s.freshness() != null) {
+      problems.add(new Problem(at + ".freshness", "the freshness of a " + s.format() + " source is not known before it is read; declare"
+          + " freshness on the table that ingests it (freshness: {warn_after: ..., column: ...})"));
+    }
+    Set<String> seen = new HashSet<>();
+    for (ColumnSpec c : s.schema()) {
+      if (!seen.add(c.name())) {
+        problems.add(new Problem(at + ".schema." + c.name(), "the column is declared twice"));
+      }
     }
   }
 

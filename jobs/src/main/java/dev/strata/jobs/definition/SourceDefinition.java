@@ -7,8 +7,8 @@ import java.util.Map;
  * A landing source: files the bronze layer ingests.
  *
  * @param name the name tables use as an input
- * @param path where the files are; relative to the warehouse root unless it is an absolute URI or
- *     path. Its tokens ({@link PathTemplate}: {@code {date}}, {@code {hour}}, {@code {month}}) stand
+ * @param path where the files are (null for a source that is not files: a database); relative to
+ *     the warehouse root unless it is an absolute URI or path. Its tokens ({@link PathTemplate}: {@code {date}}, {@code {hour}}, {@code {month}}) stand
  *     for the partition being built; without any, the source is read whole (unpartitioned).
  * @param format csv, json or parquet
  * @param options Spark reader options
@@ -19,6 +19,8 @@ import java.util.Map;
  * @param partition where a row's partition value is: a column of the data ({@link
  *     PartitionValue#COLUMN}, the reading table's {@code partition_column}), or the partition the
  *     path's {@code {date}} names ({@link PartitionValue#PATH}), added to every row as that column
+ * @param files whether the source is files under its path, else a database or the like read
+ *     through its format ({@link dev.strata.api.SourceFormat#readsFiles}, as the loader found it)
  * @param where file:line of the declaration
  */
 public record SourceDefinition(
@@ -30,6 +32,7 @@ public record SourceDefinition(
     Freshness freshness,
     DriftPolicy drift,
     PartitionValue partition,
+    boolean files,
     String where) {
 
   /** Where a source's rows get their partition value. */
@@ -48,9 +51,12 @@ public record SourceDefinition(
     }
   }
 
-  /** Whether the rows' partition value comes from the path rather than from a column of the data. */
+  /**
+   * Whether the rows' partition value is the partition read (its path's, or for a source that is
+   * not files the bounds it was read with) rather than a column of the data.
+   */
   public boolean partitionFromPath() {
-    return partition == PartitionValue.PATH;
+    return partition == PartitionValue.PATH || !files();
   }
 
   /** The source's path with its partition tokens ({@code {date}}, {@code {hour}}, {@code {month}}). */
@@ -58,8 +64,18 @@ public record SourceDefinition(
     return PathTemplate.of(path);
   }
 
-  /** The granularity of the source's partitions: its path's finest token's; NONE (read whole) without tokens. */
+  /** The option of a source that is not files saying how its partitions are cut. */
+  public static final String GRANULARITY_OPTION = "granularity";
+
+  /**
+   * The granularity of the source's partitions: its path's finest token's, NONE (read whole)
+   * without tokens; for a source that is not files, its {@code granularity} option's (default day).
+   */
   public dev.strata.api.Partition.Granularity granularity() {
+    if (!files()) {
+      return dev.strata.api.Partition.Granularity.fromKey(options.getOrDefault(GRANULARITY_OPTION, "day"))
+          .orElse(dev.strata.api.Partition.Granularity.DAY);
+    }
     return template().granularity();
   }
 

@@ -118,7 +118,7 @@ final class InputResolver {
   Inputs readInputs(SparkSession session, TableDefinition table, Partition partition, GateResult contracts) {
     Map<String, List<HadoopFiles.FileInfo>> landed = new LinkedHashMap<>();
     for (String input : table.inputs()) {
-      run.pipeline().definition().source(input).ifPresent(s -> landed.put(input, run.sources().check(s, partition)));
+      run.pipeline().definition().source(input).ifPresent(s -> landed.put(input, run.sources().landed(s, partition)));
     }
     Map<String, Dataset<Row>> rows = new LinkedHashMap<>();
     Map<String, Dataset<Row>> malformed = new LinkedHashMap<>();

@@ -42,13 +42,17 @@ public final class Landing {
     /** For people: what is new about the partition. */
     public String describe() {
       if (ingestedBy == null) {
-        return String.format("%s %s: never ingested (%d file%s)", source, partition, added.size(), added.size() == 1 ? "" : "s");
+        return added.size() == 1 && added.get(0).startsWith(dev.strata.jobs.io.SourceReader.MARKER)
+            ? String.format("%s %s: never ingested", source, partition)
+            : String.format("%s %s: never ingested (%d file%s)", source, partition, added.size(), added.size() == 1 ? "" : "s");
       }
       List<String> parts = new ArrayList<>();
       if (!added.isEmpty()) {
         parts.add(added.size() + " new file" + (added.size() == 1 ? "" : "s"));
       }
-      if (!changed.isEmpty()) {
+      if (!changed.isEmpty() && changed.get(0).startsWith("its content marker")) {
+        parts.add("changed after run " + ingestedBy + " ingested it: " + changed.get(0));
+      } else if (!changed.isEmpty()) {
         parts.add(changed.size() + " file" + (changed.size() == 1 ? "" : "s") + " changed after run " + ingestedBy
             + " ingested " + (changed.size() == 1 ? "it" : "them") + " (" + String.join(", ", names(changed)) + ")");
       }
@@ -91,6 +95,33 @@ public final class Landing {
    *
    * @param ingested the files each partition's last published ingestion read, by partition, from the ledger
    */
+  public List<Change> changes(SourceDefinition source, Map<Partition, IngestedFiles> ingested, dev.strata.jobs.io.SourceReader reader) {
+    if (!source.files()) {
+      return contentChanges(source, ingested, reader);
+    }
+    return changes(source, ingested);
+  }
+
+  /**
+   * What changed in a source that is not files (a database): each partition it holds data for,
+   * new, or whose marker differs from the one recorded when it was last ingested.
+   */
+  private static List<Change> contentChanges(SourceDefinition source, Map<Partition, IngestedFiles> ingested,
+      dev.strata.jobs.io.SourceReader reader) {
+    List<Change> changes = new ArrayList<>();
+    for (Map.Entry<Partition, String> e : reader.contents(source, Partition.whole()).entrySet()) {
+      IngestedFiles before = ingested.get(e.getKey());
+      String now = dev.strata.jobs.io.SourceReader.MARKER + e.getValue();
+      String was = before == null ? null : before.files().keySet().stream().findFirst().orElse(null);
+      List<String> changed = before != null && !now.equals(was)
+          ? List.of("its content marker is " + e.getValue() + ", was " + (was == null ? "none" : was.substring(dev.strata.jobs.io.SourceReader.MARKER.length())))
+          : List.of();
+      changes.add(new Change(source.name(), e.getKey(), before == null ? List.of(now) : List.of(), changed, List.of(),
+          before == null ? null : before.runId()));
+    }
+    return changes;
+  }
+
   public List<Change> changes(SourceDefinition source, Map<Partition, IngestedFiles> ingested) {
     List<Change> changes = new ArrayList<>();
     for (Map.Entry<Partition, List<FileInfo>> e : scan(source).entrySet()) {

@@ -77,7 +77,7 @@ public final class PipelineRunner {
         pipeline.tablesInOrder().stream()
             .filter(t -> request.includes(t.name(), t.layer()))
             .toList();
-    SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files());
+    SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files(), ctx.env(), pipeline.definition().folder().toString());
     preflight(sources, pipeline, tables, partitions, request);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run
@@ -161,6 +161,10 @@ public final class PipelineRunner {
     return partial;
   }
 
+  private SourceReader sourceReader(Pipeline pipeline) {
+    return new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files(), ctx.env(), pipeline.definition().folder().toString());
+  }
+
   /**
    * The request that resumes run {@code runId}: its partitions and tables, without the table
    * partitions it published that are still published (their latest build in the ledger is that
@@ -234,7 +238,7 @@ public final class PipelineRunner {
       for (String input : t.inputs()) {
         pipeline.definition().source(input).filter(s -> !changes.containsKey(s.name())).ifPresent(s -> {
           Map<Partition, Landing.Change> bySource = new java.util.TreeMap<>();
-          for (Landing.Change c : landing.changes(s, ledger.ingested(pipeline.name(), s.name()))) {
+          for (Landing.Change c : landing.changes(s, ledger.ingested(pipeline.name(), s.name()), sourceReader(pipeline))) {
             bySource.put(c.partition(), c);
             if (fullRefresh || c.any()) {
               candidates.add(c.partition());

@@ -140,6 +140,13 @@ public record Jdbc(String url, String user, String password) {
     return "Jdbc[" + describe() + ", user=" + user + "]";
   }
 
+  /** A database error in one line, with its SQL state: what a message quotes of it. */
+  public static String firstLine(SQLException e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return (nl < 0 ? m : m.substring(0, nl)) + (e.getSQLState() == null ? "" : " (SQL state " + e.getSQLState() + ")");
+  }
+
   /**
    * Whether a database failure may go away on its own: the connection could not be made or was
    * lost (SQL state class 08), the server is shutting down or starting (57P01-57P03), has too many

@@ -47,12 +47,54 @@ public final class SourceReader {
   private final Map<String, Inspected> checked = new java.util.concurrent.ConcurrentHashMap<>();
   private static final String CORRUPT = "_strata_corrupt_record";
 
+  private final Map<String, String> environment;
+  private final String definitionFolder;
+
   /** @param spark the run's session: formats read a file's columns (a header, a footer) through its Hadoop settings */
   public SourceReader(SparkSession spark, Warehouse warehouse, HadoopFiles files) {
+    this(spark, warehouse, files, Map.of(), null);
+  }
+
+  /**
+   * @param environment where a source that is not files (a database) finds its connection settings
+   * @param definitionFolder the definition's folder, for relative paths in a source's options
+   */
+  public SourceReader(SparkSession spark, Warehouse warehouse, HadoopFiles files, Map<String, String> environment, String definitionFolder) {
     this.spark = spark;
     this.warehouse = warehouse;
     this.files = files;
+    this.environment = Map.copyOf(environment);
+    this.definitionFolder = definitionFolder;
   }
+
+  /** What a source that is not files is asked for one partition (or, whole, for all of them). */
+  private SourceFormat.Query query(SourceDefinition source, Partition partition) {
+    return new SourceFormat.Query(partition, declared(source), source.options(), environment, definitionFolder);
+  }
+
+  /**
+   * What a source that is not files holds: each partition with data (within {@code partition}, or
+   * every one for {@link Partition#whole()}) and the marker of its content.
+   */
+  public Map<Partition, String> contents(SourceDefinition source, Partition partition) {
+    return Extensions.FORMATS.get(source.format()).contents(spark, query(source, partition));
+  }
+
+  /**
+   * What a build records as ingested for a partition of a source: the files it read, or for a
+   * source that is not files one entry naming the marker of the partition's content ({@code
+   * marker:<value>}), which an incremental run compares with the source's marker then.
+   */
+  public List<HadoopFiles.FileInfo> landed(SourceDefinition source, Partition partition) {
+    if (source.files()) {
+      return check(source, partition);
+    }
+    String marker = contents(source, partition).get(partition);
+    return marker == null ? List.of() : List.of(new HadoopFiles.FileInfo(MARKER + marker, 0, 0));
+  }
+
+  /** How the ledger's record of a partition of a source that is not files names the marker it was ingested at. */
+  public static final String MARKER = "marker:";
 
   /** The location of a source's files for a partition. */
   public String location(SourceDefinition source, Partition partition) {
@@ -67,12 +109,14 @@ public final class SourceReader {
    * @return the data files as listed (with sizes and modification times) when first checked in this run
    */
   public List<HadoopFiles.FileInfo> check(SourceDefinition source, Partition partition) {
-    return inspect(source, partition).listed();
+    // A database is not asked anything before the build: a connection failure is the build's
+    // (retried), never the run's preflight's.
+    return source.files() ? inspect(source, partition).listed() : List.of();
   }
 
   /** How the partition's files differ from the declared schema ({@link SchemaDrift#NONE} if the format does not say which columns its files hold). */
   public SchemaDrift drift(SourceDefinition source, Partition partition) {
-    return inspect(source, partition).drift();
+    return source.files() ? inspect(source, partition).drift() : SchemaDrift.NONE;
   }
 
   /** Files with the same columns, read together; {@code arrived} is their schema (a textual format's: all text). */
@@ -222,6 +266,19 @@ public final class SourceReader {
    */
   public SourceRows read(SparkSession spark, SourceDefinition source, Partition partition, String partitionColumn, Timestamp ingestedAt) {
     Column fromPath = source.partitionFromPath() ? Partitions.literal(true, partition).as(partitionColumn) : null;
+    if (!source.files()) {
+      // A database or the like: the declared columns, typed, as its format reads them for the partition.
+      SourceFormat format = Extensions.FORMATS.get(source.format());
+      Dataset<Row> read = format.read(spark, query(source, partition));
+      List<Column> columns = new ArrayList<>();
+      for (ColumnSpec c : source.schema()) {
+        columns.add(col("`" + c.name() + "`").cast(c.type()).as(c.name()));
+      }
+      columns.add(lit(source.format() + ":" + source.name()).as(SOURCE_FILE));
+      columns.add(lit(null).cast(DataTypes.StringType).as(Quarantine.RAW_LINE));
+      columns.add(array().cast("array<string>").as(Quarantine.FAILED_RULES));
+      return new SourceRows(read.select(columns.toArray(Column[]::new)), source.columnNames(), fromPath, ingestedAt);
+    }
     Inspected inspected = inspect(source, partition);
     boolean carry = source.drift().added() == DriftPolicy.Added.ACCEPT;
     List<String> added = carry ? inspected.drift().added().keySet().stream().filter(p -> !p.contains(".")).toList() : List.of();

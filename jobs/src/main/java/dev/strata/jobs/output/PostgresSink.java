@@ -107,7 +107,7 @@ public final class PostgresSink implements Checkpointed {
       c.commit();
       return new Receipt(copied, db.describe() + " " + String.join(".", name));
     } catch (SQLException e) {
-      throw new DeliveryException("postgres output to " + db.describe() + " table " + String.join(".", name) + ": " + firstLine(e), e);
+      throw new DeliveryException("postgres output to " + db.describe() + " table " + String.join(".", name) + ": " + Jdbc.firstLine(e), e);
     }
   }
 
@@ -116,12 +116,6 @@ public final class PostgresSink implements Checkpointed {
     DeliveryException(String message, Throwable cause) {
       super(message, cause);
     }
-  }
-
-  private static String firstLine(SQLException e) {
-    String m = String.valueOf(e.getMessage());
-    int nl = m.indexOf('\n');
-    return (nl < 0 ? m : m.substring(0, nl)) + (e.getSQLState() == null ? "" : " (SQL state " + e.getSQLState() + ")");
   }
 
   /** Creates the table if it is absent, and adds the columns the rows have and it has not. */
