@@ -70,9 +70,7 @@ public final class FilesSink implements Sink {
       throw new IllegalArgumentException("path '" + path + "' names no partition ({date}, {hour} or {month}), so every partition's"
           + " delivery would replace the others'; add the token of the table's partitions");
     }
-    String rendered = template.render(partition);
-    boolean absolute = rendered.startsWith("/") || rendered.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
-    return absolute ? rendered : warehouse + "/" + rendered;
+    return dev.strata.jobs.io.Warehouse.at(warehouse).resolve(template.render(partition));
   }
 
   @Override
