@@ -1,2 +1,2 @@
--- bronze orders_raw: the landing rows as ingested (all text), their landing day from the path.
+-- bronze orders_raw: the orders as the database holds them (typed as declared), their landing day from loaded_at.
 SELECT * FROM orders

@@ -1,4 +1,4 @@
--- silver stg_orders: typed; cancelled orders removed; an order delivered twice keeps its latest delivery.
+-- silver stg_orders: typed; cancelled orders removed; an order delivered twice keeps its latest delivery (the later landing day).
 SELECT order_id, customer_id, order_ts, order_date, total_amount, status
 FROM (
   SELECT
@@ -8,7 +8,7 @@ FROM (
     CAST(order_date AS DATE) AS order_date,
     CAST(total_amount AS DECIMAL(12,2)) AS total_amount,
     lower(trim(status)) AS status,
-    row_number() OVER (PARTITION BY order_id ORDER BY _ingested_at DESC, _source_file DESC) AS delivery
+    row_number() OVER (PARTITION BY order_id ORDER BY as_of_date DESC, _ingested_at DESC) AS delivery
   FROM orders_raw
   WHERE lower(trim(status)) <> 'cancelled'
 )

@@ -122,6 +122,10 @@ public interface SourceFormat {
   /**
    * For a source that is not files: one partition's rows, with exactly the declared columns, typed
    * (the engine adds the partition column and the ingestion metadata).
+   *
+   * @throws IllegalArgumentException if the options and the environment do not say how to reach
+   *     the source (a setting missing or wrong): the engine reports it as the definition's or the
+   *     environment's error (exit 2), naming the source
    */
   default Dataset<Row> read(SparkSession spark, Query query) {
     throw new UnsupportedOperationException("format " + name() + " reads files");
@@ -132,6 +136,8 @@ public interface SourceFormat {
    * Partition#whole()}) that holds data, with a marker of what it holds that changes whenever its
    * data does (a count, a maximum update time): an incremental run reads a partition again when its
    * marker differs from the one recorded when it was last ingested.
+   *
+   * @throws IllegalArgumentException as {@link #read(SparkSession, Query)} does
    */
   default Map<Partition, String> contents(SparkSession spark, Query query) {
     throw new UnsupportedOperationException("format " + name() + " reads files");

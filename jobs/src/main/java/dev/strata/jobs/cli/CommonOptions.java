@@ -129,15 +129,19 @@ final class CommonOptions {
     return confDir == null || confDir.isBlank() ? pipeline : pipeline + " --conf-dir " + confDir;
   }
 
+  /** Secrets and connection settings: the --env-file's, overridden by the process's environment. */
+  Map<String, String> environment() {
+    Map<String, String> env = new java.util.HashMap<>(envFile());
+    env.putAll(System.getenv());
+    return Map.copyOf(env);
+  }
+
   /**
    * The engine context of a command: its session, this warehouse, the process environment (for
    * secrets), as the program that embeds the command line adjusts it ({@link StrataMain#execute}).
    */
   EngineContext context(SparkSession spark, PrintWriter out) {
-    // Secrets and connection settings: the process's environment, then the --env-file's.
-    Map<String, String> env = new java.util.HashMap<>(envFile());
-    env.putAll(System.getenv());
-    EngineContext ctx = new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, Map.copyOf(env),
+    EngineContext ctx = new EngineContext(spark, Warehouse.at(warehouse()), Clock.systemUTC(), out, environment(),
         dev.strata.jobs.engine.Steps.DIRECT, invocation(null, dev.strata.quality.Samples.DEFAULT), ExitCodes::of);
     return mixee != null && mixee.root().userObject() instanceof StrataMain main ? main.adjust(ctx) : ctx;
   }

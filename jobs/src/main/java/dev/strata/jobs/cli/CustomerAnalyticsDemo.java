@@ -13,6 +13,7 @@ import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.generate.CustomerAnalyticsGenerator;
+import dev.strata.jobs.generate.OrdersDatabase;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.Column;
@@ -34,7 +36,8 @@ import org.apache.spark.sql.Row;
  * orders, hourly support tickets and marketing events. After a first run over what landed, a
  * landing day whose orders were partly placed days earlier rebuilds exactly those order days and
  * the metrics from the oldest of them on; a redelivery with a status nobody declared is blocked by
- * its gate while the published order day stays as it was; the corrected file then publishes.
+ * its gate while the published order day stays as it was; the corrected load then publishes. The
+ * orders come from the shop's PostgreSQL database (a landing day at a time), the rest from files.
  * Every run is incremental, as a scheduled one would be: it finds what landed by itself.
  */
 final class CustomerAnalyticsDemo {
@@ -49,7 +52,11 @@ final class CustomerAnalyticsDemo {
   private final int customers;
   private final int days;
 
-  CustomerAnalyticsDemo(EngineContext ctx, Pipeline pipeline, int orders, int customers, int days) {
+  private final Map<String, String> database;
+
+  /** @param database the settings of the shop's database (STRATA_JDBC_URL, PGUSER, ...), which the orders go to and are read from */
+  CustomerAnalyticsDemo(EngineContext ctx, Pipeline pipeline, int orders, int customers, int days, Map<String, String> database) {
+    this.database = database;
     this.ctx = ctx;
     this.pipeline = pipeline;
     this.out = ctx.out();
@@ -63,12 +70,15 @@ final class CustomerAnalyticsDemo {
     String landing = ctx.warehouse().root() + "/landing";
     LocalDate last = FIRST.plusDays(days - 1);
     LocalDate next = last.plusDays(1);
-    CustomerAnalyticsGenerator generator = new CustomerAnalyticsGenerator(ctx.files(), 42, customers);
+    OrdersDatabase shop = GenerateCommand.ordersDatabase(database);
+    CustomerAnalyticsGenerator generator = new CustomerAnalyticsGenerator(ctx.files(), 42, customers, shop);
 
-    out.printf("== 1. Generate %d day%s of customer-analytics data (%,d orders a day from %,d customers) into %s%n", days,
-        days == 1 ? "" : "s", orders, customers, landing);
-    out.println("   Orders land in a folder a day; 1 in 10 were placed 1 to 3 days before they landed, 1 in 200 five days before.");
+    out.printf("== 1. Generate %d day%s of customer-analytics data (%,d orders a day from %,d customers): orders into the shop's%n"
+        + "   database (%s, emptied first), the rest into %s%n", days, days == 1 ? "" : "s", orders, customers, shop.describe(), landing);
+    out.println("   Orders reach the database through the day (loaded_at, their landing day); 1 in 10 were placed 1 to 3 days before,");
+    out.println("   1 in 200 five days before. The pipeline reads a landing day of them at a time (format: jdbc).");
     out.println("   Support tickets land in a folder an hour; marketing events carry no date; the campaign list is replaced whole.");
+    shop.clear();
     generator.writeCampaigns(landing);
     for (int d = 0; d < days; d++) {
       var day = generator.writeDay(landing, FIRST.plusDays(d), orders);
@@ -88,7 +98,7 @@ final class CustomerAnalyticsDemo {
     }
     out.printf("%n== 3. Late data: the orders of %s land; %,d of them were placed 1 to 3 days before, %,d five days before%n", next, late,
         tooLate);
-    generator.writeOrders(landing, next, orders, false);
+    generator.writeOrders(next, orders, false);
     RunResult absorbed = incremental();
     List<TableBuildResult> orderDays = builds(absorbed, ORDERS);
     List<Partition> expected = List.of(day(next.minusDays(3)), day(next.minusDays(2)), day(next.minusDays(1)), day(next));
@@ -105,10 +115,10 @@ final class CustomerAnalyticsDemo {
     out.printf("   Placed more than 3 days before they landed: %,d quarantined (late: beyond lookback of 3d), none dropped.%n", quarantinedLate);
     absorbedOk &= quarantinedLate == tooLate;
 
-    out.printf("%n== 4. A broken delivery: the orders of %s are sent again, and 1 in 100 of those placed that day has the status%n", next);
+    out.printf("%n== 4. A broken delivery: the shop loads the orders of %s again, and 1 in 100 of those placed that day has the status%n", next);
     out.println("   'refunded', which the producer never announced and stg_orders' rule does not allow.");
     String before = snapshot(next);
-    generator.writeOrders(landing, next, orders, true);
+    generator.writeOrders(next, orders, true);
     RunResult broken = incremental();
     String after = snapshot(next);
     boolean blocked = broken.exitCode() == ExitCodes.GATE_BLOCKED
@@ -116,12 +126,17 @@ final class CustomerAnalyticsDemo {
         && builds(broken, METRICS).stream().noneMatch(b -> b.partition().equals(day(next)) && b.status() == BuildStatus.PUBLISHED);
     boolean untouched = before.equals(after);
 
-    out.printf("%n== 5. The producer sends the corrected file; the next run publishes it%n");
-    generator.writeOrders(landing, next, orders, false);
+    out.printf("%n== 5. The shop loads the day again, corrected; the next run reads it again (its change marker moved) and publishes it%n");
+    generator.writeOrders(next, orders, false);
     RunResult fixed = incremental();
     boolean fixedOk = fixed.exitCode() == ExitCodes.OK
         && builds(fixed, ORDERS).stream().anyMatch(b -> b.partition().equals(day(next)) && b.status() == BuildStatus.PUBLISHED)
         && builds(fixed, METRICS).stream().anyMatch(b -> b.partition().equals(day(next)) && b.status() == BuildStatus.PUBLISHED);
+
+    out.printf("%n   What the database holds: the orders as the shop loaded them, and the customers at risk as delivered%n");
+    DemoDatabase.show(database, "SELECT loaded_at::date AS landed, count(*) AS orders, max(updated_at) AS loaded FROM "
+        + OrdersDatabase.TABLE + " GROUP BY 1 ORDER BY 1", out);
+    DemoDatabase.show(database, "SELECT as_of_date, count(*) AS customers_at_risk FROM at_risk_customers GROUP BY 1 ORDER BY 1", out);
 
     out.printf("%n== Summary%n");
     out.printf("  First run: %s (exit %d), report %s%n", initialOk ? "every table published" : "UNEXPECTED " + initial.status(),
@@ -135,7 +150,7 @@ final class CustomerAnalyticsDemo {
         broken.exitCode(), broken.reportPath());
     out.printf("  %s and %s for %s after the broken delivery: %s%n", ORDERS, METRICS, next,
         untouched ? "unchanged (" + after + ")" : "CHANGED: before " + before + ", after " + after);
-    out.printf("  Corrected file: %s (exit %d)%n", fixedOk ? ORDERS + " and " + METRICS + " for " + next + " published" : "UNEXPECTED "
+    out.printf("  Corrected load: %s (exit %d)%n", fixedOk ? ORDERS + " and " + METRICS + " for " + next + " published" : "UNEXPECTED "
         + fixed.status(), fixed.exitCode());
     out.printf("  See it: scripts/strata status customer_analytics --warehouse %s (demo warehouse, %.0fs)%n", ctx.warehouse().root(),
         Duration.between(started, Instant.now()).toMillis() / 1000.0);

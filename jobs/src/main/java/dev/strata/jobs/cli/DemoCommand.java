@@ -82,7 +82,17 @@ final class DemoCommand implements Callable<Integer> {
     SparkSession spark = common.session("strata demo");
     EngineContext ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, ExitCodes::of);
     if (pipeline.equals("customer_analytics")) {
-      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days).run();
+      // Its orders come from the shop's database: the one the environment (or --env-file) names,
+      // else the project's local server, which the demo starts.
+      Map<String, String> env = common.environment();
+      Optional<Map<String, String>> database = env.containsKey("STRATA_JDBC_URL") || env.containsKey("PGHOST")
+          ? Optional.of(env)
+          : DemoDatabase.start(java.nio.file.Paths.get(common.confDir()).toAbsolutePath().normalize().getParent().resolve("scripts"), out);
+      Errors.check(database.isPresent(), "Cannot run the customer_analytics demo: it reads its orders from a PostgreSQL database, and"
+          + " there is none here. Install Debian's postgresql package (apt-get install postgresql) so that scripts/postgres-local can"
+          + " start one, or name yours in STRATA_JDBC_URL, PGUSER and PGPASSWORD (the environment or --env-file).");
+      ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, database.get(), ctx.steps(), ctx.invocation(), ExitCodes::of);
+      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days, database.get()).run();
     }
     Pipeline banking = definition;
     String landing = warehouse.root() + "/landing";

@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Write deterministic landing files, one folder per day, optionally with defects at exact rates,",
       "and a manifest of what was written (_generator.json): banking (customers, accounts), or with",
-      "--pipeline customer_analytics its orders (some landing late), hourly support tickets, marketing",
-      "events and campaigns."
+      "--pipeline customer_analytics its orders (some landing late) into the shop's PostgreSQL database",
+      "(STRATA_JDBC_URL or PGHOST..., PGUSER, PGPASSWORD, from the environment or --env-file), hourly",
+      "support tickets, marketing events and campaigns."
     })
 final class GenerateCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
@@ -122,14 +123,16 @@ final class GenerateCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** The customer-analytics landing files: the campaign list, then each day's orders, tickets and events. */
+  /** The customer-analytics data: the campaign list, then each day's orders (into the database), tickets and events. */
   private int customerAnalytics(LocalDate first) throws Exception {
     Errors.check(customers > 0 && customers <= 100_000_000, "Cannot generate: --customers must be between 1 and 100000000, got %d.", customers);
     Warehouse warehouse = Warehouse.at(common.warehouse());
     String target = out != null ? Warehouse.at(out).root() : warehouse.root() + "/landing";
     HadoopFiles files = new HadoopFiles(common.hadoopConfiguration());
     var printer = spec.commandLine().getOut();
-    var generator = new dev.strata.jobs.generate.CustomerAnalyticsGenerator(files, seed, customers);
+    var database = ordersDatabase(common.environment());
+    printer.printf("Orders go to the shop's database: %s%n", database.describe());
+    var generator = new dev.strata.jobs.generate.CustomerAnalyticsGenerator(files, seed, customers, database);
     generator.writeCampaigns(target);
     List<Map<String, Object>> perDay = new ArrayList<>();
     for (int d = 0; d < days; d++) {
@@ -153,6 +156,23 @@ final class GenerateCommand implements Callable<Integer> {
     files.writeText(target + "/_generator.json", new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest));
     printer.printf("Wrote %d day(s) to %s (manifest: %s/_generator.json)%n", days, target, target);
     return ExitCodes.OK;
+  }
+
+  /**
+   * The database customer analytics reads its orders from, as the environment (or --env-file)
+   * names it: STRATA_JDBC_URL or PGHOST..., PGUSER, PGPASSWORD.
+   *
+   * @throws dev.strata.api.StrataException.InvalidException (exit 2) if it names none
+   */
+  static dev.strata.jobs.generate.OrdersDatabase ordersDatabase(Map<String, String> env) {
+    try {
+      return new dev.strata.jobs.generate.OrdersDatabase(
+          dev.strata.jobs.io.Jdbc.of(dev.strata.api.Options.of(Map.of()), env, null));
+    } catch (IllegalArgumentException e) {
+      throw new dev.strata.api.StrataException.InvalidException("Cannot generate customer_analytics: its orders come from the shop's"
+          + " PostgreSQL database, and " + e.getMessage() + ". For a local one: scripts/postgres-local start, then"
+          + " scripts/postgres-local env > pg.env and pass --env-file pg.env.", e);
+    }
   }
 
   /** Writes the days, printing each date as it is written. */

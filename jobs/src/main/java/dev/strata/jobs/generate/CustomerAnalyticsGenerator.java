@@ -1,24 +1,19 @@
 package dev.strata.jobs.generate;
 
 import dev.strata.jobs.io.HadoopFiles;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Generates the customer-analytics landing files, deterministic for a seed, with defects and late
- * orders at exact rates:
+ * Generates the customer-analytics data, deterministic for a seed, with defects and late orders at
+ * exact rates: the orders into the shop's database ({@link OrdersDatabase}), the rest as landing
+ * files:
  *
  * <ul>
- *   <li>{@code orders/<day>/orders.csv}: {@code orders} orders landing that day. Of every 200: 20
+ *   <li>the orders of a landing day: {@code orders} orders reaching the database that day. Of every 200: 20
  *       were placed 1 to 3 days before they landed (late, within the pipeline's lookback), 1 five
  *       days before (beyond it), 6 are cancelled, 1 has no customer, 1 a negative amount, and 2 are
  *       delivered again the next landing day (the same order, twice).
@@ -31,7 +26,6 @@ import java.util.Map;
  * </ul>
  */
 public final class CustomerAnalyticsGenerator {
-  public static final String ORDERS_HEADER = "order_id,customer_id,order_date,total_amount,status";
   public static final String[] CAMPAIGNS = {"spring_sale", "loyalty", "win_back", "newsletter", "launch"};
   private static final String[] CHANNELS = {"email", "web", "social", "email", "web"};
   private static final String[] STATUSES = {"completed", "shipped", "pending"};
@@ -41,12 +35,17 @@ public final class CustomerAnalyticsGenerator {
   private final HadoopFiles files;
   private final long seed;
   private final int customers;
+  private final OrdersDatabase database;
 
-  /** @param customers how many customers order and open tickets */
-  public CustomerAnalyticsGenerator(HadoopFiles files, long seed, int customers) {
+  /**
+   * @param customers how many customers order and open tickets
+   * @param database where the orders go
+   */
+  public CustomerAnalyticsGenerator(HadoopFiles files, long seed, int customers, OrdersDatabase database) {
     this.files = files;
     this.seed = seed;
     this.customers = customers;
+    this.database = database;
   }
 
   /** What a landing day holds, by kind of row. */
@@ -65,10 +64,10 @@ public final class CustomerAnalyticsGenerator {
     files.writeText(out + "/campaigns/campaigns.csv", csv.toString());
   }
 
-  /** Writes one landing day under {@code out}: its orders, its tickets hour by hour, its marketing events. */
+  /** Writes one landing day: its orders into the database, its tickets hour by hour and its marketing events under {@code out}. */
   public DayCounts writeDay(String out, LocalDate day, int orders) {
     Map<String, Long> defects = new LinkedHashMap<>();
-    long orderRows = writeOrders(out + "/orders/" + day + "/orders.csv", day, orders, false, defects);
+    long orderRows = writeOrders(day, orders, false, defects);
     long tickets = 0;
     for (int hour = 0; hour < 24; hour++) {
       tickets += writeTickets(out + String.format("/support_tickets/%s/%02d/tickets.json", day, hour), day, hour);
@@ -78,14 +77,15 @@ public final class CustomerAnalyticsGenerator {
   }
 
   /**
-   * Writes (again) one landing day's orders only, as {@link #writeDay} does; with {@code refunds},
-   * 2 in 200 orders placed that day have the status {@code refunded}, which the pipeline does not
-   * know (a producer that started sending a new status without telling anyone).
+   * Loads (again) one landing day's orders only, as {@link #writeDay} does, replacing those the
+   * database holds for it; with {@code refunds}, 2 in 200 orders placed that day have the status
+   * {@code refunded}, which the pipeline does not know (a producer that started sending a new
+   * status without telling anyone).
    *
-   * @return the rows written
+   * @return the rows loaded
    */
-  public long writeOrders(String out, LocalDate day, int orders, boolean refunds) {
-    return writeOrders(out + "/orders/" + day + "/orders.csv", day, orders, refunds, new LinkedHashMap<>());
+  public long writeOrders(LocalDate day, int orders, boolean refunds) {
+    return writeOrders(day, orders, refunds, new LinkedHashMap<>());
   }
 
   /** Whether the {@code i}-th order of a landing day is one of those {@code refunds} marks refunded (placed that day). */
@@ -107,31 +107,24 @@ public final class CustomerAnalyticsGenerator {
     return k == 20 ? 5 : 0;
   }
 
-  private long writeOrders(String file, LocalDate day, int n, boolean refunds, Map<String, Long> defects) {
-    long rows = 0;
-    try (Writer w = writer(file)) {
-      w.write(ORDERS_HEADER);
-      w.write('\n');
-      for (int i = 0; i < n; i++) {
-        String line = order(day, i, defects);
-        w.write(refunds && refunded(i) ? line.substring(0, line.lastIndexOf(',') + 1) + "refunded\n" : line);
-        rows++;
-      }
-      // The orders of the day before that are delivered a second time.
-      LocalDate before = day.minusDays(1);
-      for (int i = 0; i < n; i++) {
-        if (i % 200 == 30 || i % 200 == 31) {
-          w.write(order(before, i, null));
-          rows++;
-          if (defects != null) {
-            defects.merge("redelivered", 1L, Long::sum);
-          }
+  private long writeOrders(LocalDate day, int n, boolean refunds, Map<String, Long> defects) {
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String line = order(day, i, defects);
+      lines.add(refunds && refunded(i) ? line.substring(0, line.lastIndexOf(',') + 1) + "refunded\n" : line);
+    }
+    // The orders of the day before that are delivered a second time.
+    LocalDate before = day.minusDays(1);
+    for (int i = 0; i < n; i++) {
+      if (i % 200 == 30 || i % 200 == 31) {
+        lines.add(order(before, i, null));
+        if (defects != null) {
+          defects.merge("redelivered", 1L, Long::sum);
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    return rows;
+    database.replaceDay(day, lines);
+    return lines.size();
   }
 
   /** The line of the {@code i}-th order landing on {@code landed}. */
@@ -210,9 +203,5 @@ public final class CustomerAnalyticsGenerator {
     h ^= h >>> 31;
     h *= 0x9E3779B97F4A7C15L;
     return h ^ (h >>> 29);
-  }
-
-  private Writer writer(String file) {
-    return new BufferedWriter(new OutputStreamWriter(files.create(file), StandardCharsets.UTF_8), 1 << 16);
   }
 }

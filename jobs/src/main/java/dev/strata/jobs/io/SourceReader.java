@@ -77,7 +77,21 @@ public final class SourceReader {
    * every one for {@link Partition#whole()}) and the marker of its content.
    */
   public Map<Partition, String> contents(SourceDefinition source, Partition partition) {
-    return Extensions.FORMATS.get(source.format()).contents(spark, query(source, partition));
+    try {
+      return Extensions.FORMATS.get(source.format()).contents(spark, query(source, partition));
+    } catch (IllegalArgumentException e) {
+      throw unusable(source, e);
+    }
+  }
+
+  /**
+   * A source that is not files whose settings (options, environment) do not let its format read
+   * it, as its format said (an {@link IllegalArgumentException}, as the SPI documents): the
+   * definition's or the environment's error (exit 2), never a failed read.
+   */
+  private static dev.strata.api.StrataException.InvalidException unusable(SourceDefinition source, IllegalArgumentException e) {
+    return new dev.strata.api.StrataException.InvalidException("Cannot read source '" + source.name() + "' (format " + source.format()
+        + ", " + source.where() + "): " + e.getMessage() + ".", e);
   }
 
   /**
@@ -269,7 +283,12 @@ public final class SourceReader {
     if (!source.files()) {
       // A database or the like: the declared columns, typed, as its format reads them for the partition.
       SourceFormat format = Extensions.FORMATS.get(source.format());
-      Dataset<Row> read = format.read(spark, query(source, partition));
+      Dataset<Row> read;
+      try {
+        read = format.read(spark, query(source, partition));
+      } catch (IllegalArgumentException e) {
+        throw unusable(source, e);
+      }
       List<Column> columns = new ArrayList<>();
       for (ColumnSpec c : source.schema()) {
         columns.add(col("`" + c.name() + "`").cast(c.type()).as(c.name()));

@@ -499,13 +499,18 @@ public final class Ledger {
     return rows.withColumn("_n", row_number().over(order)).where(col("_n").equalTo(1)).drop("_n");
   }
 
+  /** Per ledger table, the appends this ledger's callers make at once, committed together. */
+  private final Map<String, dev.strata.jobs.io.GroupCommit<Row>> groups = new java.util.concurrent.ConcurrentHashMap<>();
+
   private void append(String table, StructType schema, List<Row> rows) {
     appended.add(table);
-    // mergeSchema: a ledger written by an older Strata gains the new columns instead of failing.
-    dev.strata.jobs.io.DeltaTables.write(spark, path(table), () -> {
-      spark.createDataFrame(rows, schema).coalesce(1).write().format("delta").mode("append").option("mergeSchema", "true")
-          .save(path(table));
-      return null;
-    });
+    groups.computeIfAbsent(table, t -> new dev.strata.jobs.io.GroupCommit<Row>(all -> {
+      // mergeSchema: a ledger written by an older Strata gains the new columns instead of failing.
+      dev.strata.jobs.io.DeltaTables.write(spark, path(t), () -> {
+        spark.createDataFrame(all, schema).coalesce(1).write().format("delta").mode("append").option("mergeSchema", "true")
+            .save(path(t));
+        return null;
+      });
+    })).commit(rows);
   }
 }

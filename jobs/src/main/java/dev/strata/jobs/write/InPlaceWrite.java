@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
 import dev.strata.jobs.io.DeltaTables;
+import dev.strata.jobs.io.GroupCommit;
 import dev.strata.jobs.io.Partitions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,20 +61,34 @@ import scala.collection.Seq;
  * uses Delta's public API. The architecture test holds it to that.
  */
 public final class InPlaceWrite extends PartitionWrite {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InPlaceWrite.class);
   private final SparkSession spark;
   private final OptimisticTransaction txn;
   private final List<AddFile> adds;
   private final boolean creating;
+  /** Whether the commit changes the table's metadata (creates it, or widens its schema): such a commit is made alone. */
+  private final boolean changesMetadata;
   private final Map<String, Row> observed;
+  /** What the commit that published these files committed, once it has. */
+  private DeltaTables.Commit committed;
+  /** Why this write's own commit failed, when the commit of its group was refused and it was committed alone. */
+  private RuntimeException failure;
+
+  /**
+   * Per table, the commits of partitions written in place that are made at once (the partitions
+   * one run builds side by side), grouped into as few Delta commits as possible.
+   */
+  private static final Map<String, GroupCommit<InPlaceWrite>> COMMITS = new java.util.concurrent.ConcurrentHashMap<>();
 
   private InPlaceWrite(
-      SparkSession spark, WriteTarget target, OptimisticTransaction txn, List<AddFile> adds, boolean creating,
+      SparkSession spark, WriteTarget target, OptimisticTransaction txn, List<AddFile> adds, boolean creating, boolean changesMetadata,
       Dataset<Row> rows, Staging.Measured measured, Map<String, Row> observed) {
     super(target, rows, measured.count(), measured.aggregates());
     this.spark = spark;
     this.txn = txn;
     this.adds = adds;
     this.creating = creating;
+    this.changesMetadata = changesMetadata;
     this.observed = observed;
   }
 
@@ -95,6 +110,7 @@ public final class InPlaceWrite extends PartitionWrite {
     DeltaLog log = DeltaLog.forTable(spark, target.path());
     OptimisticTransaction txn = log.startTransaction();
     boolean creating = txn.readVersion() < 0;
+    boolean widens = false;
     if (creating) {
       if (!DeltaTables.claimCreation(target.path())) {
         return Optional.empty();
@@ -120,6 +136,7 @@ public final class InPlaceWrite extends PartitionWrite {
       txn.updateMetadata(
           m.copy(m.id(), m.name(), m.description(), m.format(), widened.get().json(), m.partitionColumns(), m.configuration(), m.createdTime()),
           false);
+      widens = true;
     }
     String name = "strata-write-" + UUID.randomUUID();
     List<Column> observing = Staging.observing(target, dateTyped, aggregates);
@@ -150,7 +167,7 @@ public final class InPlaceWrite extends PartitionWrite {
           log.createDataFrame(new Pending(log, txn.readVersion(), txn.metadata(), txn.protocol()), JavaConverters.asScalaBuffer(adds).toSeq(),
                   false, Option.empty())
               .select(Arrays.stream(rows.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new));
-      return Optional.of(new InPlaceWrite(spark, target, txn, adds, creating, written, measured, observed));
+      return Optional.of(new InPlaceWrite(spark, target, txn, adds, creating, creating || widens, written, measured, observed));
     } catch (RuntimeException e) {
       deleteFiles(spark, target.path(), adds, creating);
       throw e;
@@ -298,34 +315,105 @@ public final class InPlaceWrite extends PartitionWrite {
    */
   @Override
   DeltaTables.Commit publish() {
-    // An unpartitioned table: every file is replaced, as an overwrite without a predicate does.
-    String predicate = target.partition().isWhole() ? null : Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition());
-    Seq<Expression> partitionOnly = JavaConverters.asScalaBuffer(
-        predicate == null ? List.<Expression>of() : List.of(expr(predicate).expr())).toSeq();
-    List<Action> actions = new ArrayList<>(adds);
-    long now = System.currentTimeMillis();
-    for (AddFile old : JavaConverters.seqAsJavaList(txn.filterFiles(partitionOnly, false))) {
-      actions.add(old.removeWithTimestamp(now, true));
+    if (creating || changesMetadata || target.partition().isWhole()) {
+      // The table's first commit, new columns, or every file replaced: a commit of its own.
+      publishTogether(List.of(this));
+    } else {
+      // Partitions of the same table published at once (a run builds them side by side): their
+      // replacements in as few commits as possible, each still its partition's own replacement.
+      COMMITS.computeIfAbsent(target.path(), p -> new GroupCommit<>(InPlaceWrite::publishTogether)).commit(List.of(this));
+      if (failure != null) {
+        throw failure;
+      }
     }
-    String userMetadata = spark.conf().get(DeltaTables.COMMIT_USER_METADATA, "");
+    return committed;
+  }
+
+  /**
+   * Commits the writes, all to one table, in one Delta commit: each write's files, with the removal
+   * of its partition's current ones, read as of the oldest snapshot a write began from (so that a
+   * concurrent commit adding files to any of the partitions since fails this one rather than being
+   * silently replaced). Recorded as one overwrite whose predicate is the partitions'. If
+   * Delta refuses the group's commit for a conflict (nothing was committed), each write is
+   * committed alone, so that a conflict on one partition fails that partition's build only.
+   */
+  static void publishTogether(List<InPlaceWrite> writes) {
+    if (writes.size() > 1) {
+      // A transaction of the group's own, as of the oldest snapshot any of them read: its conflict
+      // check covers every commit since any of the writes began. The writes' own transactions are
+      // left untried, for the fallback below.
+      InPlaceWrite oldest = writes.stream().min(java.util.Comparator.comparingLong(w -> w.txn.readVersion())).orElseThrow();
+      OptimisticTransaction together = DeltaLog.forTable(oldest.spark, oldest.target.path())
+          .startTransaction(Option.empty(), Option.apply(oldest.txn.snapshot()));
+      try {
+        commitAll(together, writes);
+        return;
+      } catch (org.apache.spark.sql.delta.DeltaConcurrentModificationException e) {
+        LOG.info("Delta refused the commit of {} partitions of {} together ({}); committing them one by one", writes.size(),
+            writes.get(0).target.table(), e.getClass().getSimpleName());
+      }
+      for (InPlaceWrite w : writes) {
+        try {
+          commitAll(w.txn, List.of(w));
+        } catch (RuntimeException e) {
+          // This write's own outcome, which its caller throws (publish): the others' commits stand.
+          w.failure = e;
+        }
+      }
+      return;
+    }
+    InPlaceWrite w = writes.get(0);
+    try {
+      commitAll(w.txn, writes);
+    } finally {
+      if (w.creating) {
+        DeltaTables.releaseCreation(w.target.path());
+      }
+    }
+    if (w.creating) {
+      unmark(w.spark, w.target.path());
+    }
+  }
+
+  /** What {@link #publishTogether} did with this write: its commit, or (empty) the failure it threw for it. */
+  Optional<DeltaTables.Commit> committedTogether() {
+    return failure == null ? Optional.ofNullable(committed) : Optional.empty();
+  }
+
+  private static void commitAll(OptimisticTransaction txn, List<InPlaceWrite> writes) {
+    InPlaceWrite lead = writes.get(0);
+    List<Action> actions = new ArrayList<>();
+    List<String> predicates = new ArrayList<>();
+    List<String> commitNotes = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (InPlaceWrite w : writes) {
+      // An unpartitioned table: every file is replaced, as an overwrite without a predicate does.
+      String predicate = w.target.partition().isWhole() ? null : Partitions.predicate(w.dateTyped(), w.target.partitionColumn(), w.target.partition());
+      Seq<Expression> partitionOnly = JavaConverters.asScalaBuffer(
+          predicate == null ? List.<Expression>of() : List.of(expr(predicate).expr())).toSeq();
+      actions.addAll(w.adds);
+      for (AddFile old : JavaConverters.seqAsJavaList(txn.filterFiles(partitionOnly, false))) {
+        actions.add(old.removeWithTimestamp(now, true));
+      }
+      if (predicate != null) {
+        predicates.add(writes.size() == 1 ? predicate : "(" + predicate + ")");
+      }
+      String note = w.spark.conf().get(DeltaTables.COMMIT_USER_METADATA, "");
+      if (!note.isEmpty()) {
+        commitNotes.add(note);
+      }
+    }
+    String predicate = predicates.isEmpty() ? null : String.join(" OR ", predicates);
+    String userMetadata = String.join("; ", commitNotes);
     DeltaOperations.Write operation =
         new DeltaOperations.Write(
             SaveMode.Overwrite,
-            predicate == null ? Option.empty() : Option.apply(JavaConverters.asScalaBuffer(partitionColumns(target)).toSeq()),
+            predicate == null ? Option.empty() : Option.apply(JavaConverters.asScalaBuffer(partitionColumns(lead.target)).toSeq()),
             Option.apply(predicate), userMetadata.isEmpty() ? Option.empty() : Option.apply(userMetadata));
-    long version;
-    try {
-      version = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), operation);
-    } finally {
-      if (creating) {
-        DeltaTables.releaseCreation(target.path());
-      }
+    long version = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), operation);
+    for (InPlaceWrite w : writes) {
+      w.committed = new DeltaTables.Commit(version, w.adds.size(), w.adds.stream().mapToLong(AddFile::size).sum());
     }
-    if (creating) {
-      unmark(spark, target.path());
-    }
-    long bytes = adds.stream().mapToLong(AddFile::size).sum();
-    return new DeltaTables.Commit(version, adds.size(), bytes);
   }
 
   @Override

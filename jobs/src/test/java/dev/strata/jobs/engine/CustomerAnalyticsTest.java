@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.strata.jobs.generate.CustomerAnalyticsGenerator;
+import dev.strata.jobs.generate.OrdersDatabase;
 import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.PostgresLocal;
 import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
 import java.io.IOException;
@@ -28,11 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The customer-analytics pipeline end to end on generated data, as {@code strata demo
- * customer_analytics} runs it: orders by landing day (some late, a few too late), hourly support
+ * customer_analytics} runs it: orders from a database by landing day (some late, a few too late), hourly support
  * tickets, marketing events without a date, an unpartitioned campaign list; a next landing day
  * absorbed, a broken redelivery blocked, the corrected one published. Each customer's metrics and
  * lifetime value, and the customers at risk, are checked against a computation of their own from
- * the landing files.
+ * the orders in the shop's database (a real PostgreSQL, {@link PostgresLocal}) and the landing files.
  */
 @IntegrationTest
 class CustomerAnalyticsTest {
@@ -41,6 +43,7 @@ class CustomerAnalyticsTest {
   private static final int LOOKBACK = 3;
 
   @TempDir Path dir;
+  private final PostgresLocal pg = PostgresLocal.shared();
 
   private Path wh() {
     return dir.resolve("wh");
@@ -53,22 +56,23 @@ class CustomerAnalyticsTest {
   /** A valid order as the landing files hold it. */
   private record Order(String id, String customer, LocalDate placed, BigDecimal amount) {}
 
-  /** Every order the pipeline may publish, from the landing CSVs: not cancelled, with a customer and a non-negative amount, within the lookback; one per id. */
-  private Map<String, Order> validOrders() throws IOException {
+  /** The orders as the shop's database holds them: the day each reached it, then its fields as the generator wrote them. */
+  private List<String[]> landedOrders() {
+    return pg.rows("SELECT loaded_at::date, order_id, coalesce(customer_id, ''), to_char(order_date, 'YYYY-MM-DD HH24:MI:SS'),"
+        + " total_amount, status FROM " + OrdersDatabase.TABLE).stream().map(r -> r.split("\\|", -1)).toList();
+  }
+
+  /** Every order the pipeline may publish, from the database: not cancelled, with a customer and a non-negative amount, within the lookback; one per id. */
+  private Map<String, Order> validOrders() {
     Map<String, Order> orders = new HashMap<>();
-    try (Stream<Path> files = Files.walk(wh().resolve("landing/orders"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".csv")).toList()) {
-        LocalDate landed = LocalDate.parse(f.getParent().getFileName().toString());
-        for (String line : Files.readAllLines(f).subList(1, Files.readAllLines(f).size())) {
-          String[] v = line.split(",", -1);
-          LocalDate placed = LocalDate.parse(v[2].substring(0, 10));
-          BigDecimal amount = new BigDecimal(v[3]);
-          boolean valid = !v[4].equals("cancelled") && !v[1].isEmpty() && amount.signum() >= 0 && !placed.isAfter(landed)
-              && !placed.isBefore(landed.minusDays(LOOKBACK));
-          if (valid) {
-            orders.put(v[0], new Order(v[0], v[1], placed, amount));
-          }
-        }
+    for (String[] v : landedOrders()) {
+      LocalDate landed = LocalDate.parse(v[0]);
+      LocalDate placed = LocalDate.parse(v[3].substring(0, 10));
+      BigDecimal amount = new BigDecimal(v[4]);
+      boolean valid = !v[5].equals("cancelled") && !v[2].isEmpty() && amount.signum() >= 0 && !placed.isAfter(landed)
+          && !placed.isBefore(landed.minusDays(LOOKBACK));
+      if (valid) {
+        orders.put(v[1], new Order(v[1], v[2], placed, amount));
       }
     }
     return orders;
@@ -155,8 +159,9 @@ class CustomerAnalyticsTest {
     // The demo generates the first day, runs what landed (incrementally, as a new user's first
     // run would), lands the next day's orders (some placed days before), delivers them again
     // broken, then corrected: every run in it is incremental.
+    // Its orders come from the shop's database: the test's own server, named by an --env-file.
     Cli.Outcome demo = Cli.run("demo", "customer_analytics", "--warehouse", wh().toString(), "--rows", "200", "--customers", "40",
-        "--days", String.valueOf(DAYS));
+        "--days", String.valueOf(DAYS), "--env-file", pg.envFile(dir).toString());
 
     assertThat(demo.exit()).as(demo.toString()).isZero();
     LocalDate last = START.plusDays(DAYS - 1);
@@ -185,10 +190,13 @@ class CustomerAnalyticsTest {
     assertThat(out)
         .contains("Broken delivery: stg_orders " + next + " blocked by its gate, customer_metrics " + next + " not built (exit 3)")
         .containsPattern("stg_orders and customer_metrics for " + next + " after the broken delivery: unchanged \\(stg_orders [\\d,]+ rows")
-        .contains("Corrected file: stg_orders and customer_metrics for " + next + " published (exit 0)")
+        .contains("Corrected load: stg_orders and customer_metrics for " + next + " published (exit 0)")
         .contains("Demo finished: everything behaved as designed.");
 
-    // What the demo left equals what an independent computation from the landing files says.
+    // The customers at risk were delivered to the database as published.
+    assertThat(pg.rows("SELECT customer_id FROM at_risk_customers WHERE as_of_date = DATE '" + last + "' ORDER BY 1"))
+        .containsExactlyElementsOf(actualAtRisk(last).keySet());
+    // What the demo left equals what an independent computation from the database and the landing files says.
     for (LocalDate day = next.minusDays(LOOKBACK); !day.isAfter(next); day = day.plusDays(1)) {
       assertMetricsAsOf(day);
     }
@@ -201,21 +209,11 @@ class CustomerAnalyticsTest {
     assertThat(delta("_quarantine/stg_marketing_events").count()).isEqualTo(DAYS); // 1 in 100 of 100 events a day
   }
 
-  /** Valid orders placed on {@code day} that landed after it, within the lookback, from the landing files. */
-  private long lateRows(LocalDate day) throws IOException {
-    long n = 0;
-    try (Stream<Path> files = Files.walk(wh().resolve("landing/orders"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".csv")).toList()) {
-        LocalDate landed = LocalDate.parse(f.getParent().getFileName().toString());
-        List<String> lines = Files.readAllLines(f);
-        for (String line : lines.subList(1, lines.size())) {
-          String[] v = line.split(",", -1);
-          if (landed.isAfter(day) && LocalDate.parse(v[2].substring(0, 10)).equals(day) && !landed.isAfter(day.plusDays(LOOKBACK))) {
-            n++;
-          }
-        }
-      }
-    }
-    return n;
+  /** Orders placed on {@code day} that reached the database after it, within the lookback. */
+  private long lateRows(LocalDate day) {
+    return landedOrders().stream().filter(v -> {
+      LocalDate landed = LocalDate.parse(v[0]);
+      return landed.isAfter(day) && LocalDate.parse(v[3].substring(0, 10)).equals(day) && !landed.isAfter(day.plusDays(LOOKBACK));
+    }).count();
   }
 }

@@ -343,4 +343,110 @@ class PartitionWriteTest {
     assertThat(late.state()).isEqualTo(PartitionWrite.State.UNKNOWN);
     assertThat(dataFiles()).containsAll(filesOfTheTry);
   }
+
+  /** Commits the writes from one thread each, all released at once; each write's commit, or what it threw. */
+  private static List<Object> commitAtOnce(List<PartitionWrite> writes) throws Exception {
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writes.size());
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writes.size());
+    try {
+      List<java.util.concurrent.Future<Object>> outcomes = new java.util.ArrayList<>();
+      for (PartitionWrite w : writes) {
+        outcomes.add(pool.submit(() -> {
+          start.await();
+          try {
+            return (Object) w.commit();
+          } catch (RuntimeException e) {
+            return e;
+          }
+        }));
+      }
+      List<Object> out = new java.util.ArrayList<>();
+      for (java.util.concurrent.Future<Object> f : outcomes) {
+        out.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void partitionsPublishedAtOnceShareCommitsAndEachReplacesOnlyItsOwnPartition() throws Exception {
+    List<LocalDate> days = List.of(DAY1, DAY2, DAY1.plusDays(2), DAY1.plusDays(3), DAY1.plusDays(4));
+    for (int i = 0; i < days.size(); i++) {
+      publish(rows(days.get(i), 100L * i, 2), days.get(i));
+    }
+    long before = version();
+    List<PartitionWrite> writes = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      writes.add(stageInTable(rows(days.get(i), 1000L * (i + 1), 3), days.get(i)));
+    }
+
+    List<Object> commits = commitAtOnce(writes);
+
+    assertThat(commits).allMatch(c -> c instanceof DeltaTables.Commit);
+    assertThat(writes).allMatch(w -> w.state() == PartitionWrite.State.COMMITTED);
+    for (int i = 0; i < 4; i++) {
+      long first = 1000L * (i + 1);
+      assertThat(ids(published(days.get(i)))).containsExactly(first, first + 1, first + 2);
+      DeltaTables.Commit c = (DeltaTables.Commit) commits.get(i);
+      assertThat(c.version()).isBetween(before + 1, version());
+      assertThat(c.files()).isPositive();
+    }
+    // The fifth day, not written, keeps its rows.
+    assertThat(ids(published(days.get(4)))).containsExactly(400L, 401L);
+    // The four threads met one commit in flight: those queued behind it went in together (a
+    // commit takes far longer than three threads take to queue), each counted in its own commit.
+    long versions = version() - before;
+    assertThat(versions).isLessThan(4);
+    assertThat(commits.stream().map(c -> ((DeltaTables.Commit) c).version()).distinct().count()).isEqualTo(versions);
+    Row grouped = DeltaTable.forPath(spark, table).history((int) versions).select("operationParameters", "userMetadata")
+        .where(col("operationParameters.predicate").contains(" OR ")).head();
+    assertThat(grouped.<String, String>getJavaMap(0)).containsEntry("mode", "Overwrite");
+    assertThat(grouped.getString(1)).contains(MARK + "; " + MARK);
+  }
+
+  @Test
+  void aConflictOnOnePartitionOfCommitsMadeAtOnceFailsThatPartitionOnly() throws Exception {
+    publish(rows(DAY1, 0, 3), DAY1);
+    publish(rows(DAY2, 100, 2), DAY2);
+    PartitionWrite day1 = stageInTable(rows(DAY1, 10, 2), DAY1);
+    PartitionWrite day2 = stageInTable(rows(DAY2, 20, 2), DAY2);
+    // Another writer adds to the first day after its rows were written: that day's publish must fail, whether the
+    // two commits go in together (Delta refuses the group; each is then committed alone) or one by one.
+    publish(rows(DAY1, 30, 1), DAY1);
+
+    List<Object> outcomes = commitAtOnce(List.of(day1, day2));
+
+    assertThat(outcomes.get(0)).isInstanceOf(DeltaConcurrentModificationException.class);
+    assertThat(day1.state()).isEqualTo(PartitionWrite.State.UNKNOWN);
+    assertThat(outcomes.get(1)).isInstanceOf(DeltaTables.Commit.class);
+    assertThat(day2.state()).isEqualTo(PartitionWrite.State.COMMITTED);
+    assertThat(ids(published(DAY1))).containsExactly(30L);
+    assertThat(ids(published(DAY2))).containsExactly(20L, 21L);
+  }
+
+  @Test
+  void aGroupDeltaRefusesForAConflictOnOneOfItsPartitionsIsCommittedOneByOneAndOnlyThatPartitionFails() {
+    publish(rows(DAY1, 0, 3), DAY1);
+    publish(rows(DAY2, 100, 2), DAY2);
+    publish(rows(DAY1.plusDays(2), 200, 2), DAY1.plusDays(2));
+    InPlaceWrite day2 = (InPlaceWrite) stageInTable(rows(DAY2, 20, 2), DAY2);
+    InPlaceWrite day1 = (InPlaceWrite) stageInTable(rows(DAY1, 10, 2), DAY1);
+    InPlaceWrite day3 = (InPlaceWrite) stageInTable(rows(DAY1.plusDays(2), 40, 1), DAY1.plusDays(2));
+    publish(rows(DAY1, 30, 1), DAY1);
+    long before = version();
+
+    // The group's commit reads every partition of the group as of the oldest snapshot its writes began from.
+    InPlaceWrite.publishTogether(List.of(day2, day1, day3));
+
+    assertThat(day1.committedTogether()).isEmpty();
+    assertThat(day2.committedTogether()).isPresent();
+    assertThat(day3.committedTogether()).isPresent();
+    assertThat(day2.committedTogether().get().version()).isNotEqualTo(day3.committedTogether().get().version());
+    assertThat(version()).isEqualTo(before + 2);
+    assertThat(ids(published(DAY1))).containsExactly(30L);
+    assertThat(ids(published(DAY2))).containsExactly(20L, 21L);
+    assertThat(ids(published(DAY1.plusDays(2)))).containsExactly(40L);
+  }
 }
