@@ -20,6 +20,10 @@ import java.util.TreeMap;
  * same atomic replace as any other build, and nothing else is. See {@link #changes}.
  */
 public final class Landing {
+  /** Asking a source that is not files what it holds, when planning: a few quick attempts, as a lost connection may pass. */
+  private static final dev.strata.jobs.definition.RetryPolicy ASKING =
+      new dev.strata.jobs.definition.RetryPolicy(3, java.time.Duration.ofSeconds(1), 2.0, java.time.Duration.ofSeconds(5));
+
   private final Warehouse warehouse;
   private final HadoopFiles files;
 
@@ -109,7 +113,20 @@ public final class Landing {
   private static List<Change> contentChanges(SourceDefinition source, Map<Partition, IngestedFiles> ingested,
       dev.strata.jobs.io.SourceReader reader) {
     List<Change> changes = new ArrayList<>();
-    for (Map.Entry<Partition, String> e : reader.contents(source, Partition.whole()).entrySet()) {
+    Map<Partition, String> contents;
+    try {
+      contents = Retrier.call(ASKING, "ask source '" + source.name() + "' what it holds", () -> reader.contents(source, Partition.whole()));
+    } catch (dev.strata.api.StrataException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      if (!Transience.isTransient(e)) {
+        throw e;
+      }
+      throw new dev.strata.api.StrataException.JobFailedException("Cannot plan the run: source '" + source.name() + "' did not answer "
+          + ASKING.maxAttempts() + " times (" + e.getMessage() + "). Nothing was built or written; run again"
+          + " once it is reachable.", e);
+    }
+    for (Map.Entry<Partition, String> e : contents.entrySet()) {
       IngestedFiles before = ingested.get(e.getKey());
       String now = dev.strata.jobs.io.SourceReader.MARKER + e.getValue();
       String was = before == null ? null : before.files().keySet().stream().findFirst().orElse(null);

@@ -166,6 +166,7 @@ public final class HtmlReport {
           h.append("<p class=\"muted\">Nulls, ").append(esc(partition)).append(": ").append(esc(String.join(", ", withNulls))).append("</p>\n");
         }
       }
+      h.append(deliveries(report, table));
       SortedMap<Partition, Long> t = trend.getOrDefault(table, new TreeMap<>());
       if (!t.isEmpty()) {
         h.append("<h3>Rows published, recent partitions</h3>\n").append(sparkline(table, t)).append('\n');
@@ -316,6 +317,35 @@ public final class HtmlReport {
     }
     depth.put(name, d);
     return d;
+  }
+
+  /** A table's deliveries to its outputs in this run, each attempt's outcome, or nothing if it has none. */
+  private static String deliveries(JsonNode report, String table) {
+    List<JsonNode> mine = new ArrayList<>();
+    report.path("deliveries").forEach(d -> {
+      if (d.path("table").asText().equals(table)) {
+        mine.add(d);
+      }
+    });
+    if (mine.isEmpty()) {
+      return "";
+    }
+    StringBuilder h = new StringBuilder("<h3>Delivered to its outputs</h3>\n<table class=\"deliveries\"><tr><th>partition</th><th>output</th>")
+        .append("<th>status</th><th>rows</th><th>to</th><th>attempt</th><th>duration</th><th>message</th></tr>\n");
+    for (JsonNode d : mine) {
+      h.append("<tr><td class=\"nowrap\">").append(esc(d.path("partition").asText())).append("</td><td>")
+          .append(esc(d.path("output").asText() + " (" + d.path("sink").asText() + ")")).append("</td><td>")
+          .append(deliveryPill(d.path("status").asText())).append("</td>").append(num(d.path("rows")))
+          .append("<td class=\"wrap\">").append(esc(d.path("target").asText(""))).append("</td>").append(num(d.path("attempt")))
+          .append("<td class=\"num\">").append(String.format(Locale.ROOT, "%.1f s", d.path("duration_ms").asLong() / 1000.0))
+          .append("</td><td class=\"wrap\">").append(esc(d.path("message").asText(""))).append("</td></tr>\n");
+    }
+    return h.append("</table>\n").toString();
+  }
+
+  private static String deliveryPill(String status) {
+    String colour = status.equals("DELIVERED") ? COLOURS.get(BuildStatus.PUBLISHED) : COLOURS.get(BuildStatus.FAILED);
+    return "<span class=\"pill\" style=\"background:" + colour + "\">" + esc(status) + "</span>";
   }
 
   /** The colour of an outcome as the JSON report writes it; grey for one the page does not know. */

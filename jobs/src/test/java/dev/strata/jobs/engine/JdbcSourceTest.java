@@ -23,6 +23,11 @@ class JdbcSourceTest {
   @TempDir Path dir;
 
   private Path pipeline(String table) {
+    return pipeline(table, "");
+  }
+
+  /** @param tableSettings more settings of the bronze table, each line indented by 4 spaces */
+  private Path pipeline(String table, String tableSettings) {
     return TinyPipeline.define(dir, "fromdb", """
         pipeline: fromdb
         sources:
@@ -44,7 +49,8 @@ class JdbcSourceTest {
             layer: bronze
             inputs: [orders_db]
             sql: orders_raw.sql
-        """.formatted(table), "orders_raw.sql", "SELECT * FROM orders_db");
+        %s
+        """.formatted(table, tableSettings), "orders_raw.sql", "SELECT * FROM orders_db");
   }
 
   private Cli.Outcome run(Path pipeline, Path env, String... more) {
@@ -119,5 +125,95 @@ class JdbcSourceTest {
     Cli.Outcome invalid = Cli.run("validate", pipeline("bad name").toString());
     assertThat(invalid.exit()).as(invalid.toString()).isEqualTo(2);
     assertThat(invalid.err()).contains("sources.orders_db.options: table: 'bad name' is not a table name");
+  }
+
+  @Test
+  void aDatabaseThatDoesNotAnswerIsAskedAgainThenTheRunExits4NamingItButNoSecretAndWritesNothing() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    String secret = "s3cret-" + Long.toHexString(System.nanoTime());
+    Path env = dir.resolve("down.env");
+    java.nio.file.Files.writeString(env, "STRATA_JDBC_URL=jdbc:postgresql://127.0.0.1:" + closed + "/strata\nPGUSER=shop\nPGPASSWORD=" + secret
+        + "\n");
+    Path pipeline = pipeline("orders", "    retry: {max_attempts: 2, first_delay: 1s, multiplier: 1, max_delay: 1s}");
+
+    // Planning asks the database what it holds: a refused connection is asked again, then the run stops before anything.
+    Cli.Outcome planning = run(pipeline, env);
+    assertThat(planning.exit()).as(planning.toString()).isEqualTo(4);
+    assertThat(planning.err()).contains("Cannot plan the run: source 'orders_db' did not answer 3 times")
+        .contains("jdbc source on postgres 127.0.0.1:" + closed + "/strata").contains("refused")
+        .contains("Nothing was built or written");
+    assertThat(dir.resolve("wh/bronze")).doesNotExist();
+
+    // A build that reads it: the refused connection is transient, so the build is tried again as its retry policy says.
+    Cli.Outcome build = run(pipeline, env, "--date", "2024-03-01");
+    assertThat(build.exit()).as(build.toString()).isEqualTo(4);
+    assertThat(build.out()).containsPattern("2024-03-01  bronze  orders_raw +RETRYING +attempt 1 of 2 failed .*transient")
+        .containsPattern("2024-03-01  bronze  orders_raw +FAILED")
+        .contains("Cannot build 'orders_raw' for 2024-03-01: IllegalStateException: jdbc source on postgres 127.0.0.1:" + closed + "/strata: ")
+        .contains("refused");
+    assertThat(dir.resolve("wh/bronze/orders_raw")).doesNotExist();
+    for (Cli.Outcome o : List.of(planning, build)) {
+      assertThat(o.out() + o.err()).doesNotContain(secret);
+    }
+  }
+
+  @Test
+  void aQueryIsReadForEachDayBetweenItsBoundsWithThePasswordFromTheFileTheDefinitionNames() {
+    PostgresLocal db = PostgresLocal.shared();
+    String table = "payments_" + Long.toHexString(System.nanoTime());
+    db.execute("CREATE TABLE " + table + " (order_id text PRIMARY KEY, customer_id text, placed_at timestamp, amount numeric(12,2))",
+        "INSERT INTO " + table + " SELECT 'P' || d || '-' || i, 'C' || (i % 3), TIMESTAMP '2024-03-01' + (d - 1) * INTERVAL '1 day'"
+            + " + i * INTERVAL '40 minutes', (i - 5)::numeric(12,2) FROM generate_series(1, 2) d, generate_series(1, 30) i");
+    Path pipeline = TinyPipeline.define(dir, "fromquery", """
+        pipeline: fromquery
+        sources:
+          orders_db:
+            format: jdbc
+            options:
+              query: "SELECT order_id, customer_id, placed_at, amount FROM %s WHERE amount > 0 AND placed_at >= {start} AND placed_at < {end}"
+              partition_by: placed_at
+              password_file: db.password
+            schema:
+              order_id: string
+              customer_id: string
+              placed_at: timestamp
+              amount: decimal(12,2)
+        tables:
+          orders_raw:
+            layer: bronze
+            inputs: [orders_db]
+            sql: orders_raw.sql
+        """.formatted(table), "orders_raw.sql", "SELECT * FROM orders_db", "db.password", db.env().get("PGPASSWORD") + "\n");
+    // The password only in the file the definition names, beside it: the environment has none.
+    Path env = dir.resolve("no-password.env");
+    StringBuilder settings = new StringBuilder();
+    db.env().forEach((k, v) -> {
+      if (!k.equals("PGPASSWORD")) {
+        settings.append(k).append('=').append(v).append('\n');
+      }
+    });
+    try {
+      java.nio.file.Files.writeString(env, settings);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+
+    Cli.Outcome one = run(pipeline, env, "--date", "2024-03-02");
+
+    assertThat(one.exit()).as(one.toString()).isZero();
+    List<String> expected = db.rows("SELECT order_id, customer_id, to_char(placed_at, 'YYYY-MM-DD HH24:MI:SS'), amount FROM " + table
+        + " WHERE amount > 0 AND placed_at >= DATE '2024-03-02' AND placed_at < DATE '2024-03-03' ORDER BY order_id");
+    assertThat(expected).hasSize(25);
+    assertThat(bronze("2024-03-02")).containsExactlyElementsOf(expected);
+    assertThat(bronze("2024-03-01")).isEmpty();
+
+    // Incrementally, the day not built yet is the one to build.
+    Cli.Outcome rest = run(pipeline, env);
+    assertThat(rest.exit()).as(rest.toString()).isZero();
+    assertThat(rest.out()).containsPattern("2024-03-01  bronze  orders_raw +PUBLISHED +25 ").doesNotContain("2024-03-02  bronze");
+    assertThat(one.out() + one.err() + rest.out() + rest.err()).doesNotContain(db.env().get("PGPASSWORD"));
   }
 }

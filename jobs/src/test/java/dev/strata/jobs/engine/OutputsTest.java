@@ -229,6 +229,14 @@ class OutputsTest {
           .containsExactly("1 FAILED", "2 FAILED");
       assertThat(recorded.stream().filter(r -> r.getAs("output").equals("export")).map(r -> (String) r.getAs("status"))).containsExactly("DELIVERED");
       assertThat(SparkTestSession.get().read().format("delta").load(wh().resolve("silver/payments_clean").toString()).count()).isEqualTo(1);
+      // The run's HTML report says, under the table, what each output received and what failed.
+      Path html = dir.resolve("report.html");
+      Cli.Outcome report = Cli.run("report", runId, "--warehouse", wh().toString(), "--html", html.toString(), "--pipeline", pipeline.toString());
+      assertThat(report.exit()).as(report.toString()).isZero();
+      String page = java.nio.file.Files.readString(html);
+      assertThat(page.substring(page.indexOf("<h3>Delivered to its outputs</h3>")))
+          .containsPattern("<td>db \\(postgres\\)</td><td><span class=\"pill\"[^>]*>FAILED</span>")
+          .containsPattern("<td>export \\(files\\)</td><td><span class=\"pill\"[^>]*>DELIVERED</span></td><td class=\"num\">1</td>");
 
       db = PostgresLocal.start(db.state());
       Cli.Outcome resumed = run(pipeline, env, "--resume", runId);

@@ -427,7 +427,7 @@ class PartitionWriteTest {
   }
 
   @Test
-  void aGroupDeltaRefusesForAConflictOnOneOfItsPartitionsIsCommittedOneByOneAndOnlyThatPartitionFails() {
+  void aGroupAfterAnotherWritersCommitToOneOfItsPartitionsIsCommittedOneByOneAndOnlyThatPartitionFails() {
     publish(rows(DAY1, 0, 3), DAY1);
     publish(rows(DAY2, 100, 2), DAY2);
     publish(rows(DAY1.plusDays(2), 200, 2), DAY1.plusDays(2));
@@ -437,7 +437,8 @@ class PartitionWriteTest {
     publish(rows(DAY1, 30, 1), DAY1);
     long before = version();
 
-    // The group's commit reads every partition of the group as of the oldest snapshot its writes began from.
+    // Another writer committed since the writes began (to the first day): the group is not committed together, and
+    // each write's own transaction decides, so that only the first day's publish fails.
     InPlaceWrite.publishTogether(List.of(day2, day1, day3));
 
     assertThat(day1.committedTogether()).isEmpty();

@@ -119,15 +119,26 @@ public final class JdbcFormat implements SourceFormat {
     props.setProperty("driver", "org.postgresql.Driver");
     props.setProperty("fetchsize", "10000");
     int parts = (int) options.getLong("num_partitions", 1);
-    if (parts > 1) {
-      String split = options.require("split_column");
-      String[] predicates = new String[parts];
-      for (int i = 0; i < parts; i++) {
-        predicates[i] = "(hashtext(CAST(" + split + " AS text)) & 2147483647) % " + parts + " = " + i;
+    try {
+      // Spark asks the database for the relation's columns here: a database that does not answer fails now.
+      if (parts > 1) {
+        String split = options.require("split_column");
+        String[] predicates = new String[parts];
+        for (int i = 0; i < parts; i++) {
+          predicates[i] = "(hashtext(CAST(" + split + " AS text)) & 2147483647) % " + parts + " = " + i;
+        }
+        return spark.read().jdbc(db.url(), relation, predicates, props);
       }
-      return spark.read().jdbc(db.url(), relation, predicates, props);
+      return spark.read().jdbc(db.url(), relation, props);
+    } catch (Exception e) {
+      // Exception, not RuntimeException: Spark's Scala code throws the driver's SQLException undeclared.
+      for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        if (t instanceof SQLException sql) {
+          throw failure(db, null, sql);
+        }
+      }
+      throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
     }
-    return spark.read().jdbc(db.url(), relation, props);
   }
 
   /** The rows of one partition (every row, for the whole source), as a SELECT. */
@@ -174,13 +185,23 @@ public final class JdbcFormat implements SourceFormat {
         out.put(g == Partition.Granularity.NONE ? Partition.whole() : Partition.parse(g, r.getString(1)), String.valueOf(r.getString(2)));
       }
     } catch (SQLException e) {
-      String message = "jdbc source on " + db.describe() + ": " + Jdbc.firstLine(e) + " (in: " + sql + ")";
-      // A lost or refused connection passes (the build is retried); an SQL error is the definition's
-      // or the database's, and says which statement failed.
-      throw Jdbc.isTransient(e).orElse(false) ? new IllegalStateException(message, e)
-          : new dev.strata.api.StrataException.JobFailedException(message + ".", e);
+      throw failure(db, sql, e);
     }
     return out;
+  }
+
+  /**
+   * A database error as a build reports it: naming the database and, if known, the statement. A
+   * lost or refused connection passes (the build is retried: the SQL state says so, on a copy of
+   * the error without its own causes, whose innermost message, "Connection refused", would
+   * otherwise be all a report shows); an SQL error is the definition's or the database's (exit 4).
+   */
+  private static RuntimeException failure(Jdbc db, String sql, SQLException e) {
+    String message = "jdbc source on " + db.describe() + ": " + Jdbc.firstLine(e) + (sql == null ? "" : " (in: " + sql + ")");
+    if (Jdbc.isTransient(e).orElse(false)) {
+      return new IllegalStateException(message, new SQLException(message, e.getSQLState()));
+    }
+    return new dev.strata.api.StrataException.JobFailedException(message + ".", e);
   }
 
 }
