@@ -124,34 +124,38 @@ final class BankingSides {
   /** The same definition without its tables' outputs. */
   @SuppressWarnings("unchecked")
   private static void withoutOutputs(Path yamlFile) throws IOException {
-    DumperOptions dump = new DumperOptions();
-    dump.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    Yaml yaml = new Yaml(dump);
-    Map<String, Object> doc = yaml.load(Files.readString(yamlFile));
-    for (Object t : ((Map<String, Object>) doc.get("tables")).values()) {
-      ((Map<String, Object>) t).remove("outputs");
-    }
-    Files.writeString(yamlFile, "# The banking pipeline without its outputs (written by the bench).\n" + yaml.dump(doc));
+    rewrite(yamlFile, "without its outputs", doc -> {
+      for (Object t : ((Map<String, Object>) doc.get("tables")).values()) {
+        ((Map<String, Object>) t).remove("outputs");
+      }
+    });
   }
 
   /** The same definition with its gates switched off: no rules, no volume rule, no drift or freshness checks, empty allowed. */
   @SuppressWarnings("unchecked")
   private static void withoutGates(Path yamlFile) throws IOException {
+    rewrite(yamlFile, "with its gates switched off", doc -> {
+      for (Object t : ((Map<String, Object>) doc.get("tables")).values()) {
+        Map<String, Object> table = (Map<String, Object>) t;
+        table.remove("rules");
+        table.remove("volume");
+        table.remove("freshness");
+        table.put("allow_empty", true);
+      }
+      for (Object s : ((Map<String, Object>) doc.get("sources")).values()) {
+        ((Map<String, Object>) s).remove("freshness");
+      }
+      doc.remove("schedules");
+    });
+  }
+
+  /** Loads a definition, edits it, and writes it back, saying what the bench made of it. */
+  private static void rewrite(Path yamlFile, String how, java.util.function.Consumer<Map<String, Object>> edit) throws IOException {
     DumperOptions dump = new DumperOptions();
     dump.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     Yaml yaml = new Yaml(dump);
     Map<String, Object> doc = yaml.load(Files.readString(yamlFile));
-    for (Object t : ((Map<String, Object>) doc.get("tables")).values()) {
-      Map<String, Object> table = (Map<String, Object>) t;
-      table.remove("rules");
-      table.remove("volume");
-      table.remove("freshness");
-      table.put("allow_empty", true);
-    }
-    for (Object s : ((Map<String, Object>) doc.get("sources")).values()) {
-      ((Map<String, Object>) s).remove("freshness");
-    }
-    doc.remove("schedules");
-    Files.writeString(yamlFile, "# The banking pipeline with its gates switched off (written by the bench).\n" + yaml.dump(doc));
+    edit.accept(doc);
+    Files.writeString(yamlFile, "# The banking pipeline " + how + " (written by the bench).\n" + yaml.dump(doc));
   }
 }

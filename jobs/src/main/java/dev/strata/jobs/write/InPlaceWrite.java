@@ -332,30 +332,26 @@ public final class InPlaceWrite extends PartitionWrite {
   /**
    * Commits the writes, all to one table, in one Delta commit: each write's files, with the removal
    * of its partition's current ones; recorded as one overwrite whose predicate is the partitions'.
-   * No commit made since a write began that touched its partition is silently replaced (see
-   * below): the writes are then committed one by one, each through its own transaction, so that
-   * such a conflict fails that partition's build only, as it would have alone.
+   * No commit made since a write began that touched its partition is silently replaced: Delta
+   * refuses the group's commit, and the writes are then committed one by one, each through its own
+   * transaction, so that such a conflict fails that partition's build only, as it would have alone.
    */
   static void publishTogether(List<InPlaceWrite> writes) {
     if (writes.size() > 1) {
-      // A transaction of the group's own, on the table as it is now (whose state the last commit
-      // left cached): the writes began from older snapshots, so it may commit for them only if
-      // every commit since the oldest of those was this process's replacement of other partitions
-      // (a replacement of the same partition, or any other writer's commit, is what their own
-      // transactions' conflict checks exist for). Else, or if Delta refuses, each is committed
-      // through its own transaction, untried so far.
+      // A transaction of the group's own, as of the oldest snapshot any of the writes began from
+      // (whose state a reader of that version has often left cached): its conflict check covers
+      // every commit since any of them began. The writes' own transactions are left untried, for
+      // the fallback below. (A transaction on the newest snapshot instead, trusting this process's
+      // own commits in between, measured slower: its state is rebuilt for each group.)
       InPlaceWrite oldest = writes.stream().min(java.util.Comparator.comparingLong(w -> w.txn.readVersion())).orElseThrow();
-      OptimisticTransaction together = DeltaLog.forTable(oldest.spark, oldest.target.path()).startTransaction();
-      java.util.Set<String> partitions = new java.util.HashSet<>();
-      writes.forEach(w -> partitions.add(w.partitionPredicate()));
-      if (replacedOnlyOthersSince(oldest.target.path(), oldest.txn.readVersion(), together.readVersion(), partitions)) {
-        try {
-          commitAll(together, writes);
-          return;
-        } catch (org.apache.spark.sql.delta.DeltaConcurrentModificationException e) {
-          LOG.info("Delta refused the commit of {} partitions of {} together ({}); committing them one by one", writes.size(),
-              writes.get(0).target.table(), e.getClass().getSimpleName());
-        }
+      OptimisticTransaction together = DeltaLog.forTable(oldest.spark, oldest.target.path())
+          .startTransaction(Option.empty(), Option.apply(oldest.txn.snapshot()));
+      try {
+        commitAll(together, writes);
+        return;
+      } catch (org.apache.spark.sql.delta.DeltaConcurrentModificationException e) {
+        LOG.info("Delta refused the commit of {} partitions of {} together ({}); committing them one by one", writes.size(),
+            writes.get(0).target.table(), e.getClass().getSimpleName());
       }
       for (InPlaceWrite w : writes) {
         try {
@@ -383,44 +379,6 @@ public final class InPlaceWrite extends PartitionWrite {
   /** What {@link #publishTogether} did with this write: its commit, or (empty) the failure it threw for it. */
   Optional<DeltaTables.Commit> committedTogether() {
     return failure == null ? Optional.ofNullable(committed) : Optional.empty();
-  }
-
-  /**
-   * Per table, the versions this process's commits of partitions written in place made (those that
-   * changed no metadata), with the partitions each replaced; the most recent {@value #REMEMBERED}.
-   */
-  private static final Map<String, java.util.NavigableMap<Long, java.util.Set<String>>> REPLACED = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final int REMEMBERED = 1000;
-
-  /** The predicate of the partition this write replaces (the table's whole content: empty). */
-  private String partitionPredicate() {
-    return target.partition().isWhole() ? "" : Partitions.predicate(dateTyped(), target.partitionColumn(), target.partition());
-  }
-
-  /** Whether every commit after version {@code from} up to {@code to} was one of this process's replacements of partitions other than these. */
-  private static boolean replacedOnlyOthersSince(String table, long from, long to, java.util.Set<String> partitions) {
-    java.util.NavigableMap<Long, java.util.Set<String>> replaced = REPLACED.getOrDefault(table, new java.util.TreeMap<>());
-    synchronized (replaced) {
-      for (long v = from + 1; v <= to; v++) {
-        java.util.Set<String> those = replaced.get(v);
-        if (those == null || those.contains("") || those.stream().anyMatch(partitions::contains)) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  private static void remember(String table, long version, List<InPlaceWrite> writes) {
-    java.util.NavigableMap<Long, java.util.Set<String>> replaced = REPLACED.computeIfAbsent(table, t -> new java.util.TreeMap<>());
-    synchronized (replaced) {
-      java.util.Set<String> partitions = new java.util.HashSet<>();
-      writes.forEach(w -> partitions.add(w.partitionPredicate()));
-      replaced.put(version, partitions);
-      while (replaced.size() > REMEMBERED) {
-        replaced.pollFirstEntry();
-      }
-    }
   }
 
   private static void commitAll(OptimisticTransaction txn, List<InPlaceWrite> writes) {
@@ -454,9 +412,6 @@ public final class InPlaceWrite extends PartitionWrite {
             predicate == null ? Option.empty() : Option.apply(JavaConverters.asScalaBuffer(partitionColumns(lead.target)).toSeq()),
             Option.apply(predicate), userMetadata.isEmpty() ? Option.empty() : Option.apply(userMetadata));
     long version = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), operation);
-    if (writes.stream().noneMatch(w -> w.creating || w.changesMetadata)) {
-      remember(lead.target.path(), version, writes);
-    }
     for (InPlaceWrite w : writes) {
       w.committed = new DeltaTables.Commit(version, w.adds.size(), w.adds.stream().mapToLong(AddFile::size).sum());
     }

@@ -28,17 +28,28 @@ class JdbcSourceTest {
 
   /** @param tableSettings more settings of the bronze table, each line indented by 4 spaces */
   private Path pipeline(String table, String tableSettings) {
-    return TinyPipeline.define(dir, "fromdb", """
+    return define("""
+        table: %s
+        partition_by: placed_at
+        split_column: order_id
+        num_partitions: "3"
+        change_marker: max(updated_at)""".formatted(table), tableSettings);
+  }
+
+  /**
+   * Pipeline fromdb: source orders_db (jdbc, these options) and its bronze table orders_raw.
+   *
+   * @param options the source's options, one per line, unindented
+   * @param files more files beside the definition: pairs of name and content
+   */
+  private Path define(String options, String tableSettings, String... files) {
+    String yaml = """
         pipeline: fromdb
         sources:
           orders_db:
             format: jdbc
             options:
-              table: %s
-              partition_by: placed_at
-              split_column: order_id
-              num_partitions: "3"
-              change_marker: max(updated_at)
+        %s
             schema:
               order_id: string
               customer_id: string
@@ -50,7 +61,10 @@ class JdbcSourceTest {
             inputs: [orders_db]
             sql: orders_raw.sql
         %s
-        """.formatted(table, tableSettings), "orders_raw.sql", "SELECT * FROM orders_db");
+        """.formatted(options.lines().map(l -> "      " + l).collect(java.util.stream.Collectors.joining("\n")), tableSettings);
+    List<String> all = new java.util.ArrayList<>(List.of("orders_raw.sql", "SELECT * FROM orders_db"));
+    all.addAll(List.of(files));
+    return TinyPipeline.define(dir, "fromdb", yaml, all.toArray(String[]::new));
   }
 
   private Cli.Outcome run(Path pipeline, Path env, String... more) {
@@ -167,26 +181,10 @@ class JdbcSourceTest {
     db.execute("CREATE TABLE " + table + " (order_id text PRIMARY KEY, customer_id text, placed_at timestamp, amount numeric(12,2))",
         "INSERT INTO " + table + " SELECT 'P' || d || '-' || i, 'C' || (i % 3), TIMESTAMP '2024-03-01' + (d - 1) * INTERVAL '1 day'"
             + " + i * INTERVAL '40 minutes', (i - 5)::numeric(12,2) FROM generate_series(1, 2) d, generate_series(1, 30) i");
-    Path pipeline = TinyPipeline.define(dir, "fromquery", """
-        pipeline: fromquery
-        sources:
-          orders_db:
-            format: jdbc
-            options:
-              query: "SELECT order_id, customer_id, placed_at, amount FROM %s WHERE amount > 0 AND placed_at >= {start} AND placed_at < {end}"
-              partition_by: placed_at
-              password_file: db.password
-            schema:
-              order_id: string
-              customer_id: string
-              placed_at: timestamp
-              amount: decimal(12,2)
-        tables:
-          orders_raw:
-            layer: bronze
-            inputs: [orders_db]
-            sql: orders_raw.sql
-        """.formatted(table), "orders_raw.sql", "SELECT * FROM orders_db", "db.password", db.env().get("PGPASSWORD") + "\n");
+    Path pipeline = define("""
+        query: "SELECT order_id, customer_id, placed_at, amount FROM %s WHERE amount > 0 AND placed_at >= {start} AND placed_at < {end}"
+        partition_by: placed_at
+        password_file: db.password""".formatted(table), "", "db.password", db.env().get("PGPASSWORD") + "\n");
     // The password only in the file the definition names, beside it: the environment has none.
     Path env = dir.resolve("no-password.env");
     StringBuilder settings = new StringBuilder();

@@ -437,8 +437,8 @@ class PartitionWriteTest {
     publish(rows(DAY1, 30, 1), DAY1);
     long before = version();
 
-    // Another writer committed since the writes began (to the first day): the group is not committed together, and
-    // each write's own transaction decides, so that only the first day's publish fails.
+    // Another writer committed to the first day since the writes began: Delta refuses the group, and each write's own
+    // transaction then decides, so that only the first day's publish fails.
     InPlaceWrite.publishTogether(List.of(day2, day1, day3));
 
     assertThat(day1.committedTogether()).isEmpty();
