@@ -87,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, String> env = common.environment();
       Optional<Map<String, String>> database = env.containsKey("STRATA_JDBC_URL") || env.containsKey("PGHOST")
           ? Optional.of(env)
-          : DemoDatabase.start(java.nio.file.Paths.get(common.confDir()).toAbsolutePath().normalize().getParent().resolve("scripts"), out);
+          : DemoDatabase.start(scripts(), out);
       Errors.check(database.isPresent(), "Cannot run the customer_analytics demo: it reads its orders from a PostgreSQL database, and"
           + " there is none here. Install Debian's postgresql package (apt-get install postgresql) so that scripts/postgres-local can"
           + " start one, or name yours in STRATA_JDBC_URL, PGUSER and PGPASSWORD (the environment or --env-file).");
@@ -105,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("%n== 2. Run the banking pipeline for %s..%s; account_summary is delivered once published: a CSV export per day,%n"
         + "   and the day's rows in PostgreSQL where there is one%n", first, last);
     Optional<Map<String, String>> database =
-        DemoDatabase.start(java.nio.file.Paths.get(common.confDir()).toAbsolutePath().normalize().getParent().resolve("scripts"), out);
+        DemoDatabase.start(scripts(), out);
     ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, database.orElse(Map.of()), ctx.steps(), ctx.invocation(), ExitCodes::of);
     RunResult clean = new PipelineRunner(ctx).run(banking, new RunRequest(first, last, Optional.empty()));
     long expectedDeliveries = (long) days * (database.isPresent() ? 2 : 1);
@@ -186,5 +186,10 @@ final class DemoCommand implements Callable<Integer> {
               .orElse("-"));
     }
     return state;
+  }
+
+  /** The repository's scripts folder, beside the conf folder the definitions come from. */
+  private java.nio.file.Path scripts() {
+    return java.nio.file.Paths.get(common.confDir()).toAbsolutePath().normalize().getParent().resolve("scripts");
   }
 }

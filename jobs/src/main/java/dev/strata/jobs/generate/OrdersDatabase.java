@@ -40,7 +40,7 @@ public final class OrdersDatabase {
   /** Empties the table (creating it if absent): a tour that starts again starts from a shop without orders. */
   public void clear() {
     try (Connection c = jdbc.connect(); Statement s = c.createStatement()) {
-      s.execute(CREATE);
+      create(s);
       s.execute("TRUNCATE " + TABLE);
       c.commit();
     } catch (SQLException e) {
@@ -65,8 +65,7 @@ public final class OrdersDatabase {
     }
     try (Connection c = jdbc.connect()) {
       try (Statement s = c.createStatement()) {
-        s.execute(CREATE);
-        s.execute("CREATE INDEX IF NOT EXISTS " + TABLE + "_loaded_at ON " + TABLE + " (loaded_at)");
+        create(s);
       }
       try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + TABLE + " WHERE loaded_at >= ? AND loaded_at < ?")) {
         delete.setTimestamp(1, Timestamp.valueOf(day.atStartOfDay()));
@@ -82,5 +81,11 @@ public final class OrdersDatabase {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** Creates the table and its index on the landing time, unless they exist. */
+  private static void create(Statement s) throws SQLException {
+    s.execute(CREATE);
+    s.execute("CREATE INDEX IF NOT EXISTS " + TABLE + "_loaded_at ON " + TABLE + " (loaded_at)");
   }
 }

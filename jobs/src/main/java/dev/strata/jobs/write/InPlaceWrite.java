@@ -66,8 +66,8 @@ public final class InPlaceWrite extends PartitionWrite {
   private final OptimisticTransaction txn;
   private final List<AddFile> adds;
   private final boolean creating;
-  /** Whether the commit changes the table's metadata (creates it, or widens its schema): such a commit is made alone. */
-  private final boolean changesMetadata;
+  /** Whether the commit widens the table's schema (new columns): such a commit, like a first one, is made alone. */
+  private final boolean widens;
   private final Map<String, Row> observed;
   /** What the commit that published these files committed, once it has. */
   private DeltaTables.Commit committed;
@@ -81,14 +81,14 @@ public final class InPlaceWrite extends PartitionWrite {
   private static final Map<String, GroupCommit<InPlaceWrite>> COMMITS = new java.util.concurrent.ConcurrentHashMap<>();
 
   private InPlaceWrite(
-      SparkSession spark, WriteTarget target, OptimisticTransaction txn, List<AddFile> adds, boolean creating, boolean changesMetadata,
+      SparkSession spark, WriteTarget target, OptimisticTransaction txn, List<AddFile> adds, boolean creating, boolean widens,
       Dataset<Row> rows, Staging.Measured measured, Map<String, Row> observed) {
     super(target, rows, measured.count(), measured.aggregates());
     this.spark = spark;
     this.txn = txn;
     this.adds = adds;
     this.creating = creating;
-    this.changesMetadata = changesMetadata;
+    this.widens = widens;
     this.observed = observed;
   }
 
@@ -167,7 +167,7 @@ public final class InPlaceWrite extends PartitionWrite {
           log.createDataFrame(new Pending(log, txn.readVersion(), txn.metadata(), txn.protocol()), JavaConverters.asScalaBuffer(adds).toSeq(),
                   false, Option.empty())
               .select(Arrays.stream(rows.columns()).map(c -> col("`" + c + "`")).toArray(Column[]::new));
-      return Optional.of(new InPlaceWrite(spark, target, txn, adds, creating, creating || widens, written, measured, observed));
+      return Optional.of(new InPlaceWrite(spark, target, txn, adds, creating, widens, written, measured, observed));
     } catch (RuntimeException e) {
       deleteFiles(spark, target.path(), adds, creating);
       throw e;
@@ -315,7 +315,7 @@ public final class InPlaceWrite extends PartitionWrite {
    */
   @Override
   DeltaTables.Commit publish() {
-    if (creating || changesMetadata || target.partition().isWhole()) {
+    if (creating || widens || target.partition().isWhole()) {
       // The table's first commit, new columns, or every file replaced: a commit of its own.
       publishTogether(List.of(this));
     } else {
