@@ -89,8 +89,9 @@ public final class FilesSink implements Sink {
     if (options.get("files").isPresent()) {
       rows = rows.coalesce((int) options.getLong("files", 1));
     }
-    // The rows are counted as they are written: no second pass over them.
-    Observation counted = new Observation("strata-output-" + delivery.table());
+    // The rows are counted as they are written: no second pass over them. The name is unique: Spark
+    // hands an observation the metrics of any query with its name, and partitions deliver side by side.
+    Observation counted = new Observation("strata-output-" + java.util.UUID.randomUUID());
     rows = rows.observe(counted, count(lit(1)).as("rows"));
     var writer = rows.write().mode(SaveMode.ErrorIfExists).format(format);
     if (format.equals("csv")) {
