@@ -29,7 +29,17 @@ public final class Bench {
 
   private Bench() {}
 
+  private static final List<String> FLAGS = List.of("--scale", "--repeats", "--days", "--daily-scale", "--conf", "--scaling",
+      "--scaling-repeats", "--wide-rows", "--output-rows", "--scenarios", "--work", "--docs");
+
   public static void main(String[] args) throws IOException {
+    // Every argument a known option with a value: a mistyped one must not start a 45-minute bench.
+    for (int i = 0; i < args.length; i += 2) {
+      if (!FLAGS.contains(args[i]) || i + 1 >= args.length) {
+        usage((FLAGS.contains(args[i]) ? "option " + args[i] + " needs a value" : "unknown option '" + args[i] + "'")
+            + "; the options are " + FLAGS + " (scripts/bench --help describes them)");
+      }
+    }
     Scenario.Options options =
         new Scenario.Options(
             intArg(args, "--scale", 250_000), intArg(args, "--repeats", 3),
@@ -43,13 +53,13 @@ public final class Bench {
             .map(String::trim).toList();
     for (String s : selected) {
       if (!s.equals("none") && SCENARIOS.stream().noneMatch(sc -> sc.name().equals(s))) {
-        throw new IllegalArgumentException(
+        usage(
             "unknown scenario '" + s + "'; the scenarios are " + SCENARIOS.stream().map(Scenario::name).toList());
       }
     }
     List<String> onCluster = SCENARIOS.stream().filter(sc -> sc.onCluster() && selected.contains(sc.name())).map(Scenario::name).toList();
     if (!onCluster.isEmpty() && selected.size() > onCluster.size()) {
-      throw new IllegalArgumentException(
+      usage(
           "scenario(s) " + onCluster + " run on a cluster and the others in local mode: select them in a bench of their own");
     }
     Path work = Paths.get(stringArg(args, "--work", "target/bench")).toAbsolutePath();
@@ -236,6 +246,12 @@ public final class Bench {
       }
       return md.toString();
     }
+  }
+
+  /** A wrong argument: said on stderr, exit 2, nothing measured or written. */
+  private static void usage(String message) {
+    System.err.println("bench: " + message);
+    System.exit(2);
   }
 
   private static List<Integer> ints(String list) {
