@@ -33,6 +33,25 @@ import org.yaml.snakeyaml.Yaml;
  */
 final class BankingSides {
   static final LocalDate DAY = LocalDate.of(2024, 1, 1);
+
+  /**
+   * The generator's daily accounts as the source {@code accounts} (CSV with a header under
+   * landing/accounts/{date}): the {@code sources:} block of several scenarios' pipelines, which
+   * follow it with their {@code tables:}.
+   */
+  static final String ACCOUNTS_SOURCE =
+      """
+      sources:
+        accounts:
+          path: landing/accounts/{date}
+          schema:
+            account_id: string
+            customer_id: string
+            balance: decimal(18,2)
+            account_type: string
+            opened_date: date
+            as_of_date: date
+      """;
   /** Defects the gated pipeline quarantines or removes and the gate-less one lets through. */
   static final Defects DEFECTS = new Defects(0, 0.001, 0, 0.01, 0.01, 0, 0, 0, 0.005);
 

@@ -40,19 +40,7 @@ final class IncrementalRefresh implements Scenario {
   private static final String PIPELINE =
       """
       pipeline: daily
-      sources:
-        accounts:
-          path: landing/accounts/{date}
-          format: csv
-          options:
-            header: "true"
-          schema:
-            account_id: string
-            customer_id: string
-            balance: decimal(18,2)
-            account_type: string
-            opened_date: date
-            as_of_date: date
+      """ + BankingSides.ACCOUNTS_SOURCE + """
       tables:
         accounts_raw:
           layer: bronze

@@ -37,16 +37,7 @@ final class QuarantineCost implements Scenario {
   private static final String PIPELINE =
       """
       pipeline: %s
-      sources:
-        accounts:
-          path: landing/accounts/{date}
-          schema:
-            account_id: string
-            customer_id: string
-            balance: decimal(18,2)
-            account_type: string
-            opened_date: date
-            as_of_date: date
+      """ + BankingSides.ACCOUNTS_SOURCE + """
       tables:
         accounts_raw:
           layer: bronze

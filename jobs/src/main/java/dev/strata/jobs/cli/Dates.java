@@ -21,6 +21,17 @@ final class Dates {
     }
   }
 
+  /** {@code --scheduled JOB@INSTANT}: the interval of a scheduled job a command runs as. */
+  static dev.strata.jobs.run.RunRequest.Scheduled scheduled(String text) {
+    int at = text.lastIndexOf('@');
+    try {
+      Errors.check(at > 0, "--scheduled '%s': expected JOB@INSTANT.", text);
+      return new dev.strata.jobs.run.RunRequest.Scheduled(text.substring(0, at), java.time.Instant.parse(text.substring(at + 1)));
+    } catch (DateTimeParseException e) {
+      throw Errors.invalid("--scheduled '%s': the fire time is not an ISO instant such as 2024-01-02T06:00:00Z.", text);
+    }
+  }
+
   static LocalDate parse(String option, String value) {
     try {
       return LocalDate.parse(value.strip());

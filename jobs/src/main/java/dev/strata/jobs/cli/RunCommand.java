@@ -124,7 +124,7 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     }
     if (scheduled != null) {
-      scheduledRun = scheduledAs(scheduled);
+      scheduledRun = Dates.scheduled(scheduled);
     }
     if (scheduledRun != null) {
       request = request.withScheduled(scheduledRun);
@@ -148,16 +148,6 @@ final class RunCommand implements Callable<Integer> {
     date = cron.partitionFor(fire, dev.strata.jobs.engine.Scheduler.Job.of(p, s).finest()).toString();
     layer = s.layer().map(dev.strata.jobs.definition.Layer::key).orElse(null);
     scheduledRun = new RunRequest.Scheduled(p.name() + "." + s.name(), fire);
-  }
-
-  private RunRequest.Scheduled scheduledAs(String text) {
-    int at = text.lastIndexOf('@');
-    try {
-      Errors.check(at > 0, "--scheduled '%s': expected JOB@INSTANT.", text);
-      return new RunRequest.Scheduled(text.substring(0, at), java.time.Instant.parse(text.substring(at + 1)));
-    } catch (java.time.format.DateTimeParseException e) {
-      throw Errors.invalid("--scheduled '%s': the fire time is not an ISO instant such as 2024-01-02T06:00:00Z.", text);
-    }
   }
 
   /** Whether the run finds its own partitions: no --date, --from or --to. */

@@ -91,6 +91,16 @@ final class ScheduleCommand implements Callable<Integer> {
     EngineContext ctx = common.context(common.session("strata schedule"), out);
     if (launcher == null) {
       launcher = (job, fire, partition) -> {
+        if (job.schedule().maintain()) {
+          try {
+            return MaintainCommand.maintain(ctx, job.pipeline(), false, new RunRequest.Scheduled(job.id(), fire));
+          } catch (StrataException e) {
+            synchronized (out) {
+              out.println(job.id() + ": " + e.getMessage());
+            }
+            return ExitCodes.of(e);
+          }
+        }
         RunRequest request =
             new RunRequest(java.util.List.of(partition), job.schedule().layer(), Set.of(), "schedule").withScheduled(new RunRequest.Scheduled(job.id(), fire));
         try {
@@ -147,7 +157,10 @@ final class ScheduleCommand implements Callable<Integer> {
     return loaded;
   }
 
-  /** Each run as `spark-submit --class StrataMain <jar> run <pipeline> --date D [--layer L] --scheduled JOB@FIRE`. */
+  /**
+   * Each run as `spark-submit --class StrataMain <jar> run <pipeline> --date D [--layer L] --scheduled JOB@FIRE`, each maintenance
+   * as `... maintain <pipeline> --scheduled JOB@FIRE`.
+   */
   private Scheduler.Launcher sparkSubmitLauncher(PrintWriter out) {
     String submitter = sparkSubmit;
     if (submitter == null) {
@@ -164,8 +177,11 @@ final class ScheduleCommand implements Callable<Integer> {
         command.addAll(List.of("--master", master));
       }
       command.addAll(submitArgs);
-      command.addAll(List.of("--class", StrataMain.class.getName(), jobJar, "run", job.pipeline().definition().file().getParent().toString(),
-          "--date", partition.toString(), "--warehouse", common.warehouse(), "--scheduled", job.id() + "@" + fire));
+      String folder = job.pipeline().definition().file().getParent().toString();
+      command.addAll(job.schedule().maintain()
+          ? List.of("--class", StrataMain.class.getName(), jobJar, "maintain", folder, "--warehouse", common.warehouse(), "--scheduled", job.id() + "@" + fire)
+          : List.of("--class", StrataMain.class.getName(), jobJar, "run", folder, "--date", partition.toString(), "--warehouse", common.warehouse(),
+              "--scheduled", job.id() + "@" + fire));
       job.schedule().layer().ifPresent(l -> command.addAll(List.of("--layer", l.key())));
       return runProcess(command, job.id() + " " + partition, out);
     };

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       RunCommand.class,
       BackfillCommand.class,
+      MaintainCommand.class,
       StatusCommand.class,
       HistoryCommand.class,
       LineageCommand.class,

@@ -142,7 +142,8 @@ public final class DefinitionLoader {
     tables = resolveGranularity(tables, sources, defaultGranularity);
     List<PipelineDefinition.Webhook> webhooks = alerts(keys.get("alerts"));
     List<PipelineDefinition.Schedule> schedules = schedules(keys.get("schedules"), name);
-    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks, schedules), problems);
+    PipelineDefinition.Retention retention = retention(keys.get("retention"));
+    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks, schedules, retention), problems);
   }
 
   /** A {@code granularity:} value: hour, day, month or none; null if absent (or wrong, reported). */
@@ -208,7 +209,28 @@ public final class DefinitionLoader {
   }
 
 
-  /** {@code schedules: {job: {cron, timezone, layer, catchup, max_active_runs}}}. */
+  /** {@code retention: {files, staging, quarantine, reports}}: how long {@code strata maintain} keeps each. */
+  private PipelineDefinition.Retention retention(Node node) {
+    PipelineDefinition.Retention fallback = PipelineDefinition.Retention.DEFAULT;
+    if (node == null) {
+      return fallback;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, "retention", "expected a mapping of files, staging, quarantine and reports to durations such as 7d");
+      return fallback;
+    }
+    Map<String, Node> k = mapping(m, "retention.", Keys.RETENTION);
+    PipelineDefinition.Retention r = new PipelineDefinition.Retention(
+        duration(k, "files", "retention", fallback.files()), duration(k, "staging", "retention", fallback.staging()),
+        duration(k, "quarantine", "retention", fallback.quarantine()), duration(k, "reports", "retention", fallback.reports()), where(m));
+    if (r.files().compareTo(PipelineDefinition.Retention.MIN_FILES) < 0) {
+      problem(k.get("files"), "retention.files", "at least " + Durations.format(PipelineDefinition.Retention.MIN_FILES)
+          + ": files a table's log no longer names are what readers of older versions and builds not yet committed still use");
+    }
+    return r;
+  }
+
+  /** {@code schedules: {job: {cron, timezone, layer, catchup, max_active_runs, job}}}. */
   private List<PipelineDefinition.Schedule> schedules(Node node, String pipeline) {
     List<PipelineDefinition.Schedule> schedules = new ArrayList<>();
     if (node == null) {
@@ -266,8 +288,16 @@ public final class DefinitionLoader {
       if (maxActive < 1) {
         problem(k.get("max_active_runs"), path + ".max_active_runs", "expected a whole number of at least 1, found '" + maxText + "'");
       }
+      String kind = optionalString(k, "job", "run");
+      if (!kind.equals("run") && !kind.equals("maintain")) {
+        problem(k.get("job"), path + ".job", "expected run (the default: a run of the interval's partition) or maintain (strata maintain), found '"
+            + kind + "'");
+      } else if (kind.equals("maintain") && layer.isPresent()) {
+        problem(k.get("layer"), path + ".layer", "maintenance covers every table of the pipeline; drop 'layer' from a job: maintain schedule");
+      }
       if (cron != null) {
-        schedules.add(new PipelineDefinition.Schedule(job, cron, zone, layer, catchup.equals("true"), Math.max(1, maxActive), where(jm)));
+        schedules.add(new PipelineDefinition.Schedule(job, cron, zone, layer, catchup.equals("true"), Math.max(1, maxActive),
+            kind.equals("maintain"), where(jm)));
       }
     }
     return schedules;
@@ -833,6 +863,7 @@ public final class DefinitionLoader {
         .outputs(outputs(keys.get("outputs"), path + ".outputs"))
         .reads(reads(keys.get("reads"), path + ".reads"))
         .eventTime(eventTime(keys.get("event_time"), path + ".event_time"))
+        .zorderBy(keys.containsKey("zorder_by") ? names(keys.get("zorder_by"), path + ".zorder_by") : List.of())
         .build();
   }
 

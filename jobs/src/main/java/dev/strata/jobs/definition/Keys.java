@@ -12,7 +12,9 @@ public final class Keys {
   private Keys() {}
 
   /** The top level of pipeline.yaml. */
-  public static final Set<String> TOP = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules");
+  public static final Set<String> TOP = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules", "retention");
+  /** {@code retention:} */
+  public static final Set<String> RETENTION = Set.of("files", "staging", "quarantine", "reports");
   /** {@code defaults:} */
   public static final Set<String> DEFAULTS = Set.of("partition_column", "granularity", "retry");
   /** A source under {@code sources:}. */
@@ -23,7 +25,7 @@ public final class Keys {
   public static final Set<String> TABLE =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "granularity", "event_time", "reads", "allow_empty", "rules", "max_quarantine_ratio", "rows_from",
-          "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "outputs");
+          "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "outputs", "zorder_by");
   /** A table's {@code transform:} as a mapping. */
   public static final Set<String> TRANSFORM = Set.of("class", "options");
   /** A table's {@code rules:}: the rule groups. */
@@ -47,7 +49,7 @@ public final class Keys {
   /** An item of {@code alerts.webhooks:}. */
   public static final Set<String> WEBHOOK = Set.of("url_env", "url_file");
   /** A job under {@code schedules:}. */
-  public static final Set<String> SCHEDULE = Set.of("cron", "timezone", "layer", "catchup", "max_active_runs");
+  public static final Set<String> SCHEDULE = Set.of("cron", "timezone", "layer", "catchup", "max_active_runs", "job");
 
   /** The partition column of a table that names none, unless {@code defaults:} does. */
   public static final String PARTITION_COLUMN_DEFAULT = "as_of_date";

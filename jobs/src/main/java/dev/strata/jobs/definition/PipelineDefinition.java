@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param tables the tables, in declaration order
  * @param webhooks where alerts are posted
  * @param schedules when a scheduler starts runs of the pipeline or of one of its layers
+ * @param retention how long {@code strata maintain} keeps what the pipeline's runs leave behind
  */
 public record PipelineDefinition(
     String name,
@@ -22,11 +23,33 @@ public record PipelineDefinition(
     List<SourceDefinition> sources,
     List<TableDefinition> tables,
     List<Webhook> webhooks,
-    List<Schedule> schedules) {
+    List<Schedule> schedules,
+    Retention retention) {
 
   public PipelineDefinition(
       String name, Path file, String description, List<SourceDefinition> sources, List<TableDefinition> tables, List<Webhook> webhooks) {
-    this(name, file, description, sources, tables, webhooks, List.of());
+    this(name, file, description, sources, tables, webhooks, List.of(), Retention.DEFAULT);
+  }
+
+  /**
+   * How long {@code strata maintain} keeps what runs leave behind ({@code retention:}).
+   *
+   * @param files files a table's Delta log no longer names (replaced partitions, builds killed
+   *     before their commit): {@code VACUUM}'s retention, so time travel works this far back; never
+   *     below the longest build the ledger has seen, whatever is declared
+   * @param staging the staging folders of runs whose gate blocked (the rows it checked, kept for inspection)
+   * @param quarantine quarantine partitions, from the time their rows were quarantined
+   * @param reports the runs' quality reports
+   * @param where file:line of the declaration, or empty if the defaults apply
+   */
+  public record Retention(java.time.Duration files, java.time.Duration staging, java.time.Duration quarantine, java.time.Duration reports,
+      String where) {
+    /** Delta's own default for VACUUM; below it, the retention check Delta makes is turned off for the call. */
+    public static final java.time.Duration DELTA_DEFAULT = java.time.Duration.ofDays(7);
+    /** The shortest file retention a definition may declare. */
+    public static final java.time.Duration MIN_FILES = java.time.Duration.ofHours(1);
+    public static final Retention DEFAULT =
+        new Retention(DELTA_DEFAULT, java.time.Duration.ofDays(14), java.time.Duration.ofDays(90), java.time.Duration.ofDays(90), "");
   }
 
   public Path folder() {
@@ -53,10 +76,11 @@ public record PipelineDefinition(
    * @param layer build only this layer (upstream layers are read as published), or every table
    * @param catchup after downtime, run every missed interval (oldest first), not just the latest
    * @param maxActiveRuns how many runs of this job may run at once
+   * @param maintain whether the job is {@code strata maintain} of the pipeline ({@code job: maintain}) rather than a run
    * @param where file:line of the declaration
    */
   public record Schedule(
-      String name, String cron, java.time.ZoneId zone, Optional<Layer> layer, boolean catchup, int maxActiveRuns, String where) {}
+      String name, String cron, java.time.ZoneId zone, Optional<Layer> layer, boolean catchup, int maxActiveRuns, boolean maintain, String where) {}
 
   /**
    * A Slack-compatible webhook that alerts are posted to. Its URL is a secret, so the definition

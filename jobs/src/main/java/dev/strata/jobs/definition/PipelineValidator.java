@@ -99,6 +99,7 @@ public final class PipelineValidator {
       checkEventTime(t, tables);
       checkReads(t, tables);
       checkPartitionColumn(t);
+      checkZorder(t);
       checkHistory(t, tables);
     }
     for (PipelineDefinition.Schedule s : def.schedules()) {
@@ -490,6 +491,18 @@ public final class PipelineValidator {
 
   private static String describe(dev.strata.api.Partition.Granularity g) {
     return g == dev.strata.api.Partition.Granularity.NONE ? "unpartitioned" : "partitioned by " + g.key();
+  }
+
+  private void checkZorder(TableDefinition t) {
+    for (String c : t.zorderBy()) {
+      String at = t.where() + " tables." + t.name() + ".zorder_by";
+      if (!IDENTIFIER.matcher(c).matches()) {
+        problems.add(new Problem(at, "'" + c + "' is not a column name"));
+      } else if (!t.unpartitioned() && c.equals(t.partitionColumn())) {
+        problems.add(new Problem(at, "'" + c + "' is the partition column: each partition's files hold one value of it already;"
+            + " name the columns queries filter by within a partition"));
+      }
+    }
   }
 
   private void checkPartitionColumn(TableDefinition t) {

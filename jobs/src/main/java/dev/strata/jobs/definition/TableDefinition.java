@@ -38,6 +38,8 @@ import java.util.Map;
  *     partition's own time
  * @param eventTime set for a table partitioned by event time, whose rows may land late: which
  *     partition each row of its {@code rows_from} input belongs to, and how late it may land; else null
+ * @param zorderBy the columns {@code strata maintain} clusters each partition's files by ({@code
+ *     OPTIMIZE ... ZORDER BY}), so that queries filtering by them skip files; empty: compaction only
  * @param where file:line of the declaration
  */
 public record TableDefinition(
@@ -61,6 +63,7 @@ public record TableDefinition(
     List<OutputSpec> outputs,
     Map<String, Window> reads,
     EventTime eventTime,
+    List<String> zorderBy,
     String where) {
   /** {@code rows_from: aggregate}: the table's rows are computed, so no input row count applies. */
   public static final String AGGREGATE = "aggregate";
@@ -135,7 +138,7 @@ public record TableDefinition(
   /** This table with its granularity resolved. */
   public TableDefinition withGranularity(Partition.Granularity resolved) {
     return new TableDefinition(name, layer, inputs, transform, sqlFile, partitionColumn, resolved, rules, rowsFrom, removes,
-        maxQuarantineRatio, retry, history, key, volume, freshness, checks, outputs, reads, eventTime, where);
+        maxQuarantineRatio, retry, history, key, volume, freshness, checks, outputs, reads, eventTime, zorderBy, where);
   }
 
   public TableDefinition {
@@ -146,6 +149,7 @@ public record TableDefinition(
     checks = List.copyOf(checks);
     outputs = List.copyOf(outputs);
     reads = Map.copyOf(reads);
+    zorderBy = List.copyOf(zorderBy);
   }
 
   /** A table definition named part by part: what is not set is as a definition that leaves it out. */
@@ -176,6 +180,7 @@ public record TableDefinition(
     private List<OutputSpec> outputs = List.of();
     private EventTime eventTime;
     private Map<String, Window> reads = Map.of();
+    private List<String> zorderBy = List.of();
 
     private Builder(String name, Layer layer, String where) {
       this.name = name;
@@ -273,10 +278,15 @@ public record TableDefinition(
       return this;
     }
 
+    public Builder zorderBy(List<String> value) {
+      this.zorderBy = value;
+      return this;
+    }
+
     public TableDefinition build() {
       return new TableDefinition(
           name, layer, inputs, transform, sqlFile, partitionColumn, granularity, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
-          freshness, checks, outputs, reads, eventTime, where);
+          freshness, checks, outputs, reads, eventTime, zorderBy, where);
     }
   }
 }

@@ -145,6 +145,28 @@ public final class PartitionLocks implements AutoCloseable {
     return holder(path(table, partition));
   }
 
+  /**
+   * The live leases other runs hold on any partition of a table: what a change to the whole table
+   * (the compaction of a table Delta does not partition) waits for.
+   */
+  public java.util.List<Holder> heldOn(String table) {
+    Path folder = new Path(root + "/" + table);
+    java.util.List<Holder> live = new java.util.ArrayList<>();
+    try {
+      if (!fs.exists(folder)) {
+        return live;
+      }
+      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(folder)) {
+        if (f.getPath().getName().endsWith(".lock")) {
+          holder(f.getPath()).filter(h -> !h.runId().equals(runId) && !stale(h, f.getPath())).ifPresent(live::add);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return live;
+  }
+
   private boolean tryCreate(Path lock) {
     byte[] content = content(clock.instant());
     try {

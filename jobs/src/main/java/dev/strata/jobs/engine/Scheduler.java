@@ -183,7 +183,7 @@ public final class Scheduler {
   private void start(Job job, Instant fire) {
     Partition partition = job.cron().partitionFor(fire, job.finest());
     active.get(job.id()).add(fire);
-    out.printf("%s: starting the run for %s (interval closed %s)%n", job.id(), partition, fire);
+    out.printf("%s: starting the %s for %s (interval closed %s)%n", job.id(), job.schedule().maintain() ? "maintenance" : "run", partition, fire);
     pool.submit(() -> {
       int code;
       try {

@@ -32,6 +32,23 @@ public final class Partitions {
     return granularity == Partition.Granularity.HOUR ? DataTypes.TimestampType : DataTypes.DateType;
   }
 
+  /**
+   * A partition column's values in their written form ({@link Partition#parse}), typed or not: a
+   * DATE as {@code yyyy-MM-dd} (or {@code yyyy-MM} for months), a TIMESTAMP as {@code
+   * yyyy-MM-ddTHH}, in the session's time zone as literals are.
+   */
+  public static Column writtenForm(DataType type, String column, Partition.Granularity granularity) {
+    if (!isDate(type)) {
+      return col(column).cast(DataTypes.StringType);
+    }
+    String pattern = switch (granularity) {
+      case HOUR -> "yyyy-MM-dd'T'HH";
+      case MONTH -> "yyyy-MM";
+      default -> "yyyy-MM-dd";
+    };
+    return org.apache.spark.sql.functions.date_format(col(column), pattern);
+  }
+
   /** A filter selecting one partition, for a column of the given schema. */
   public static Column equalTo(StructType schema, String column, Partition partition) {
     return partition.isWhole() ? lit(true) : equalTo(isDate(schema.apply(column).dataType()), column, partition);

@@ -64,6 +64,12 @@ public final class Ledger {
           "run_id STRING, pipeline STRING, table STRING, partition STRING, output STRING, sink STRING, attempt INT, status STRING,"
               + " rows BIGINT, target STRING, delta_version BIGINT, duration_ms BIGINT, message STRING, recorded_at TIMESTAMP");
 
+  static final StructType MAINTENANCE =
+      StructType.fromDDL(
+          "maintenance_id STRING, pipeline STRING, action STRING, table STRING, partition STRING, target STRING, status STRING,"
+              + " files_removed BIGINT, files_added BIGINT, bytes_removed BIGINT, message STRING, duration_ms BIGINT, recorded_at TIMESTAMP,"
+              + " schedule STRING, scheduled_for TIMESTAMP");
+
   static final StructType BACKFILLS =
       StructType.fromDDL("backfill_id STRING, pipeline STRING, table STRING, partition STRING, planned_at TIMESTAMP");
 
@@ -90,7 +96,7 @@ public final class Ledger {
   }
 
   /** The ledger's Delta tables. */
-  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries");
+  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries", "maintenance");
 
   /**
    * Where the ledger's tables are, in {@link #TABLES} order: what a run checks, with its tables,
@@ -328,6 +334,10 @@ public final class Ledger {
         done.computeIfAbsent(run.scope().schedule().get(), k -> new java.util.TreeSet<>()).add(run.scope().scheduledFor().get());
       }
     }
+    // Scheduled maintenances (job: maintain) are recorded with their actions.
+    read("maintenance").ifPresent(m -> m.where(col("pipeline").equalTo(pipeline).and(col("schedule").isNotNull()))
+        .select("schedule", "scheduled_for").distinct().collectAsList()
+        .forEach(r -> done.computeIfAbsent(r.getString(0), k -> new java.util.TreeSet<>()).add(r.getTimestamp(1).toInstant())));
     return done;
   }
 
@@ -429,6 +439,60 @@ public final class Ledger {
     });
   }
 
+  /** Records actions of a maintenance, in one commit. */
+  public void maintained(List<MaintenanceRecord> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    List<Row> rows = records.stream().map(m -> RowFactory.create(
+        m.maintenanceId(), m.pipeline(), m.action(), m.table(), m.partition(), m.target(), m.status(), m.filesRemoved(), m.filesAdded(),
+        m.bytesRemoved(), m.message(), m.durationMs(), Timestamp.from(m.recordedAt()), m.schedule(),
+        m.scheduledFor() == null ? null : Timestamp.from(m.scheduledFor()))).toList();
+    append("maintenance", MAINTENANCE, rows);
+  }
+
+  /** Every action of a pipeline's maintenances, oldest first. */
+  public List<MaintenanceRecord> maintenance(String pipeline) {
+    return read("maintenance").map(m -> m.where(col("pipeline").equalTo(pipeline)).orderBy("recorded_at").collectAsList()).orElse(List.of())
+        .stream().map(r -> new MaintenanceRecord(r.getAs("maintenance_id"), r.getAs("pipeline"), r.getAs("action"), r.getAs("table"),
+            r.getAs("partition"), r.getAs("target"), r.getAs("status"), r.<Long>getAs("files_removed"), r.<Long>getAs("files_added"),
+            r.<Long>getAs("bytes_removed"), r.getAs("message"), r.<Long>getAs("duration_ms"), r.<Timestamp>getAs("recorded_at").toInstant(),
+            r.getAs("schedule"), r.isNullAt(r.fieldIndex("scheduled_for")) ? null : r.<Timestamp>getAs("scheduled_for").toInstant()))
+        .toList();
+  }
+
+  /**
+   * When each partition of a table last published (its latest published build), and when it was
+   * last compacted by a maintenance ({@code optimize} done; absent if never): the partitions
+   * published since are the ones a maintenance compacts.
+   *
+   * @return by partition (its written form), {published at, optimized at or null}
+   */
+  public Map<String, Instant[]> publishedAndOptimized(String pipeline, String table) {
+    Map<String, Instant[]> out = new java.util.TreeMap<>();
+    read("builds").ifPresent(b -> b
+        .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("status").equalTo(BuildStatus.PUBLISHED.name())))
+        .groupBy("partition").agg(org.apache.spark.sql.functions.max("recorded_at")).collectAsList()
+        .forEach(r -> out.put(r.getString(0), new Instant[] {r.getTimestamp(1).toInstant(), null})));
+    read("maintenance").ifPresent(m -> m
+        .where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("action").equalTo("optimize"))
+            .and(col("status").equalTo(MaintenanceRecord.DONE)))
+        .groupBy("partition").agg(org.apache.spark.sql.functions.max("recorded_at")).collectAsList()
+        .forEach(r -> {
+          Instant[] seen = out.get(r.getString(0));
+          if (seen != null) {
+            seen[1] = r.getTimestamp(1).toInstant();
+          }
+        }));
+    return out;
+  }
+
+  /** The longest build attempt the ledger has on record, of any pipeline (zero if none). */
+  public java.time.Duration longestBuild() {
+    return read("builds").map(b -> b.agg(org.apache.spark.sql.functions.max("duration_ms")).head())
+        .filter(r -> !r.isNullAt(0)).map(r -> java.time.Duration.ofMillis(r.getLong(0))).orElse(java.time.Duration.ZERO);
+  }
+
   /** When a backfill was first planned, if it was. */
   public Optional<Instant> backfillPlannedAt(String id) {
     return read("backfills")
@@ -442,6 +506,18 @@ public final class Ledger {
 
   /** The ledger tables this ledger appended to: the only ones that can have gathered a file since it was made. */
   private final java.util.Set<String> appended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Compacts every ledger table of more than one file; the paths compacted. */
+  public List<String> compactAll() {
+    List<String> compacted = new java.util.ArrayList<>();
+    for (String table : TABLES) {
+      if (DeltaTables.exists(spark, path(table)) && DeltaTables.fileCount(spark, path(table)).orElse(2L) > 1) {
+        DeltaTable.forPath(spark, path(table)).optimize().executeCompaction();
+        compacted.add(path(table));
+      }
+    }
+    return compacted;
+  }
 
   /**
    * Compacts the ledger tables this run appended to that have gathered many small files (every

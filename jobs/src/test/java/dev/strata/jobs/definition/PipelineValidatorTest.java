@@ -220,6 +220,41 @@ class PipelineValidatorTest {
   }
 
   @Test
+  void retentionAndZorderAreCheckedAndTheirDefaultsApply() throws IOException {
+    String bad = SOURCES.replace("pipeline: p", "pipeline: p\nretention: {files: 30m, staging: a week, logs: 1d}") + """
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+            zorder_by: [as_of_date, "id x"]
+        """;
+    assertThat(messages(validate(bad, "b.sql", "SELECT * FROM raw")))
+        .anyMatch(m -> m.contains("retention.files") && m.contains("at least 1h"))
+        .anyMatch(m -> m.contains("retention.staging") && m.contains("found 'a week'"))
+        .anyMatch(m -> m.contains("retention.logs") && m.contains("unknown key 'logs'"))
+        .anyMatch(m -> m.contains("tables.b.zorder_by") && m.contains("'as_of_date' is the partition column"))
+        .anyMatch(m -> m.contains("tables.b.zorder_by") && m.contains("'id x' is not a column name"));
+
+    String good = SOURCES.replace("pipeline: p", "pipeline: p\nretention: {quarantine: 30d}") + """
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+            zorder_by: id
+        """;
+    PipelineValidator.Result result = validate(good, "b.sql", "SELECT * FROM raw");
+    assertThat(messages(result)).isEmpty();
+    PipelineDefinition.Retention retention = result.pipeline().definition().retention();
+    assertThat(retention.quarantine()).isEqualTo(java.time.Duration.ofDays(30));
+    assertThat(retention.files()).isEqualTo(java.time.Duration.ofDays(7));
+    assertThat(retention.staging()).isEqualTo(java.time.Duration.ofDays(14));
+    assertThat(retention.reports()).isEqualTo(java.time.Duration.ofDays(90));
+    assertThat(result.pipeline().table("b").zorderBy()).containsExactly("id");
+  }
+
+  @Test
   void retriesAlertsAndFreshnessAreCheckedAndTheirDefaultsApply() throws IOException {
     String bad =
         """

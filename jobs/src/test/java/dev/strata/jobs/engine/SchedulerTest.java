@@ -195,12 +195,21 @@ class SchedulerTest {
             cron: "0 25 * * *"
             timezone: Mars/Olympus
             max_active_runs: 0
+          nightly:
+            cron: "0 3 * * *"
+            job: maintain
+            layer: silver
+          weekly:
+            cron: "0 3 * * 0"
+            job: vacuum
         """), "b.sql", TinyPipeline.BRONZE_SQL);
     var problems = PipelineValidator.validate(p.resolve("pipeline.yaml")).problems();
     assertThat(problems.toString())
         .contains("schedules.daily.cron", "is not a Unix cron expression")
         .contains("schedules.daily.timezone", "unknown time zone 'Mars/Olympus'")
         .contains("schedules.daily.max_active_runs", "at least 1")
+        .contains("schedules.nightly.layer", "maintenance covers every table of the pipeline")
+        .contains("schedules.weekly.job", "expected run (the default: a run of the interval's partition) or maintain")
         .contains("pipeline.yaml:");
   }
 
