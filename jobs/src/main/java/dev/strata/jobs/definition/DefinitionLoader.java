@@ -143,7 +143,8 @@ public final class DefinitionLoader {
     List<PipelineDefinition.Webhook> webhooks = alerts(keys.get("alerts"));
     List<PipelineDefinition.Schedule> schedules = schedules(keys.get("schedules"), name);
     PipelineDefinition.Retention retention = retention(keys.get("retention"));
-    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks, schedules, retention), problems);
+    PipelineDefinition.Catalog catalog = catalog(keys.get("catalog"), name);
+    return new Result(new PipelineDefinition(name, file, description, sources, tables, webhooks, schedules, retention, catalog), problems);
   }
 
   /** A {@code granularity:} value: hour, day, month or none; null if absent (or wrong, reported). */
@@ -208,6 +209,28 @@ public final class DefinitionLoader {
     return g;
   }
 
+
+  /** {@code catalog: {database}}: the database template of each layer's tables; null if absent. */
+  private PipelineDefinition.Catalog catalog(Node node, String pipeline) {
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, "catalog", "expected a mapping with 'database', e.g. catalog: {database: \"{pipeline}_{layer}\"}");
+      return null;
+    }
+    Map<String, Node> k = mapping(m, "catalog.", Keys.CATALOG);
+    String template = requiredString(k, m, "database", "catalog.");
+    if (template == null) {
+      return null;
+    }
+    String bad = PipelineDefinition.Catalog.databaseProblem(template, pipeline);
+    if (bad != null) {
+      problem(k.get("database"), "catalog.database", bad);
+      return null;
+    }
+    return new PipelineDefinition.Catalog(template, where(m));
+  }
 
   /** {@code retention: {files, staging, quarantine, reports}}: how long {@code strata maintain} keeps each. */
   private PipelineDefinition.Retention retention(Node node) {

@@ -12,7 +12,9 @@ public final class Keys {
   private Keys() {}
 
   /** The top level of pipeline.yaml. */
-  public static final Set<String> TOP = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules", "retention");
+  public static final Set<String> TOP = Set.of("pipeline", "description", "defaults", "sources", "tables", "alerts", "schedules", "retention", "catalog");
+  /** {@code catalog:} */
+  public static final Set<String> CATALOG = Set.of("database");
   /** {@code retention:} */
   public static final Set<String> RETENTION = Set.of("files", "staging", "quarantine", "reports");
   /** {@code defaults:} */

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param webhooks where alerts are posted
  * @param schedules when a scheduler starts runs of the pipeline or of one of its layers
  * @param retention how long {@code strata maintain} keeps what the pipeline's runs leave behind
+ * @param catalog the database of each layer its tables are registered in by name, or null (tables by path only)
  */
 public record PipelineDefinition(
     String name,
@@ -24,11 +25,52 @@ public record PipelineDefinition(
     List<TableDefinition> tables,
     List<Webhook> webhooks,
     List<Schedule> schedules,
-    Retention retention) {
+    Retention retention,
+    Catalog catalog) {
 
   public PipelineDefinition(
       String name, Path file, String description, List<SourceDefinition> sources, List<TableDefinition> tables, List<Webhook> webhooks) {
-    this(name, file, description, sources, tables, webhooks, List.of(), Retention.DEFAULT);
+    this(name, file, description, sources, tables, webhooks, List.of(), Retention.DEFAULT, null);
+  }
+
+  /**
+   * Where the pipeline's tables are registered by name ({@code catalog:}): in Spark's session
+   * catalog (a Hive metastore, Glue, or the session's own), as external Delta tables at their
+   * warehouse location.
+   *
+   * @param database the database of each layer's tables, a template of {@code {pipeline}} and
+   *     {@code {layer}} (e.g. {@code {pipeline}_{layer}}: {@code banking_gold.account_summary})
+   * @param where file:line of the declaration
+   */
+  public record Catalog(String database, String where) {
+    /** The tokens a database template may use. */
+    public static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("\\{([a-z]+)}");
+
+    /**
+     * What is wrong with a database template, or null: only the tokens {@code {pipeline}} and
+     * {@code {layer}}, and a name of letters, digits and underscores for every layer.
+     */
+    public static String databaseProblem(String template, String pipeline) {
+      java.util.regex.Matcher m = TOKEN.matcher(template);
+      while (m.find()) {
+        if (!m.group(1).equals("pipeline") && !m.group(1).equals("layer")) {
+          return "unknown token {" + m.group(1) + "} in '" + template + "'; a database may use {pipeline} and {layer}";
+        }
+      }
+      for (Layer layer : Layer.values()) {
+        String db = database(template, pipeline == null ? "p" : pipeline, layer);
+        if (!db.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+          return "'" + template + "' makes the database '" + db + "' for the " + layer.key() + " layer, not a name of letters, digits"
+              + " and underscores (starting with a letter or an underscore) that every catalog accepts";
+        }
+      }
+      return null;
+    }
+
+    /** The database of a layer's tables in a pipeline. */
+    public static String database(String template, String pipeline, Layer layer) {
+      return template.replace("{pipeline}", pipeline).replace("{layer}", layer.key());
+    }
   }
 
   /**

@@ -84,6 +84,7 @@ final class HistoryBuilder {
     DeltaTables.Commit commit = run.ctx().steps().run("commit", table.name(), merge::commit);
     List<String> warnings = new ArrayList<>();
     run.afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> run.ctx().files().delete(staging));
+    run.register(table, commit, warnings);
     return run.result(table, partition, BuildStatus.PUBLISHED, counts, commit.version(), start, gate, String.join("; ", warnings),
         metrics.withWrites(commit.files(), commit.bytes()));
   }

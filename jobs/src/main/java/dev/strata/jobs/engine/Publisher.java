@@ -62,6 +62,7 @@ final class Publisher {
     BuildMetrics metrics = split.metrics().withWrites(commit.files(), commit.bytes());
     List<String> warnings = new ArrayList<>();
     run.afterCommit(table, commit, warnings, "cleanup", "delete its staging folder " + staging, () -> run.ctx().files().delete(staging));
+    run.register(table, commit, warnings);
     for (Map.Entry<String, List<HadoopFiles.FileInfo>> e : inputs.landed().entrySet()) {
       // Without this record the next incremental run ingests the partition again: the same rows, replaced.
       run.afterCommit(table, commit, warnings, "record-files", "record in the ledger the landing files of " + e.getKey() + " it read",

@@ -35,10 +35,18 @@ import org.apache.spark.sql.Row;
  * @param runPartitions every partition the run builds (a history may only go back if it does all since)
  * @param publishedInRun table partitions this run published, once the ledger has them: builds
  *     reading them need not ask the ledger again
+ * @param catalog where published tables are registered by name (or nowhere)
  */
 record RunScope(
     EngineContext ctx, Pipeline pipeline, String runId, Timestamp ingestedAt, SourceReader sources, Ledger ledger,
-    Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Set<dev.strata.jobs.run.UnitId> publishedInRun) {
+    Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Set<dev.strata.jobs.run.UnitId> publishedInRun,
+    dev.strata.jobs.io.TableCatalog catalog) {
+
+  /** After a commit: the table registered by name, its catalog schema in step (a warning of the build if that fails). */
+  void register(TableDefinition table, DeltaTables.Commit commit, List<String> warnings) {
+    catalog.name(table).ifPresent(name -> afterCommit(table, commit, warnings, "register", "register it in the catalog as " + name,
+        () -> catalog.register(table, ctx.warehouse().tablePath(table.layer(), table.name()))));
+  }
 
   List<CompiledRule> rules(TableDefinition table, boolean rowLevel) {
     return pipeline.rules(table.name()).stream()

@@ -47,7 +47,7 @@ final class TableBuilder {
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
       Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Deliveries deliveries) {
     this.run = new RunScope(ctx, pipeline, runId, Timestamp.from(runStart), sources, ledger, freshness, runPartitions,
-        java.util.concurrent.ConcurrentHashMap.newKeySet());
+        java.util.concurrent.ConcurrentHashMap.newKeySet(), dev.strata.jobs.io.TableCatalog.of(ctx.spark(), pipeline.definition(), ctx.env()));
     this.inputs = new InputResolver(run);
     this.writer = new SplitWriter(run);
     this.gates = new BuildGate(run);

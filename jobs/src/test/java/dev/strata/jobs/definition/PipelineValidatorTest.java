@@ -255,6 +255,30 @@ class PipelineValidatorTest {
   }
 
   @Test
+  void catalogDatabasesMustBeNamesForEveryLayer() throws IOException {
+    String table = """
+        tables:
+          b:
+            layer: bronze
+            inputs: [raw]
+            sql: b.sql
+        """;
+    assertThat(messages(validate(SOURCES.replace("pipeline: p", "pipeline: p\ncatalog: {database: \"{pipeline}-{layer}\"}") + table,
+        "b.sql", "SELECT * FROM raw")))
+        .anyMatch(m -> m.contains("catalog.database") && m.contains("makes the database 'p-bronze' for the bronze layer"));
+    assertThat(messages(validate(SOURCES.replace("pipeline: p", "pipeline: p\ncatalog: {database: \"{env}_{layer}\"}") + table,
+        "b.sql", "SELECT * FROM raw")))
+        .anyMatch(m -> m.contains("catalog.database") && m.contains("unknown token {env}"));
+    assertThat(messages(validate(SOURCES.replace("pipeline: p", "pipeline: p\ncatalog: {schema: x}") + table, "b.sql", "SELECT * FROM raw")))
+        .anyMatch(m -> m.contains("catalog.schema") && m.contains("unknown key 'schema'"))
+        .anyMatch(m -> m.contains("catalog") && m.contains("database"));
+    PipelineValidator.Result good = validate(SOURCES.replace("pipeline: p", "pipeline: p\ncatalog: {database: \"{pipeline}_{layer}\"}") + table,
+        "b.sql", "SELECT * FROM raw");
+    assertThat(messages(good)).isEmpty();
+    assertThat(PipelineDefinition.Catalog.database(good.pipeline().definition().catalog().database(), "p", Layer.GOLD)).isEqualTo("p_gold");
+  }
+
+  @Test
   void retriesAlertsAndFreshnessAreCheckedAndTheirDefaultsApply() throws IOException {
     String bad =
         """

@@ -41,6 +41,13 @@ public final class StrataProcess {
 
   /** As {@link #start(Path, String, String, String...)}, with more JVM flags (e.g. -Dspark.hadoop.fs.s3a.retry.limit=1). */
   public static StrataProcess start(Path logs, String name, String faults, List<String> jvmFlags, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--conf-dir", Cli.CONF.toString()));
+    return startMain(logs, name, faults, jvmFlags, FaultyStrataMain.class.getName(), all);
+  }
+
+  /** Another main class of the test classpath (e.g. {@link HiveQuery}) in its own JVM, as {@link #start} starts strata. */
+  public static StrataProcess startMain(Path logs, String name, String faults, List<String> jvmFlags, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -58,10 +65,8 @@ public final class StrataProcess {
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-    cmd.add(FaultyStrataMain.class.getName());
-    cmd.addAll(List.of(args));
-    cmd.add("--conf-dir");
-    cmd.add(Cli.CONF.toString());
+    cmd.add(mainClass);
+    cmd.addAll(args);
     try {
       Files.createDirectories(logs);
       Path out = logs.resolve(name + ".out");
