@@ -88,6 +88,7 @@ public final class PipelineRunner {
       checked.add(ctx.warehouse().quarantinePath(t.name()));
     }
     DeltaTables.checkAll(ctx.spark(), checked);
+    dev.strata.jobs.openlineage.LineageEvents lineage = lineage(pipeline);
 
     Instant start = ctx.clock().instant();
     String runId = newRunId(start);
@@ -97,11 +98,12 @@ public final class PipelineRunner {
     List<String> tableNames = tables.stream().map(TableDefinition::name).toList();
     Retrier.run(Retrier.BOOKKEEPING, "record run " + runId + " in the ledger",
         () -> ledger.runStarted(runId, pipeline.name(), request, tableNames, partitions, start));
+    lineage.runStarted(runId, partitions, start);
     List<TableBuildResult> builds;
     Deliveries deliveries = new Deliveries(ctx, pipeline, runId, ledger, printer);
     try {
       TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions,
-          deliveries);
+          deliveries, lineage);
       builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
     } catch (RuntimeException e) {
       // The engine's own bookkeeping failed (the ledger could not take a build's outcome): the
@@ -157,8 +159,20 @@ public final class PipelineRunner {
       ctx.out().printf("Note: compacting the ledger failed (%s); the next run tries again.%n", e.getClass().getSimpleName());
     }
     printer.finish(partial, ctx.invocation());
+    lineage.runEnded(partial);
     new Alerts(pipeline.definition(), ctx.env(), ctx.out()).send(partial, ctx.warehouse().root());
     return partial;
+  }
+
+  /** The run's OpenLineage events, as the environment configures them; settings that name no endpoint are exit 2 before anything is built. */
+  private dev.strata.jobs.openlineage.LineageEvents lineage(Pipeline pipeline) {
+    try {
+      return dev.strata.jobs.openlineage.LineageEvents.of(ctx.env(), ctx.spark(), pipeline, ctx.warehouse(),
+          dev.strata.jobs.io.TableCatalog.of(ctx.spark(), pipeline.definition(), ctx.env()), ctx.out());
+    } catch (IllegalArgumentException e) {
+      throw Errors.invalid("Cannot send OpenLineage events: %s. Fix the setting in the environment (or --env-file), or unset it.",
+          e.getMessage());
+    }
   }
 
   private SourceReader sourceReader(Pipeline pipeline) {
@@ -582,8 +596,10 @@ public final class PipelineRunner {
               .duration(Duration.between(waiting, ctx.clock().instant())).message(e.getMessage()).attempt(1).build());
     }
     try {
+      builder.lineage().buildStarted(runId, table, partition, ctx.clock().instant());
       TableBuildResult built =
           record(pipeline, runId, ledger, printer, noted(buildWithRetries(pipeline, request, table, partition, runId, builder, ledger, printer), note));
+      builder.lineage().buildEnded(runId, table, built, ctx.clock().instant());
       builder.recorded(built);
       if (built.status() == BuildStatus.PUBLISHED) {
         // Under the partition's lease still: no other run replaces it while it is delivered.

@@ -42,10 +42,13 @@ final class TableBuilder {
   private final Publisher publisher;
   private final HistoryBuilder history;
   private final Deliveries deliveries;
+  private final dev.strata.jobs.openlineage.LineageEvents lineage;
 
   TableBuilder(
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
-      Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Deliveries deliveries) {
+      Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Deliveries deliveries,
+      dev.strata.jobs.openlineage.LineageEvents lineage) {
+    this.lineage = lineage;
     this.run = new RunScope(ctx, pipeline, runId, Timestamp.from(runStart), sources, ledger, freshness, runPartitions,
         java.util.concurrent.ConcurrentHashMap.newKeySet(), dev.strata.jobs.io.TableCatalog.of(ctx.spark(), pipeline.definition(), ctx.env()));
     this.inputs = new InputResolver(run);
@@ -59,6 +62,16 @@ final class TableBuilder {
   /** The run's deliveries to the tables' outputs. */
   Deliveries deliveries() {
     return deliveries;
+  }
+
+  /** The run's OpenLineage events (none unless configured). */
+  dev.strata.jobs.openlineage.LineageEvents lineage() {
+    return lineage;
+  }
+
+  /** Where the run registers tables by name (or nowhere). */
+  dev.strata.jobs.io.TableCatalog catalog() {
+    return run.catalog();
   }
 
   /**

@@ -35,12 +35,15 @@ public final class ObjectStore {
   private static final String SPARK_HADOOP = "spark.hadoop.";
   private static final String S3A = SPARK_HADOOP + "fs.s3a.";
   /**
-   * Variables an environment file may set: the warehouse, the object store's, and a database's
-   * (libpq's standard names and a JDBC URL, as scripts/postgres-local env prints them).
+   * Variables an environment file may set: the warehouse, the object store's, a database's
+   * (libpq's standard names and a JDBC URL, as scripts/postgres-local env prints them), the
+   * catalog's database template, and where OpenLineage events go (the client's standard names).
    */
   private static final List<String> KNOWN =
       List.of("STRATA_WAREHOUSE", ENDPOINT, REGION, PATH_STYLE, CREDENTIALS_PROVIDER, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-          "AWS_SESSION_TOKEN", "AWS_REGION", "STRATA_JDBC_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD");
+          "AWS_SESSION_TOKEN", "AWS_REGION", "STRATA_JDBC_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD",
+          TableCatalog.DATABASE_ENV, "OPENLINEAGE_URL", "OPENLINEAGE_ENDPOINT", "OPENLINEAGE_API_KEY", "OPENLINEAGE_API_KEY_FILE", "OPENLINEAGE_FILE",
+          "OPENLINEAGE_NAMESPACE");
 
   private ObjectStore() {}
 
