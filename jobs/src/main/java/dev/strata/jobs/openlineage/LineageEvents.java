@@ -258,7 +258,7 @@ public final class LineageEvents {
       if (context.pipeline().isTable(input)) {
         TableDefinition t = context.pipeline().table(input);
         Dataset d = dataset(context.warehouse().tablePath(t.layer(), t.name()));
-        inputs.add(ol.newInputDatasetBuilder().namespace(d.namespace()).name(d.name()).facets(tableFacets(t, null)).build());
+        inputs.add(ol.newInputDatasetBuilder().namespace(d.namespace()).name(d.name()).facets(tableFacets(t, null, false)).build());
       } else {
         Optional<SourceDefinition> source = context.pipeline().definition().source(input);
         Dataset d = source.filter(s -> s.path() != null).map(s -> dataset(context.warehouse().resolve(root(s.path()))))
@@ -290,13 +290,69 @@ public final class LineageEvents {
       }
       outFacets.outputStatistics(stats.build());
     }
-    return ol.newOutputDatasetBuilder().namespace(d.namespace()).name(d.name()).facets(tableFacets(table, build))
+    return ol.newOutputDatasetBuilder().namespace(d.namespace()).name(d.name()).facets(tableFacets(table, build, true))
         .outputFacets(outFacets.build()).build();
   }
 
-  /** A table's facets: its schema as its log has it, its catalog name, and, once built, its rules' outcomes. */
-  private OpenLineage.DatasetFacets tableFacets(TableDefinition table, TableBuildResult build) {
+  /** Per SQL table, its column lineage (computed once per run: the query and its inputs' columns do not change within one). */
+  private final Map<String, Optional<OpenLineage.ColumnLineageDatasetFacet>> columnLineage = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A SQL table's column lineage, from the query's analyzed plan; empty for a Java transform or a
+   * history (table level only), or if an input's columns are not known yet.
+   */
+  private Optional<OpenLineage.ColumnLineageDatasetFacet> columnLineage(TableDefinition table) {
+    if (table.sqlFile() == null || table.isHistory()) {
+      return Optional.empty();
+    }
+    return columnLineage.computeIfAbsent(table.name(), t -> {
+      Map<String, StructType> schemas = new java.util.LinkedHashMap<>();
+      Map<String, Dataset> datasets = new java.util.HashMap<>();
+      for (String input : table.inputs()) {
+        Optional<StructType> schema;
+        if (context.pipeline().isTable(input)) {
+          TableDefinition in = context.pipeline().table(input);
+          String path = context.warehouse().tablePath(in.layer(), in.name());
+          schema = schema(path);
+          datasets.put(input, dataset(path));
+        } else {
+          Optional<SourceDefinition> source = context.pipeline().definition().source(input);
+          schema = source.map(src -> dev.strata.jobs.io.SourceReader.declared(src, false));
+          datasets.put(input, source.filter(src -> src.path() != null).map(src -> dataset(context.warehouse().resolve(root(src.path()))))
+              .orElse(new Dataset("strata-source", context.pipeline().name() + "." + input)));
+        }
+        if (schema.isEmpty()) {
+          return Optional.empty();
+        }
+        schemas.put(input, schema.get());
+      }
+      try {
+        OpenLineage.ColumnLineageDatasetFacetFieldsBuilder fields = ol.newColumnLineageDatasetFacetFieldsBuilder();
+        SqlColumnLineage.of(context.spark(), context.pipeline().sql(table.name()), schemas).forEach((column, origins) -> {
+          if (!origins.isEmpty()) {
+            fields.put(column, ol.newColumnLineageDatasetFacetFieldsAdditionalBuilder().inputFields(origins.stream()
+                .map(o -> ol.newInputFieldBuilder().namespace(datasets.get(o.input()).namespace()).name(datasets.get(o.input()).name())
+                    .field(o.column()).build())
+                .toList()).build());
+          }
+        });
+        return Optional.of(ol.newColumnLineageDatasetFacetBuilder().fields(fields.build()).build());
+      } catch (RuntimeException e) {
+        // Lineage is a description, never a reason to fail: a query Spark cannot analyse alone is table-level.
+        return Optional.empty();
+      }
+    });
+  }
+
+  /**
+   * A table's facets: its schema as its log has it, its catalog name, and, once built, its rules'
+   * outcomes; as a build's output, its column lineage.
+   */
+  private OpenLineage.DatasetFacets tableFacets(TableDefinition table, TableBuildResult build, boolean output) {
     OpenLineage.DatasetFacetsBuilder facets = ol.newDatasetFacetsBuilder();
+    if (output) {
+      columnLineage(table).ifPresent(facets::columnLineage);
+    }
     schema(context.warehouse().tablePath(table.layer(), table.name())).ifPresent(s -> facets.schema(ol.newSchemaDatasetFacetBuilder()
         .fields(java.util.Arrays.stream(s.fields()).map(this::field).toList()).build()));
     context.catalog().name(table).ifPresent(name -> facets.symlinks(ol.newSymlinksDatasetFacetBuilder().identifiers(List.of(

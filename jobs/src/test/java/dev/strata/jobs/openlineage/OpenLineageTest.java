@@ -140,6 +140,14 @@ class OpenLineageTest {
         .anyMatch(a -> a.path("assertion").asText().equals("ColumnValues \"id\" >= 0") && !a.path("success").asBoolean()
             && a.path("column").asText().equals("id"));
     assertThat(s.path("inputs").get(0).path("name").asText()).endsWith("/wh/bronze/b");
+    // Column lineage of the SQL transform, from its analyzed plan: each typed column from bronze's column of the same name.
+    JsonNode lineage = out.path("facets").path("columnLineage").path("fields");
+    assertThat(lineage.path("id").path("inputFields").get(0).path("field").asText()).isEqualTo("id");
+    assertThat(lineage.path("id").path("inputFields").get(0).path("name").asText()).endsWith("/wh/bronze/b");
+    assertThat(lineage.path("as_of_date").path("inputFields").get(0).path("field").asText()).isEqualTo("as_of_date");
+    // Bronze's from the landing folder's declared columns.
+    assertThat(last(events, "lin.b").path("outputs").get(0).path("facets").path("columnLineage").path("fields").path("id")
+        .path("inputFields").get(0).path("name").asText()).endsWith("/wh/landing/raw");
 
     JsonNode t = last(events, "lin.t");
     assertThat(t.path("run").path("facets").path("errorMessage").path("message").asText()).startsWith("BLOCKED");
