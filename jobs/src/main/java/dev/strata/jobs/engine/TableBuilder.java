@@ -69,10 +69,6 @@ final class TableBuilder {
     return lineage;
   }
 
-  /** Where the run registers tables by name (or nowhere). */
-  dev.strata.jobs.io.TableCatalog catalog() {
-    return run.catalog();
-  }
 
   /**
    * Builds one table partition.

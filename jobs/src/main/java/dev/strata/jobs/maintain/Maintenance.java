@@ -154,20 +154,23 @@ public final class Maintenance {
     Duration files = retention().files().compareTo(longest) >= 0 ? retention().files() : roundUpToHour(longest);
     Instant now = ctx.clock().instant();
     List<Action> actions = new ArrayList<>();
+    String vacuumed = " files its log no longer names, older than " + Durations.format(files);
     for (TableDefinition t : pipeline.tablesInOrder()) {
       String path = warehouse.tablePath(t.layer(), t.name());
-      if (DeltaTables.exists(spark, path)) {
+      boolean table = DeltaTables.exists(spark, path);
+      if (table) {
         actions.addAll(optimizes(t, path));
       }
       String quarantine = warehouse.quarantinePath(t.name());
-      if (DeltaTables.exists(spark, quarantine)) {
+      boolean quarantined = DeltaTables.exists(spark, quarantine);
+      if (quarantined) {
         actions.addAll(expiries(t, quarantine, now.minus(retention().quarantine())));
       }
-      for (String p : List.of(path, quarantine)) {
-        if (DeltaTables.exists(spark, p)) {
-          actions.add(new Action(Kind.VACUUM, t.name(), null, p, (p.equals(quarantine) ? "its quarantine's" : "its") + " files its log no longer"
-              + " names, older than " + Durations.format(files)));
-        }
+      if (table) {
+        actions.add(new Action(Kind.VACUUM, t.name(), null, path, "its" + vacuumed));
+      }
+      if (quarantined) {
+        actions.add(new Action(Kind.VACUUM, t.name(), null, quarantine, "its quarantine's" + vacuumed));
       }
     }
     // Only this pipeline's runs: other pipelines' folders are theirs to keep, by their own retention.
@@ -191,6 +194,15 @@ public final class Maintenance {
     Map<String, Instant[]> published = ledger.publishedAndOptimized(pipeline.name(), t.name());
     List<String> due = published.entrySet().stream().filter(e -> e.getValue()[1] == null || e.getValue()[0].isAfter(e.getValue()[1]))
         .map(Map.Entry::getKey).toList();
+    // By written form: a partition of another granularity than the table has now is left out (no predicate can name it).
+    Map<String, Partition> partitions = new java.util.LinkedHashMap<>();
+    for (String p : due) {
+      try {
+        partitions.put(p, Partition.parse(p));
+      } catch (IllegalArgumentException e) {
+        // left out
+      }
+    }
     if (due.isEmpty()) {
       return List.of();
     }
@@ -205,12 +217,8 @@ public final class Maintenance {
     Dataset<Row> rows = spark.read().format("delta").load(path);
     DataType type = rows.schema().apply(t.partitionColumn()).dataType();
     Column wanted = lit(false);
-    for (String p : due) {
-      try {
-        wanted = wanted.or(Partitions.equalTo(Partitions.isDate(type), t.partitionColumn(), Partition.parse(p)));
-      } catch (IllegalArgumentException e) {
-        // a partition of another granularity than the table has now: no predicate can name it
-      }
+    for (Partition p : partitions.values()) {
+      wanted = wanted.or(Partitions.equalTo(Partitions.isDate(type), t.partitionColumn(), p));
     }
     Map<String, Row> byPartition = new java.util.HashMap<>();
     rows.where(wanted)
@@ -221,17 +229,11 @@ public final class Maintenance {
         .collectAsList()
         .forEach(r -> byPartition.put(r.getString(0), r));
     List<Action> actions = new ArrayList<>();
-    for (String p : due) {
-      Partition partition;
-      try {
-        partition = Partition.parse(p);
-      } catch (IllegalArgumentException e) {
-        continue; // a partition of another granularity than the table has now: no predicate can name it
-      }
+    partitions.forEach((p, partition) -> {
       Row r = byPartition.get(p);
       long n = r == null ? 0 : r.getLong(1);
       actions.add(new Action(Kind.OPTIMIZE, t.name(), partition, path, describe(n, r == null ? 0 : r.getLong(2)), t.zorderBy(), true, n));
-    }
+    });
     return actions;
   }
 
@@ -270,7 +272,7 @@ public final class Maintenance {
   }
 
   /** Bytes in words. */
-  public static String bytes(long bytes) {
+  private static String bytes(long bytes) {
     if (bytes < 0) {
       return "? bytes";
     }

@@ -3,7 +3,6 @@ package dev.strata.jobs.openlineage;
 import dev.strata.api.BuildStatus;
 import dev.strata.api.Partition;
 import dev.strata.jobs.definition.Pipeline;
-import dev.strata.jobs.definition.SourceDefinition;
 import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.io.TableCatalog;
 import dev.strata.jobs.io.Warehouse;
@@ -255,25 +254,28 @@ public final class LineageEvents {
   private List<OpenLineage.InputDataset> inputs(TableDefinition table) {
     List<OpenLineage.InputDataset> inputs = new ArrayList<>();
     for (String input : table.inputs()) {
+      Dataset d = inputDataset(input);
+      OpenLineage.InputDatasetBuilder in = ol.newInputDatasetBuilder().namespace(d.namespace()).name(d.name());
       if (context.pipeline().isTable(input)) {
-        TableDefinition t = context.pipeline().table(input);
-        Dataset d = dataset(context.warehouse().tablePath(t.layer(), t.name()));
-        inputs.add(ol.newInputDatasetBuilder().namespace(d.namespace()).name(d.name()).facets(tableFacets(t, null, false)).build());
-      } else {
-        Optional<SourceDefinition> source = context.pipeline().definition().source(input);
-        Dataset d = source.filter(s -> s.path() != null).map(s -> dataset(context.warehouse().resolve(root(s.path()))))
-            .orElse(new Dataset("strata-source", context.pipeline().name() + "." + input));
-        inputs.add(ol.newInputDatasetBuilder().namespace(d.namespace()).name(d.name()).build());
+        in.facets(tableFacets(context.pipeline().table(input), null, false));
       }
+      inputs.add(in.build());
     }
     return inputs;
   }
 
-  /** A source's folder: its path up to the first token ({@code landing/orders/{date}} is {@code landing/orders}). */
-  private static String root(String path) {
-    int brace = path.indexOf('{');
-    String before = brace < 0 ? path : path.substring(0, brace);
-    return before.replaceAll("/+$", "");
+  /**
+   * An input's dataset: a table by its location; a source of files by its folder (the path above
+   * its first token, as its listing reads it); any other source by its name in the pipeline.
+   */
+  private Dataset inputDataset(String input) {
+    if (context.pipeline().isTable(input)) {
+      TableDefinition t = context.pipeline().table(input);
+      return dataset(context.warehouse().tablePath(t.layer(), t.name()));
+    }
+    return context.pipeline().definition().source(input).filter(s -> s.path() != null)
+        .map(s -> dataset(context.warehouse().resolve(s.template().root())))
+        .orElse(new Dataset("strata-source", context.pipeline().name() + "." + input));
   }
 
   private OpenLineage.OutputDataset output(TableDefinition table, TableBuildResult build) {
@@ -312,15 +314,11 @@ public final class LineageEvents {
         Optional<StructType> schema;
         if (context.pipeline().isTable(input)) {
           TableDefinition in = context.pipeline().table(input);
-          String path = context.warehouse().tablePath(in.layer(), in.name());
-          schema = schema(path);
-          datasets.put(input, dataset(path));
+          schema = schema(context.warehouse().tablePath(in.layer(), in.name()));
         } else {
-          Optional<SourceDefinition> source = context.pipeline().definition().source(input);
-          schema = source.map(src -> dev.strata.jobs.io.SourceReader.declared(src, false));
-          datasets.put(input, source.filter(src -> src.path() != null).map(src -> dataset(context.warehouse().resolve(root(src.path()))))
-              .orElse(new Dataset("strata-source", context.pipeline().name() + "." + input)));
+          schema = context.pipeline().definition().source(input).map(src -> dev.strata.jobs.io.SourceReader.declared(src, false));
         }
+        datasets.put(input, inputDataset(input));
         if (schema.isEmpty()) {
           return Optional.empty();
         }
