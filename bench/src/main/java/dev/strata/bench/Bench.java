@@ -33,6 +33,16 @@ public final class Bench {
       "--scaling-repeats", "--wide-rows", "--output-rows", "--scenarios", "--work", "--docs");
 
   public static void main(String[] args) throws IOException {
+    try {
+      run(args);
+    } catch (UsageException e) {
+      System.err.println("bench: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  /** The bench without the process exit: a wrong argument is a {@link UsageException}. */
+  static void run(String[] args) throws IOException {
     // Every argument a known option with a value: a mistyped one must not start a 45-minute bench.
     for (int i = 0; i < args.length; i += 2) {
       if (!FLAGS.contains(args[i]) || i + 1 >= args.length) {
@@ -248,10 +258,18 @@ public final class Bench {
     }
   }
 
-  /** A wrong argument: said on stderr, exit 2, nothing measured or written. */
+  /** A wrong argument: {@link #main} says it on stderr and exits 2, nothing measured or written. */
   private static void usage(String message) {
-    System.err.println("bench: " + message);
-    System.exit(2);
+    throw new UsageException(message);
+  }
+
+  /** A wrong argument to the bench. */
+  static final class UsageException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
   }
 
   private static List<Integer> ints(String list) {

@@ -74,7 +74,7 @@ class BenchTest {
                 "figures", List.of(new Figure("scaling-cluster", "scaling-cluster: driver heap", 1.02, "×", 1.25, false).toJson()))));
     Files.writeString(dir.resolve("benchmarks.json"), new ObjectMapper().writeValueAsString(json));
 
-    Bench.main(new String[] {"--docs", "/nowhere", "--scenarios", "none", "--docs", dir.toString()});
+    Bench.run(new String[] {"--docs", "/nowhere", "--scenarios", "none", "--docs", dir.toString()});
 
     String md = Files.readString(dir.resolve("benchmarks.md"));
     assertThat(md)
@@ -90,9 +90,23 @@ class BenchTest {
   }
 
   @Test
+  void aMistypedOptionOrScenarioStopsBeforeAnythingRuns() {
+    assertThatThrownBy(() -> Bench.run(new String[] {"--help", "--docs", dir.toString()}))
+        .isInstanceOf(Bench.UsageException.class)
+        .hasMessageContaining("unknown option '--help'");
+    assertThatThrownBy(() -> Bench.run(new String[] {"--docs", dir.toString(), "--repeats"}))
+        .isInstanceOf(Bench.UsageException.class)
+        .hasMessageContaining("option --repeats needs a value");
+    assertThatThrownBy(() -> Bench.run(new String[] {"--scenarios", "overhead,nosuch", "--docs", dir.toString()}))
+        .isInstanceOf(Bench.UsageException.class)
+        .hasMessageContaining("unknown scenario 'nosuch'");
+    assertThat(dir.resolve("benchmarks.md")).doesNotExist();
+  }
+
+  @Test
   void theClusterScenarioRunsAloneAndOnlyOnACluster() {
-    assertThatThrownBy(() -> Bench.main(new String[] {"--scenarios", "overhead,scaling-cluster", "--docs", dir.toString()}))
-        .isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Bench.run(new String[] {"--scenarios", "overhead,scaling-cluster", "--docs", dir.toString()}))
+        .isInstanceOf(Bench.UsageException.class)
         .hasMessageContaining("[scaling-cluster] run on a cluster");
     // The test session is local: the scenario refuses rather than measure the wrong heap.
     Scenario.Options options = new Scenario.Options(1, 1, List.of(1), 1, Paths.get("../conf"), List.of(100, 400), 1, 1000, 1000);
