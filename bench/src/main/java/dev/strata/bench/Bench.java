@@ -82,6 +82,9 @@ public final class Bench {
       results.write(docs);
       return;
     }
+    // Spark keeps 20 frames of each job's call stack: too few to reach the engine's frame under
+    // Delta's own (StageProfile names Delta's log jobs by the engine's line that caused them).
+    System.setProperty("spark.callstack.depth", System.getProperty("spark.callstack.depth", "200"));
     SparkSession spark = Sessions.create("strata bench");
     try {
       for (Scenario scenario : SCENARIOS) {

@@ -108,6 +108,7 @@ final class LateDataCost implements Scenario {
     List<Figure> figures = new ArrayList<>();
     StageProfile profiler = StageProfile.attach(spark.sparkContext());
     int landed = 0;
+    StringBuilder whereTimeGoes = new StringBuilder();
     for (int size : options.days()) {
       // The history: every day with 1% late rows, built as one ranged run (the engine's own way
       // of building many partitions), then the sides, each a new landing day and an incremental run.
@@ -129,6 +130,8 @@ final class LateDataCost implements Scenario {
       List<Double> lateCpu = new ArrayList<>();
       List<Double> noneJobs = new ArrayList<>();
       List<Double> lateJobs = new ArrayList<>();
+      StageProfile.Profile noneProfile = StageProfile.Profile.empty();
+      StageProfile.Profile lateProfile = StageProfile.Profile.empty();
       for (int i = -1; i < options.repeats(); i++) { // i = -1: warm-up, not counted
         // Alternate which side goes first, so that a drift of the machine falls on both.
         for (boolean withLate : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
@@ -142,6 +145,11 @@ final class LateDataCost implements Scenario {
             (withLate ? late : none).add(s);
             (withLate ? lateCpu : noneCpu).add(p.total().cpuNanos / 1e9);
             (withLate ? lateJobs : noneJobs).add((double) p.jobs());
+            if (withLate) {
+              lateProfile = lateProfile.plus(p);
+            } else {
+              noneProfile = noneProfile.plus(p);
+            }
           }
         }
       }
@@ -152,8 +160,11 @@ final class LateDataCost implements Scenario {
           Comparison.median(lateCpu) / Comparison.median(noneCpu), "×", Double.NaN, false));
       figures.add(new Figure(name(), String.format(Locale.ROOT, "late data: Spark jobs, a day with 1%% late rows vs none, %d days", size),
           Comparison.median(lateJobs) / Comparison.median(noneJobs), "×", Double.NaN, false));
+      whereTimeGoes.append(String.format(Locale.ROOT, "%nWhere the time goes at %d days, per run (executor time by Spark call site):%n%n", size))
+          .append(StageProfile.difference("no late rows", noneProfile, Comparison.median(none), "1% late rows", lateProfile,
+              Comparison.median(late), options.repeats(), 12));
     }
-    return new Outcome(comparisons, figures, notes(options, rows));
+    return new Outcome(comparisons, figures, notes(options, rows) + whereTimeGoes);
   }
 
   /**

@@ -23,6 +23,9 @@ final class StageProfile extends SparkListener {
   /** "save at StagedWrite.java:114" → "StagedWrite.java:114 save". */
   private static final Pattern CALL_SITE = Pattern.compile("(\\S+) at (\\S+)");
 
+  /** The engine's first frame in a stage's stack: "dev.strata.jobs.ledger.Ledger.append(Ledger.java:587)" → "Ledger.java:587". */
+  private static final Pattern STRATA_FRAME = Pattern.compile("dev\\.strata\\.[\\w.$]+\\(([\\w]+\\.java:\\d+)\\)");
+
   private volatile Map<String, Site> current;
   private final Map<Integer, String> stageSites = new ConcurrentHashMap<>();
   private volatile long jobs;
@@ -79,6 +82,18 @@ final class StageProfile extends SparkListener {
       return;
     }
     jobs++;
+    // The job counts once, at the call site of its last stage (the one whose result it returns).
+    org.apache.spark.scheduler.StageInfo result = null;
+    scala.collection.Iterator<org.apache.spark.scheduler.StageInfo> stages = jobStart.stageInfos().iterator();
+    while (stages.hasNext()) {
+      org.apache.spark.scheduler.StageInfo s = stages.next();
+      if (result == null || s.stageId() > result.stageId()) {
+        result = s;
+      }
+    }
+    if (result != null) {
+      current.computeIfAbsent(site(result.name(), result.details()), k -> new Site()).addJob();
+    }
     java.util.function.Function<java.util.Properties, String> split = part;
     String named = split == null ? null : split.apply(jobStart.properties() == null ? new java.util.Properties() : jobStart.properties());
     if (named != null) {
@@ -87,7 +102,7 @@ final class StageProfile extends SparkListener {
     scala.collection.Iterator<org.apache.spark.scheduler.StageInfo> it = jobStart.stageInfos().iterator();
     while (it.hasNext()) {
       org.apache.spark.scheduler.StageInfo s = it.next();
-      stageSites.put(s.stageId(), site(s.name()));
+      stageSites.put(s.stageId(), site(s.name(), s.details()));
       if (named != null) {
         stageParts.put(s.stageId(), named);
       }
@@ -109,10 +124,12 @@ final class StageProfile extends SparkListener {
     }
   }
 
-  private static String site(String stageName) {
+  private static String site(String stageName, String details) {
     if (stageName.contains("recordDeltaOperation")) {
-      // Delta's own jobs (reconstructing a snapshot's state, writing checkpoints) all carry its logging wrapper's call site.
-      return "Delta log: snapshot state, checkpoints";
+      // Delta's own jobs (reconstructing a snapshot's state, writing checkpoints) all carry its
+      // logging wrapper's call site: named by the engine's frame that caused them.
+      Matcher caller = STRATA_FRAME.matcher(details == null ? "" : details);
+      return "Delta log: snapshot state, checkpoints" + (caller.find() ? " (" + caller.group(1) + ")" : "");
     }
     Matcher m = CALL_SITE.matcher(stageName);
     return m.find() ? m.group(2) + " " + m.group(1) : stageName;
@@ -126,6 +143,11 @@ final class StageProfile extends SparkListener {
     long bytesRead;
     long bytesWritten;
     long shuffleBytes;
+    long jobs;
+
+    synchronized void addJob() {
+      jobs++;
+    }
 
     synchronized void add(TaskMetrics m) {
       tasks++;
@@ -143,6 +165,7 @@ final class StageProfile extends SparkListener {
       bytesRead += o.bytesRead;
       bytesWritten += o.bytesWritten;
       shuffleBytes += o.shuffleBytes;
+      jobs += o.jobs;
     }
   }
 
@@ -181,10 +204,15 @@ final class StageProfile extends SparkListener {
       String baselineName, Profile baseline, double baselineWall, String candidateName, Profile candidate, double candidateWall, int runs,
       int top) {
     Map<String, Double> diff = new LinkedHashMap<>();
+    Map<String, Double> jobDiff = new LinkedHashMap<>();
     for (String k : candidate.sites().keySet()) {
       diff.put(k, candidate.sites().get(k).runMillis / 1000.0 / runs);
+      jobDiff.put(k, candidate.sites().get(k).jobs / (double) runs);
     }
-    baseline.sites().forEach((k, v) -> diff.merge(k, -v.runMillis / 1000.0 / runs, Double::sum));
+    baseline.sites().forEach((k, v) -> {
+      diff.merge(k, -v.runMillis / 1000.0 / runs, Double::sum);
+      jobDiff.merge(k, -v.jobs / (double) runs, Double::sum);
+    });
     StringBuilder md = new StringBuilder();
     Site b = baseline.total();
     Site c = candidate.total();
@@ -195,11 +223,12 @@ final class StageProfile extends SparkListener {
         baselineName, candidateName, baselineWall, candidateWall, baseline.jobs() / runs, candidate.jobs() / runs, b.runMillis / 1000.0 / runs, c.runMillis / 1000.0 / runs,
         mb(b.bytesRead / runs), mb(c.bytesRead / runs), mb(b.bytesWritten / runs), mb(c.bytesWritten / runs),
         mb(b.shuffleBytes / runs), mb(c.shuffleBytes / runs)));
-    md.append(String.format(Locale.ROOT, "| call site (Spark stage) | executor time, %s minus %s |%n|---|---:|%n", candidateName, baselineName));
+    md.append(String.format(Locale.ROOT, "| call site (Spark stage) | executor time, %s minus %s | Spark jobs, the same |%n|---|---:|---:|%n",
+        candidateName, baselineName));
     diff.entrySet().stream()
         .sorted((x, y) -> Double.compare(Math.abs(y.getValue()), Math.abs(x.getValue())))
         .limit(top)
-        .forEach(e -> md.append(String.format(Locale.ROOT, "| `%s` | %+.1f s |%n", e.getKey(), e.getValue())));
+        .forEach(e -> md.append(String.format(Locale.ROOT, "| `%s` | %+.1f s | %+.0f |%n", e.getKey(), e.getValue(), jobDiff.get(e.getKey()))));
     return md.toString();
   }
 
