@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.Assumptions;
 public final class PostgresLocal {
   /** {@code STRATA_REQUIRE_POSTGRES=true}, as the build passes it on (pom.xml): fail rather than skip. */
   public static final boolean REQUIRED = Boolean.getBoolean("strata.requirePostgres");
-  private static final Path REPO = Paths.get("..").toAbsolutePath().normalize();
   /**
    * The state folder of the server the tests of this JVM share, under the temporary folder (the
    * server runs as the postgres user when the tests run as root: it must reach its folder), removed
@@ -158,29 +156,6 @@ public final class PostgresLocal {
   }
 
   private static String script(Path state, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(REPO.resolve("scripts/postgres-local").toString()));
-    cmd.addAll(List.of(args));
-    try {
-      Files.createDirectories(state.getParent());
-      Path out = Files.createTempFile("postgres-local", ".out");
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-      pb.environment().put("STRATA_POSTGRES_DIR", state.toString());
-      Process p = pb.start();
-      if (!p.waitFor(2, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new AssertionError(String.join(" ", cmd) + " still running after 2 minutes\n" + Files.readString(out));
-      }
-      String text = Files.readString(out);
-      Files.deleteIfExists(out);
-      if (p.exitValue() != 0 && !text.contains("is not installed")) {
-        throw new AssertionError(String.join(" ", cmd) + " exited " + p.exitValue() + "\n" + text);
-      }
-      return text;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return ServiceScript.run("postgres-local", "STRATA_POSTGRES_DIR", state, 2, t -> t.contains("is not installed"), args);
   }
 }
