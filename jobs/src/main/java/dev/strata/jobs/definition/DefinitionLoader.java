@@ -623,20 +623,7 @@ public final class DefinitionLoader {
     sourceFormat.ifPresent(f -> f.defaultOptions().forEach(options::putIfAbsent));
     List<ColumnSpec> schema = new ArrayList<>();
     if (keys.get("schema") instanceof MappingNode s) {
-      for (NodeTuple t : s.getValue()) {
-        String column = scalar(t.getKeyNode());
-        String type = scalar(t.getValueNode());
-        try {
-          DataType dataType = DataType.fromDDL(type);
-          schema.add(new ColumnSpec(column, dataType));
-        } catch (Exception e) {
-          // Spark's ParseException is a checked exception that Scala throws undeclared.
-          problem(
-              t.getValueNode(),
-              path + ".schema." + column,
-              "'" + type + "' is not a Spark SQL type; use e.g. string, int, decimal(18,2), date, timestamp");
-        }
-      }
+      schema.addAll(columns(s, path + ".schema"));
     } else {
       problem(
           keys.getOrDefault("schema", m),
@@ -750,6 +737,86 @@ public final class DefinitionLoader {
     return options;
   }
 
+  /** A mapping of column name to Spark SQL type, in order. */
+  private List<ColumnSpec> columns(MappingNode node, String path) {
+    List<ColumnSpec> columns = new ArrayList<>();
+    for (NodeTuple t : node.getValue()) {
+      String column = scalar(t.getKeyNode());
+      String type = scalar(t.getValueNode());
+      try {
+        columns.add(new ColumnSpec(column, DataType.fromDDL(type)));
+      } catch (Exception e) {
+        // Spark's ParseException is a checked exception that Scala throws undeclared.
+        problem(t.getValueNode(), path + "." + column, "'" + type + "' is not a Spark SQL type; use e.g. string, int, decimal(18,2), date, timestamp");
+      }
+    }
+    return columns;
+  }
+
+  /**
+   * {@code step: {command: [PROGRAM, ARG...], env: {K: V}, format: parquet|csv|json, schema: {C: TYPE},
+   * timeout: 1h, transient_exit_codes: [75]}}; null if absent or wrong (the problem said).
+   */
+  private StepSpec step(Node node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof MappingNode m)) {
+      problem(node, path, "expected a mapping with command (a list: the program and its arguments), and optionally env, format,"
+          + " schema, timeout and transient_exit_codes");
+      return null;
+    }
+    Map<String, Node> keys = mapping(m, path + ".", Keys.STEP);
+    List<String> command = new ArrayList<>();
+    if (keys.get("command") instanceof SequenceNode seq && !seq.getValue().isEmpty()) {
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        Node item = seq.getValue().get(i);
+        if (!(item instanceof ScalarNode) || scalar(item).isEmpty()) {
+          problem(item, path + ".command[" + i + "]", "each element of the command is one non-empty argument");
+          return null;
+        }
+        command.add(scalar(item));
+      }
+    } else {
+      problem(keys.getOrDefault("command", m), path + ".command",
+          "a step needs its command as a list, the program first: command: [python3, score.py] (no shell: each argument is one element)");
+      return null;
+    }
+    Map<String, String> env = options(keys.get("env"), path + ".env");
+    String format = optionalString(keys, "format", "parquet");
+    if (!StepSpec.FORMATS.contains(format)) {
+      problem(keys.get("format"), path + ".format", "unknown format '" + format + "'; a step reads and writes one of " + StepSpec.FORMATS);
+    }
+    List<ColumnSpec> schema = List.of();
+    if (keys.get("schema") instanceof MappingNode s) {
+      schema = columns(s, path + ".schema");
+      if (format.equals("parquet")) {
+        problem(keys.get("schema"), path + ".schema", "a parquet output carries its own schema: drop 'schema' (it types csv and json output)");
+      }
+    } else if (keys.containsKey("schema")) {
+      problem(keys.get("schema"), path + ".schema", "expected a mapping of column name to Spark SQL type, in order");
+    }
+    java.time.Duration timeout = duration(keys, "timeout", path, StepSpec.DEFAULT_TIMEOUT);
+    Set<Integer> codes = new java.util.TreeSet<>();
+    Node codesNode = keys.get("transient_exit_codes");
+    List<Node> items = codesNode instanceof SequenceNode codeList ? codeList.getValue() : codesNode == null ? List.of() : List.of(codesNode);
+    for (Node item : items) {
+      String v = scalar(item);
+      int code = -1;
+      try {
+        code = Integer.parseInt(v.strip());
+      } catch (NumberFormatException e) {
+        // said below
+      }
+      if (code < 1 || code > 255) {
+        problem(item, path + ".transient_exit_codes", "expected exit codes from 1 to 255 (0 is success), found '" + v + "'");
+      } else {
+        codes.add(code);
+      }
+    }
+    return new StepSpec(command, env, format, schema, timeout, codes, file.getParent().toAbsolutePath().normalize(), where(m) + " " + path);
+  }
+
   /** {@code transform: CLASS}, or {@code transform: {class: CLASS, options: {KEY: VALUE}}}; null if absent. */
   private TransformSpec transform(Node node, String path) {
     if (node == null) {
@@ -796,16 +863,18 @@ public final class DefinitionLoader {
     }
     TransformSpec transform = transform(keys.get("transform"), path + ".transform");
     String sql = optionalString(keys, "sql", null);
+    StepSpec step = step(keys.get("step"), path + ".step");
+    boolean stepped = step != null || keys.containsKey("step");
     TableDefinition.History history = history(keys.get("history"), path + ".history");
     if (history != null) {
-      if (transform != null || sql != null) {
-        problem(m, path, "a history table is the SCD2 history of its one input: drop 'transform' and 'sql'");
+      if (transform != null || sql != null || stepped) {
+        problem(m, path, "a history table is the SCD2 history of its one input: drop 'transform', 'sql' and 'step'");
       }
       if (inputs.size() != 1) {
         problem(m, path + ".inputs", "a history table has exactly one input, the table whose snapshots it keeps");
       }
-    } else if ((transform == null) == (sql == null)) {
-      problem(m, path, "a table needs exactly one of 'transform' (a Java class) or 'sql' (a SQL file)");
+    } else if ((transform != null ? 1 : 0) + (sql != null ? 1 : 0) + (stepped ? 1 : 0) != 1) {
+      problem(m, path, "a table needs exactly one of 'transform' (a Java class), 'sql' (a SQL file) or 'step' (a command)");
     }
     String partition = optionalString(keys, "partition_column", defaultPartition);
     dev.strata.api.Partition.Granularity granularity = granularity(keys, path + ".granularity");
@@ -871,6 +940,7 @@ public final class DefinitionLoader {
         .inputs(inputs)
         .transform(transform)
         .sqlFile(sqlFile)
+        .step(step)
         .partitionColumn(partition)
         .granularity(granularity)
         .rules(rules)

@@ -27,9 +27,10 @@ public final class Keys {
   public static final Set<String> TABLE =
       Set.of(
           "layer", "inputs", "transform", "sql", "partition_column", "granularity", "event_time", "reads", "allow_empty", "rules", "max_quarantine_ratio", "rows_from",
-          "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "outputs", "zorder_by");
+          "removes", "description", "retry", "history", "key", "volume", "freshness", "checks", "outputs", "zorder_by", "step");
   /** A table's {@code transform:} as a mapping. */
   public static final Set<String> TRANSFORM = Set.of("class", "options");
+  public static final Set<String> STEP = Set.of("command", "env", "format", "schema", "timeout", "transient_exit_codes");
   /** A table's {@code rules:}: the rule groups. */
   public static final Set<String> RULES = Set.of("error", "warn", "quarantine");
   /** A table's {@code history:}. */

@@ -306,6 +306,20 @@ public final class PipelineValidator {
 
   private void checkTransform(TableDefinition t) {
     String at = t.where() + " tables." + t.name();
+    if (t.step() != null) {
+      // A program given by a relative path ships with the definition: it must be there. A bare
+      // name is looked up on the PATH of the host that runs it, which need not be this one.
+      String program = t.step().command().get(0);
+      if (program.contains("/")) {
+        java.nio.file.Path file = t.step().definitionFolder().resolve(program).normalize();
+        if (!Files.isRegularFile(file)) {
+          problems.add(new Problem(t.step().where() + ".command", "no program " + program + " (" + file + "); put it beside pipeline.yaml or fix the path"));
+        } else if (!Files.isExecutable(file)) {
+          problems.add(new Problem(t.step().where() + ".command", program + " is not executable; chmod +x " + file
+              + ", or name its interpreter first (command: [python3, " + program + "])"));
+        }
+      }
+    }
     if (t.transformClass() != null) {
       try {
         Class<?> c = Class.forName(t.transformClass(), false, Thread.currentThread().getContextClassLoader());

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param inputs sources or tables it reads, each restricted to the partition being built
  * @param transform its Java transform and the options it is given, or null
  * @param sqlFile a Spark SQL file referring to the inputs by name, or null
+ * @param step a command that builds it, run by the engine per partition, or null
  * @param partitionColumn the column whose value is the partition being built (none for an
  *     unpartitioned table)
  * @param granularity how much time one partition covers (hour, day, month), or NONE for an
@@ -48,6 +49,7 @@ public record TableDefinition(
     List<String> inputs,
     TransformSpec transform,
     Path sqlFile,
+    StepSpec step,
     String partitionColumn,
     Partition.Granularity granularity,
     List<RuleSpec> rules,
@@ -137,7 +139,7 @@ public record TableDefinition(
 
   /** This table with its granularity resolved. */
   public TableDefinition withGranularity(Partition.Granularity resolved) {
-    return new TableDefinition(name, layer, inputs, transform, sqlFile, partitionColumn, resolved, rules, rowsFrom, removes,
+    return new TableDefinition(name, layer, inputs, transform, sqlFile, step, partitionColumn, resolved, rules, rowsFrom, removes,
         maxQuarantineRatio, retry, history, key, volume, freshness, checks, outputs, reads, eventTime, zorderBy, where);
   }
 
@@ -165,6 +167,7 @@ public record TableDefinition(
     private List<String> inputs = List.of();
     private TransformSpec transform;
     private Path sqlFile;
+    private StepSpec step;
     private String partitionColumn = Keys.PARTITION_COLUMN_DEFAULT;
     private Partition.Granularity granularity = Partition.Granularity.DAY;
     private List<RuleSpec> rules = List.of();
@@ -200,6 +203,11 @@ public record TableDefinition(
 
     public Builder sqlFile(Path value) {
       this.sqlFile = value;
+      return this;
+    }
+
+    public Builder step(StepSpec value) {
+      this.step = value;
       return this;
     }
 
@@ -285,7 +293,7 @@ public record TableDefinition(
 
     public TableDefinition build() {
       return new TableDefinition(
-          name, layer, inputs, transform, sqlFile, partitionColumn, granularity, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
+          name, layer, inputs, transform, sqlFile, step, partitionColumn, granularity, rules, rowsFrom, removes, maxQuarantineRatio, retry, history, key, volume,
           freshness, checks, outputs, reads, eventTime, zorderBy, where);
     }
   }

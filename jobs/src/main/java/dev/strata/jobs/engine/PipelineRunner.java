@@ -647,7 +647,7 @@ public final class PipelineRunner {
     boolean rebuild = request.rebuildHistory() && partition.equals(request.partitions().get(0));
     return Retrier.attempts(
         policy,
-        attempt -> builder.build(table, partition, rebuild).withAttempt(attempt),
+        attempt -> builder.build(table, partition, rebuild, attempt).withAttempt(attempt),
         result -> result.status() == BuildStatus.FAILED && result.retryable(),
         (result, attempt, wait) -> {
           TableBuildResult failed =

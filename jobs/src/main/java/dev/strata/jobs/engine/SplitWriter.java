@@ -98,7 +98,13 @@ final class SplitWriter {
   Written write(
       SparkSession session, TableDefinition table, Partition partition, Inputs inputs, String staging,
       java.util.function.Consumer<PartitionWrite> started) {
-    Dataset<Row> output = transform(session, table, inputs.rows(), partition);
+    return write(session, table, partition, inputs, staging, started, transform(session, table, inputs.rows(), partition));
+  }
+
+  /** {@link #write} of rows computed elsewhere (what an external step wrote) instead of the table's transform. */
+  Written write(
+      SparkSession session, TableDefinition table, Partition partition, Inputs inputs, String staging,
+      java.util.function.Consumer<PartitionWrite> started, Dataset<Row> output) {
     List<CompiledRule> rowRules = run.rules(table, true);
     List<CheckRunner.Use> checks = CheckRunner.uses(table.checks());
     List<CheckRunner.Use> rowChecks = CheckRunner.quarantining(checks);

@@ -42,6 +42,7 @@ final class TableBuilder {
   private final Publisher publisher;
   private final HistoryBuilder history;
   private final Deliveries deliveries;
+  private final ExternalSteps steps;
   private final dev.strata.jobs.openlineage.LineageEvents lineage;
 
   TableBuilder(
@@ -56,6 +57,7 @@ final class TableBuilder {
     this.gates = new BuildGate(run);
     this.publisher = new Publisher(run);
     this.history = new HistoryBuilder(run, inputs);
+    this.steps = new ExternalSteps(run);
     this.deliveries = deliveries;
   }
 
@@ -77,6 +79,11 @@ final class TableBuilder {
    *     refresh) instead of applying the partition to what it holds
    */
   TableBuildResult build(TableDefinition table, Partition partition, boolean rebuildHistory) {
+    return build(table, partition, rebuildHistory, 1);
+  }
+
+  /** {@link #build(TableDefinition, Partition, boolean)} as the {@code attempt}-th attempt (from 1) of the unit. */
+  TableBuildResult build(TableDefinition table, Partition partition, boolean rebuildHistory, int attempt) {
     Instant start = run.ctx().clock().instant();
     SparkSession session = run.ctx().spark().newSession();
     // With column pruning, Spark's CSV parser checks only the columns a query needs, so whether a
@@ -126,14 +133,23 @@ final class TableBuilder {
             "Cannot build '" + table.name() + "' for " + partition + ": " + breaking.message());
       }
       Inputs read = inputs.readInputs(session, table, partition, contracts);
-      // 2. Write: the transform's rows, computed once into a partition write; everything after reads what was written.
-      Written written = writer.write(session, table, partition, read, staging, w -> underWay[0] = w);
+      // 2. Write: the transform's rows (or what the table's external step wrote), computed once
+      // into a partition write; everything after reads what was written.
+      ExternalSteps.Outcome step = table.step() == null ? null : steps.run(session, table, partition, read.rows(), staging, attempt);
+      Written written = step == null
+          ? writer.write(session, table, partition, read, staging, w -> underWay[0] = w)
+          : writer.write(session, table, partition, read, staging, w -> underWay[0] = w, step.rows());
       // 3. Check: the gate over the rows that would be published.
       GateResult gate = gates.check(table, partition, read, written);
       // 4. Publish, or abort.
-      return gate.passed()
+      TableBuildResult result = gate.passed()
           ? publisher.publish(session, table, partition, read, written, gate, staging, start)
           : publisher.abort(table, partition, written, gate, staging, start);
+      return step == null ? result : result.toBuilder().step(step.record()).build();
+    } catch (dev.strata.jobs.step.StepFailedException e) {
+      cleanUp(staging, underWay[0]);
+      return run.failed(table, partition, BuildStatus.FAILED, start, e.getMessage(), e, e.transientFailure()).toBuilder()
+          .step(e.record()).build();
     } catch (StrataException e) {
       BuildStatus status =
           e instanceof StrataException.InvalidException ? BuildStatus.INVALID

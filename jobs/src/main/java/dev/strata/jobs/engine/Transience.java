@@ -78,6 +78,10 @@ public final class Transience {
       if (t instanceof StrataException || t instanceof AnalysisException) {
         return false;
       }
+      if (t instanceof dev.strata.jobs.step.StepFailedException step) {
+        // An external step says by its exit code, as its table declares.
+        return step.transientFailure();
+      }
       if (t instanceof DeltaConcurrentModificationException) {
         return true;
       }

@@ -48,7 +48,8 @@ public final class Ledger {
               + " status STRING, rows_in BIGINT, rows_published BIGINT, rows_quarantined BIGINT,"
               + " rows_filtered BIGINT, duration_ms BIGINT, delta_version BIGINT, message STRING,"
               + " recorded_at TIMESTAMP, error_class STRING, null_counts MAP<STRING, BIGINT>, key_columns ARRAY<STRING>,"
-              + " duplicate_keys BIGINT, files_written BIGINT, bytes_written BIGINT");
+              + " duplicate_keys BIGINT, files_written BIGINT, bytes_written BIGINT,"
+              + " step_exit_code INT, step_metrics MAP<STRING, STRING>, step_log STRING");
   static final StructType GATE_RESULTS =
       StructType.fromDDL(
           "run_id STRING, pipeline STRING, table STRING, partition STRING, rule STRING, rule_group STRING,"
@@ -167,7 +168,10 @@ public final class Ledger {
                   b.metrics().known() ? seq(b.metrics().keyColumns()) : null,
                   b.metrics().duplicateKeys() < 0 ? null : b.metrics().duplicateKeys(),
                   b.metrics().filesWritten() < 0 ? null : b.metrics().filesWritten(),
-                  b.metrics().bytesWritten() < 0 ? null : b.metrics().bytesWritten())));
+                  b.metrics().bytesWritten() < 0 ? null : b.metrics().bytesWritten(),
+                  b.step() == null ? null : b.step().exitCode(),
+                  b.step() == null ? null : JavaConverters.mapAsScalaMapConverter(b.step().metrics()).asScala(),
+                  b.step() == null ? null : b.step().log())));
     } catch (RuntimeException e) {
       failed = e;
     }

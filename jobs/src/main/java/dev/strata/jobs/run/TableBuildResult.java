@@ -25,6 +25,7 @@ import java.time.Duration;
  * @param metrics null and duplicate counts, files and bytes written, or {@link BuildMetrics#NONE}
  * @param upstream the upstream table whose partition kept this one from building (it did not
  *     publish: this build was SKIPPED or NOT_READY), or null
+ * @param step what its external step did, for a table built by one ({@code step:}) whose command ran; else null
  */
 public record TableBuildResult(
     String table,
@@ -40,7 +41,8 @@ public record TableBuildResult(
     String errorClass,
     boolean retryable,
     BuildMetrics metrics,
-    String upstream) {
+    String upstream,
+    StepRun step) {
 
   /** How the message of a published build starts when a step after its commit failed (the commit stands). */
   public static final String WARNING = "warning: ";
@@ -81,6 +83,7 @@ public record TableBuildResult(
     b.retryable = retryable;
     b.metrics = metrics;
     b.upstream = upstream;
+    b.step = step;
     return b;
   }
 
@@ -113,6 +116,7 @@ public record TableBuildResult(
     private boolean retryable;
     private BuildMetrics metrics = BuildMetrics.NONE;
     private String upstream;
+    private StepRun step;
 
     private Builder(String table, Layer layer, Partition partition, BuildStatus status) {
       this.table = table;
@@ -168,9 +172,14 @@ public record TableBuildResult(
       return this;
     }
 
+    public Builder step(StepRun value) {
+      this.step = value;
+      return this;
+    }
+
     public TableBuildResult build() {
       return new TableBuildResult(
-          table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, metrics, upstream);
+          table, layer, partition, status, counts, deltaVersion, duration, gate, message, attempt, errorClass, retryable, metrics, upstream, step);
     }
   }
 
