@@ -632,8 +632,15 @@ public final class DefinitionLoader {
     }
     Freshness freshness = freshness(keys.get("freshness"), path + ".freshness");
     DriftPolicy drift = drift(keys.get("drift"), path + ".drift", where(m));
-    SourceDefinition.PartitionValue partition = SourceDefinition.PartitionValue.COLUMN;
+    // A topic's messages land in folders by their arrival: the folder is every row's partition.
+    boolean stream = format.equals("kafka");
+    SourceDefinition.PartitionValue partition = stream ? SourceDefinition.PartitionValue.PATH : SourceDefinition.PartitionValue.COLUMN;
     String partitionWord = optionalString(keys, "partition", null);
+    if (stream && partitionWord != null && !partitionWord.strip().equals("path")) {
+      problem(keys.get("partition"), path + ".partition", "a kafka source's messages land in folders by their arrival time (their Kafka"
+          + " timestamp): its partition is the path's; partition a silver table by event time with event_time and lookback");
+      partitionWord = null;
+    }
     if (partitionWord != null) {
       try {
         partition = SourceDefinition.PartitionValue.valueOf(partitionWord.strip().toUpperCase(java.util.Locale.ROOT));

@@ -88,6 +88,11 @@ public final class PathTemplate {
     return problems;
   }
 
+  /** The path as declared, tokens and all. */
+  public String path() {
+    return path;
+  }
+
   /** The path of one partition: each token replaced by the partition's first moment, formatted. */
   public String render(Partition partition) {
     if (tokens.isEmpty()) {

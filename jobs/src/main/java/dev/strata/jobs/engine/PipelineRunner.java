@@ -78,6 +78,7 @@ public final class PipelineRunner {
             .filter(t -> request.includes(t.name(), t.layer()))
             .toList();
     SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files(), ctx.env(), pipeline.definition().folder().toString());
+    pullStreams(pipeline, tables);
     preflight(sources, pipeline, tables, partitions, request);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run
@@ -103,7 +104,7 @@ public final class PipelineRunner {
     Deliveries deliveries = new Deliveries(ctx, pipeline, runId, ledger, printer);
     try {
       TableBuilder builder = new TableBuilder(ctx, pipeline, runId, start, sources, ledger, freshness(pipeline, tables), partitions,
-          deliveries, lineage);
+          deliveries, lineage, unavailable);
       builds = schedule(pipeline, request, tables, partitions, runId, builder, ledger, printer);
     } catch (RuntimeException e) {
       // The engine's own bookkeeping failed (the ledger could not take a build's outcome): the
@@ -162,6 +163,62 @@ public final class PipelineRunner {
     lineage.runEnded(partial);
     new Alerts(pipeline.definition(), ctx.env(), ctx.out()).send(partial, ctx.warehouse().root());
     return partial;
+  }
+
+  /** Sources this runner could not pull from, with why: the builds that read them are NOT_READY. */
+  private final Map<String, String> unavailable = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Whether this runner has pulled its streams already (planning does, then the run need not again). */
+  private boolean pulled;
+
+  /**
+   * Lands what is new on each Kafka source the tables read ({@link KafkaPull}), once per runner,
+   * each under its source's lease so that two runs never pull one topic at once. A pull that
+   * fails makes its source unavailable to this run (its tables NOT_READY); a source whose
+   * settings are wrong (no broker given) is exit 2.
+   */
+  private void pullStreams(Pipeline pipeline, List<TableDefinition> tables) {
+    if (pulled) {
+      return;
+    }
+    pulled = true;
+    java.util.Set<dev.strata.jobs.definition.SourceDefinition> streams = new java.util.LinkedHashSet<>();
+    for (TableDefinition t : tables) {
+      t.inputs().forEach(i -> pipeline.definition().source(i).filter(s -> s.format().equals("kafka")).ifPresent(streams::add));
+    }
+    if (streams.isEmpty()) {
+      return;
+    }
+    Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
+    dev.strata.jobs.stream.KafkaPull pull = new dev.strata.jobs.stream.KafkaPull(ctx.spark(), ctx.warehouse(), ledger, ctx.env(), ctx.clock());
+    String pullId = newRunId(ctx.clock().instant());
+    try (PartitionLocks locks = new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), pullId,
+        ctx.clock())) {
+      for (dev.strata.jobs.definition.SourceDefinition source : streams) {
+        pull.bootstrap(source); // no broker given: exit 2, before anything is pulled
+        try {
+          locks.acquire(source.name(), Partition.whole(), java.time.Duration.ofMinutes(10));
+          try {
+            java.util.Optional<dev.strata.jobs.stream.KafkaPull.Batch> batch = pull.next(pipeline.name(), source, pullId);
+            if (batch.isEmpty()) {
+              ctx.out().println("  kafka: " + source.name() + ": no new messages");
+            } else {
+              dev.strata.jobs.stream.KafkaPull.Pulled landed = pull.land(source, batch.get());
+              // Until this is recorded, the batch is landed again by the next pull (a kill here loses nothing, doubles nothing).
+              ctx.steps().run("record-landed", source.name(), () -> pull.landed(pipeline.name(), source, batch.get(), pullId));
+              ctx.out().println("  kafka: " + landed.describe(source.name()));
+            }
+          } finally {
+            locks.release(source.name(), Partition.whole());
+          }
+        } catch (StrataException.InvalidException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          String why = "cannot pull source '" + source.name() + "' (topic " + source.options().get("topic") + "): " + Errors.rootMessage(e);
+          unavailable.put(source.name(), why);
+          ctx.out().println("  kafka: " + why);
+        }
+      }
+    }
   }
 
   /** The run's OpenLineage events, as the environment configures them; settings that name no endpoint are exit 2 before anything is built. */
@@ -246,6 +303,8 @@ public final class PipelineRunner {
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     Landing landing = new Landing(ctx.warehouse(), ctx.files());
     List<TableDefinition> tables = pipeline.tablesInOrder().stream().filter(t -> base.includes(t.name(), t.layer())).toList();
+    // What is new on a topic lands first, as files the planning below finds like any others.
+    pullStreams(pipeline, tables);
     Map<String, Map<Partition, Landing.Change>> changes = new LinkedHashMap<>();
     java.util.TreeSet<Partition> candidates = new java.util.TreeSet<>();
     for (TableDefinition t : tables) {
@@ -317,6 +376,16 @@ public final class PipelineRunner {
           plannedOf.computeIfAbsent(t.name(), x -> new ArrayList<>()).add(d);
           partitions.add(d);
         }
+      }
+    }
+    // A topic that could not be pulled: its tables' current partition is planned, to be NOT_READY
+    // with the reason (recorded, alerted, the exit code saying so), never a silent "nothing to do".
+    for (TableDefinition t : tables) {
+      if (t.inputs().stream().anyMatch(unavailable::containsKey) && !t.unpartitioned()) {
+        Partition now = Partition.of(t.granularity(), java.time.LocalDateTime.ofInstant(ctx.clock().instant(), java.time.ZoneOffset.UTC));
+        planned.add(RunRequest.unit(t.name(), now));
+        plannedOf.computeIfAbsent(t.name(), x -> new ArrayList<>()).add(now);
+        partitions.add(now);
       }
     }
     if (planned.isEmpty()) {

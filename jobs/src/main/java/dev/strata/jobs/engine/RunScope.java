@@ -40,7 +40,7 @@ import org.apache.spark.sql.Row;
 record RunScope(
     EngineContext ctx, Pipeline pipeline, String runId, Timestamp ingestedAt, SourceReader sources, Ledger ledger,
     Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Set<dev.strata.jobs.run.UnitId> publishedInRun,
-    dev.strata.jobs.io.TableCatalog catalog) {
+    dev.strata.jobs.io.TableCatalog catalog, Map<String, String> unavailableSources) {
 
   /** After a commit: the table registered by name, its catalog schema in step (a warning of the build if that fails). */
   void register(TableDefinition table, DeltaTables.Commit commit, List<String> warnings) {

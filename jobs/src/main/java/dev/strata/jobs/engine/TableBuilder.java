@@ -48,10 +48,11 @@ final class TableBuilder {
   TableBuilder(
       EngineContext ctx, Pipeline pipeline, String runId, Instant runStart, SourceReader sources, Ledger ledger,
       Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Deliveries deliveries,
-      dev.strata.jobs.openlineage.LineageEvents lineage) {
+      dev.strata.jobs.openlineage.LineageEvents lineage, Map<String, String> unavailableSources) {
     this.lineage = lineage;
     this.run = new RunScope(ctx, pipeline, runId, Timestamp.from(runStart), sources, ledger, freshness, runPartitions,
-        java.util.concurrent.ConcurrentHashMap.newKeySet(), dev.strata.jobs.io.TableCatalog.of(ctx.spark(), pipeline.definition(), ctx.env()));
+        java.util.concurrent.ConcurrentHashMap.newKeySet(), dev.strata.jobs.io.TableCatalog.of(ctx.spark(), pipeline.definition(), ctx.env()),
+        Map.copyOf(unavailableSources));
     this.inputs = new InputResolver(run);
     this.writer = new SplitWriter(run);
     this.gates = new BuildGate(run);
@@ -114,6 +115,14 @@ final class TableBuilder {
     try {
       // A table whose log went missing since the run's preflight fails here, before anything is read or written.
       DeltaTables.exists(session, run.ctx().warehouse().tablePath(table.layer(), table.name()));
+      // 0. A source this run could not reach (its pull failed): the table waits, keeping what it published.
+      for (String input : table.inputs()) {
+        String why = run.unavailableSources().get(input);
+        if (why != null) {
+          return run.result(table, partition, BuildStatus.NOT_READY, RowCounts.NONE, -1, start, new GateResult(List.of()),
+              "Cannot build '" + table.name() + "' for " + partition + ": " + why + ". The table keeps its published rows; the next run tries again.");
+        }
+      }
       // 1. Resolve the inputs: their contracts first (a stale or drifted input refuses the build), then their rows.
       GateResult contracts = inputs.freshnessRules(session, table);
       if (!contracts.passed()) {

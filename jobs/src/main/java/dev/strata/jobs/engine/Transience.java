@@ -82,6 +82,10 @@ public final class Transience {
         // An external step says by its exit code, as its table declares.
         return step.transientFailure();
       }
+      if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+        // A broker that does not answer (a timeout), a leader being elected: Kafka says which of its errors pass.
+        return true;
+      }
       if (t instanceof DeltaConcurrentModificationException) {
         return true;
       }

@@ -71,6 +71,11 @@ public final class Ledger {
               + " files_removed BIGINT, files_added BIGINT, bytes_removed BIGINT, message STRING, duration_ms BIGINT, recorded_at TIMESTAMP,"
               + " schedule STRING, scheduled_for TIMESTAMP");
 
+  static final StructType STREAM_BATCHES =
+      StructType.fromDDL(
+          "pipeline STRING, source STRING, batch BIGINT, topic STRING, kafka_partition INT, start_offset BIGINT, end_offset BIGINT,"
+              + " status STRING, run_id STRING, recorded_at TIMESTAMP");
+
   static final StructType BACKFILLS =
       StructType.fromDDL("backfill_id STRING, pipeline STRING, table STRING, partition STRING, planned_at TIMESTAMP");
 
@@ -97,7 +102,7 @@ public final class Ledger {
   }
 
   /** The ledger's Delta tables. */
-  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries", "maintenance");
+  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries", "maintenance", "stream_batches");
 
   /**
    * Where the ledger's tables are, in {@link #TABLES} order: what a run checks, with its tables,
@@ -453,6 +458,40 @@ public final class Ledger {
         m.bytesRemoved(), m.message(), m.durationMs(), Timestamp.from(m.recordedAt()), m.schedule(),
         m.scheduledFor() == null ? null : Timestamp.from(m.scheduledFor()))).toList();
     append("maintenance", MAINTENANCE, rows);
+  }
+
+  /** Records a batch of a Kafka source (each of its topic partitions), PLANNED or LANDED, in one commit. */
+  public void streamBatch(List<StreamBatch> parts) {
+    if (parts.isEmpty()) {
+      return;
+    }
+    append("stream_batches", STREAM_BATCHES, parts.stream().map(b -> RowFactory.create(b.pipeline(), b.source(), b.batch(), b.topic(),
+        b.kafkaPartition(), b.startOffset(), b.endOffset(), b.status(), b.runId(), Timestamp.from(b.recordedAt()))).toList());
+  }
+
+  /**
+   * The latest batch of a Kafka source, each topic partition's share with its latest status
+   * (LANDED if it landed, else PLANNED); empty if it never pulled.
+   */
+  public List<StreamBatch> latestStreamBatch(String pipeline, String source) {
+    Optional<Dataset<Row>> all = read("stream_batches");
+    if (all.isEmpty()) {
+      return List.of();
+    }
+    Dataset<Row> mine = all.get().where(col("pipeline").equalTo(pipeline).and(col("source").equalTo(source)));
+    List<Row> last = mine.agg(org.apache.spark.sql.functions.max("batch")).collectAsList();
+    if (last.isEmpty() || last.get(0).isNullAt(0)) {
+      return List.of();
+    }
+    long batch = last.get(0).getLong(0);
+    java.util.Map<Integer, StreamBatch> byPartition = new java.util.TreeMap<>();
+    for (Row r : mine.where(col("batch").equalTo(batch)).orderBy("recorded_at").collectAsList()) {
+      StreamBatch b = new StreamBatch(r.getAs("pipeline"), r.getAs("source"), r.<Long>getAs("batch"), r.getAs("topic"),
+          r.<Integer>getAs("kafka_partition"), r.<Long>getAs("start_offset"), r.<Long>getAs("end_offset"), r.getAs("status"),
+          r.getAs("run_id"), r.<Timestamp>getAs("recorded_at").toInstant());
+      byPartition.merge(b.kafkaPartition(), b, (x, y) -> x.status().equals(StreamBatch.LANDED) ? x : y);
+    }
+    return List.copyOf(byPartition.values());
   }
 
   /** Every action of a pipeline's maintenances, oldest first. */

@@ -37,7 +37,7 @@ class SourceFormatExtensionTest {
     Cli.Outcome without = Cli.run("validate", p.definition().toString());
     assertThat(without.exit()).as(without.toString()).isEqualTo(2);
     assertThat(without.err()).as(without.toString())
-        .contains("sources.balances.format: unknown format 'fixed_width'; use one of [csv, jdbc, json, parquet], or add the jar of a"
+        .contains("sources.balances.format: unknown format 'fixed_width'; use one of [csv, jdbc, json, kafka, parquet], or add the jar of a"
             + " dev.strata.api.SourceFormat named 'fixed_width' to the classpath");
 
     RunOutcome run = ExtensionJar.withJar(List.of(jar), () -> p.run("2024-01-01"));

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       (deleting its staging), {@code record-files} (recording the landing files it read) and
  *       {@code record-build} (recording the build in the ledger); for a run, with the pipeline's
  *       name in place of T, {@code report} (writing the quality report) and {@code run-end}
- *       (recording the run's end).
+ *       (recording the run's end); for a Kafka source, with its name in place of T, {@code
+ *       record-landed} (recording a pulled batch landed, after its files are in place).
  *   <li>{@code pause:T:commit:MILLIS}: builds of T stop there for MILLIS, after printing {@code
  *       strata-fault: paused T ...} on standard error, so that a test can kill or race the process;
  *       the pause ends early once the file named by {@code -Dstrata.faults.release} exists.

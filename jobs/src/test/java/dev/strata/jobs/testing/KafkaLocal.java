@@ -103,10 +103,17 @@ public final class KafkaLocal {
     }
   }
 
-  /** A record to produce: key (may be null), value (may be null), and the partition (null: the key decides). */
-  public record Message(String key, String value, Integer partition) {
+  /**
+   * A record to produce: key (may be null), value (may be null), the partition (null: the key
+   * decides) and its timestamp (epoch milliseconds; null: now).
+   */
+  public record Message(String key, String value, Integer partition, Long timestamp) {
+    public Message(String key, String value, Integer partition) {
+      this(key, value, partition, null);
+    }
+
     public static Message of(String key, String value) {
-      return new Message(key, value, null);
+      return new Message(key, value, null, null);
     }
   }
 
@@ -119,7 +126,7 @@ public final class KafkaLocal {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       for (Message m : messages) {
-        producer.send(new ProducerRecord<>(topic, m.partition(), m.key(), m.value()));
+        producer.send(new ProducerRecord<>(topic, m.partition(), m.timestamp(), m.key(), m.value()));
       }
       producer.flush();
     }
