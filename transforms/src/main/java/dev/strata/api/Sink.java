@@ -37,6 +37,18 @@ public interface Sink {
   default void validate(Options options) {}
 
   /**
+   * Whether this sink can only add, never replace (a topic, a queue). Such a sink receives, of each
+   * published partition, only the rows no earlier delivery of that partition sent (the rows of the
+   * version it last received are subtracted), and never the same version twice: a re-run or a
+   * rebuild that changes nothing sends nothing, a rebuild that adds rows sends those. Its delivery
+   * must be all or nothing (a transaction), so that a failed one can be retried. The default:
+   * false, the sink replaces the partition's previous delivery.
+   */
+  default boolean appends() {
+    return false;
+  }
+
+  /**
    * Delivers one published partition, replacing whatever an earlier delivery of it left.
    *
    * @return what was delivered, and where (for the ledger, the run's output and status)

@@ -66,7 +66,8 @@ public final class Alerts {
    * @return how many webhooks accepted the message
    */
   public int send(RunResult run, String warehouse) {
-    List<TableBuildResult> bad = run.builds().stream().filter(b -> ALERTING.contains(b.status())).toList();
+    // A table waiting on a source whose circuit is open alerted once, when it opened: not again every run.
+    List<TableBuildResult> bad = run.builds().stream().filter(b -> ALERTING.contains(b.status()) && !b.waitsOnOpenCircuit()).toList();
     List<TableBuildResult> notices = run.builds().stream().filter(b -> !ALERTING.contains(b.status()) && !contractWarnings(b).isEmpty()).toList();
     if ((bad.isEmpty() && notices.isEmpty() && run.failedDeliveries().isEmpty()) || pipeline.webhooks().isEmpty()) {
       return 0;

@@ -84,6 +84,13 @@ final class RunCommand implements Callable<Integer> {
       description = "Run the interval of the pipeline's schedule NAME that closed last: its partition and layer, recorded as that job's run (for plain cron).")
   String schedule;
 
+  @Option(
+      names = "--reset-circuit",
+      paramLabel = "SOURCE",
+      description = "Close the circuit breaker of SOURCE by hand before the run (repeatable): its next ingest tries it whatever its"
+          + " recent failures.")
+  java.util.List<String> resetCircuit = new java.util.ArrayList<>();
+
   /** The scheduled interval this run is: from --schedule, or parsed from --scheduled. */
   private RunRequest.Scheduled scheduledRun;
 
@@ -115,6 +122,15 @@ final class RunCommand implements Callable<Integer> {
     EngineContext ctx = common.context(common.session("strata run " + p.name()), spec.commandLine().getOut())
         .with(common.invocation(pipeline, build.samples));
     PipelineRunner runner = new PipelineRunner(ctx);
+    for (String source : resetCircuit) {
+      var declared = p.definition().source(source);
+      Errors.check(declared.isPresent() && declared.get().circuit() != null,
+          "Cannot run %s: --reset-circuit %s names no source with a circuit breaker; the sources with one are %s.", pipeline,
+          Errors.printable(source), p.definition().sources().stream().filter(x -> x.circuit() != null).map(x -> x.name()).toList());
+      new dev.strata.jobs.engine.CircuitBreakers(new dev.strata.jobs.ledger.Ledger(ctx.spark(), ctx.warehouse()), p.name())
+          .reset(declared.get(), PipelineRunner.newRunId(ctx.clock().instant()), ctx.clock().instant());
+      ctx.out().printf("Circuit of source '%s' closed by hand: its next ingest tries it.%n", source);
+    }
     if (resume != null) {
       request = runner.resumeRequest(p, resume, build.parallelism);
     } else if (incremental()) {

@@ -62,6 +62,7 @@ final class StatusCommand implements Callable<Integer> {
             ago(last.startedAt(), now)),
         () -> out.println("No run of this pipeline is in the ledger yet."));
     int exit = freshness(p, ctx, ledger, out);
+    circuits(p, ledger, now, out);
     Map<String, List<UnitState>> byTable = ledger.latestBuilds(p.name()).stream()
         .sorted(Comparator.comparing((UnitState u) -> u.unit().partition()).reversed())
         .collect(Collectors.groupingBy(u -> u.unit().table()));
@@ -113,6 +114,29 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.flush();
     return exit;
+  }
+
+  /** Each source with a circuit breaker: closed, open until when and why, or half-open (its next ingest tries it). */
+  private static void circuits(Pipeline p, Ledger ledger, Instant now, PrintWriter out) {
+    List<dev.strata.jobs.definition.SourceDefinition> guarded = p.definition().sources().stream().filter(s -> s.circuit() != null).toList();
+    if (guarded.isEmpty()) {
+      return;
+    }
+    out.println("Circuits:");
+    dev.strata.jobs.engine.CircuitBreakers breakers = new dev.strata.jobs.engine.CircuitBreakers(ledger, p.name());
+    for (var source : guarded) {
+      var state = breakers.state(source, now);
+      switch (state.kind()) {
+        case CLOSED -> out.printf("    %s: closed%s%n", source.name(),
+            state.failures() == 0 ? "" : String.format(Locale.ROOT, " (%d of %d failures in a row)", state.failures(), source.circuit().failures()));
+        case OPEN -> out.printf("    %s: OPEN until %s (%s), after %d failed ingests in a row; the last: %s%n", source.name(),
+            TIME.format(state.openUntil()), "in " + dev.strata.jobs.definition.Durations.format(
+                java.time.Duration.ofMinutes(Math.max(1, java.time.Duration.between(now, state.openUntil()).toMinutes()))),
+            state.failures(), state.lastFailure());
+        default -> out.printf("    %s: half-open since %s: its next ingest tries it (%d failed in a row; the last: %s)%n", source.name(),
+            TIME.format(state.openUntil()), state.failures(), state.lastFailure());
+      }
+    }
   }
 
   /**

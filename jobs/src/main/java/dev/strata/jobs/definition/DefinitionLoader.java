@@ -650,7 +650,17 @@ public final class DefinitionLoader {
                 + " partition), found '" + partitionWord + "'");
       }
     }
-    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, partition, files, where(m));
+    SourceDefinition.Circuit circuit = null;
+    if (keys.get("circuit") instanceof MappingNode c) {
+      Map<String, Node> ck = mapping(c, path + ".circuit.", Keys.CIRCUIT);
+      circuit = new SourceDefinition.Circuit(
+          wholeNumber(ck, "failures", path + ".circuit", 3, 1, 1000, "from 1 to 1000"),
+          duration(ck, "cool_down", path + ".circuit", java.time.Duration.ofMinutes(30)), where(c) + " " + path + ".circuit");
+    } else if (keys.containsKey("circuit")) {
+      problem(keys.get("circuit"), path + ".circuit", "expected a mapping: circuit: {failures: 3, cool_down: 30m}");
+    }
+    return new SourceDefinition(name, location, format, Map.copyOf(options), List.copyOf(schema), freshness, drift, partition, files, circuit,
+        where(m));
   }
 
   /** {@code checks: [{check: NAME, level: error|warn|quarantine, options: {KEY: VALUE}}]}; empty if absent. */

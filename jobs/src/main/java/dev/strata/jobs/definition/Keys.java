@@ -20,7 +20,9 @@ public final class Keys {
   /** {@code defaults:} */
   public static final Set<String> DEFAULTS = Set.of("partition_column", "granularity", "retry");
   /** A source under {@code sources:}. */
-  public static final Set<String> SOURCE = Set.of("path", "format", "options", "schema", "freshness", "drift", "partition");
+  public static final Set<String> SOURCE = Set.of("path", "format", "options", "schema", "freshness", "drift", "partition", "circuit");
+  /** A source's {@code circuit:}. */
+  public static final Set<String> CIRCUIT = Set.of("failures", "cool_down");
   /** A source's {@code drift:}. */
   public static final Set<String> DRIFT = Set.of("added", "approved_removals");
   /** A table under {@code tables:}. */

@@ -33,7 +33,20 @@ public record SourceDefinition(
     DriftPolicy drift,
     PartitionValue partition,
     boolean files,
+    Circuit circuit,
     String where) {
+
+  /**
+   * A source's circuit breaker ({@code circuit: {failures: 3, cool_down: 30m}}): after {@code
+   * failures} ingests of it failed in a row the source is open, and its tables wait ({@code
+   * NOT_READY}) without anyone touching it; once {@code coolDown} has passed since the last
+   * failure one ingest tries it again (half-open), which closes it or opens it again.
+   *
+   * @param failures consecutive failed ingests that open it
+   * @param coolDown how long it stays open after the last failure
+   * @param where file:line of the declaration
+   */
+  public record Circuit(int failures, java.time.Duration coolDown, String where) {}
 
   /** Where a source's rows get their partition value. */
   public enum PartitionValue {

@@ -100,6 +100,23 @@ final class Deliveries {
       String path = ctx.warehouse().tablePath(table.layer(), table.name());
       Dataset<Row> all = ctx.spark().read().format("delta").option("versionAsOf", version).load(path);
       Dataset<Row> rows = table.unpartitioned() ? all : all.where(Partitions.equalTo(all.schema(), table.partitionColumn(), partition));
+      if (sink.appends()) {
+        // A sink that can only add: never the same version twice, and of a new version only the
+        // rows the version it last received did not have.
+        java.util.OptionalLong sent = ledger.lastDeliveredVersion(pipeline.name(), table.name(), partition, output.name());
+        if (sent.isPresent() && sent.getAsLong() >= version) {
+          return new DeliveryResult(table.name(), partition, output.name(), output.sink(), true, 0,
+              "version " + version + " was sent already", version, 1, Duration.between(start, ctx.clock().instant()), "", false);
+        }
+        if (sent.isPresent() && java.util.Arrays.asList(ctx.spark().read().format("delta").option("versionAsOf", sent.getAsLong()).load(path)
+            .columns()).containsAll(java.util.Arrays.asList(rows.columns()))) {
+          // (A version that gained columns since is sent whole: its rows are not the ones sent.)
+          Dataset<Row> before = ctx.spark().read().format("delta").option("versionAsOf", sent.getAsLong()).load(path);
+          Dataset<Row> had = table.unpartitioned() ? before : before.where(Partitions.equalTo(before.schema(), table.partitionColumn(), partition));
+          rows = rows.exceptAll(had.select(java.util.Arrays.stream(rows.columns()).map(org.apache.spark.sql.functions::col)
+              .toArray(org.apache.spark.sql.Column[]::new)));
+        }
+      }
       Sink.Delivery delivery = new Sink.Delivery(table.name(), partition, table.unpartitioned() ? null : table.partitionColumn(), rows,
           version, runId, ctx.warehouse().root(), ctx.env(), pipeline.definition().folder().toString());
       Options options = Options.of(output.options(), output.where() + ".options");

@@ -79,6 +79,7 @@ public final class PipelineRunner {
             .toList();
     SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files(), ctx.env(), pipeline.definition().folder().toString());
     pullStreams(pipeline, tables);
+    closedCircuits(pipeline, tables);
     preflight(sources, pipeline, tables, partitions, request);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     // A damaged table, quarantine or ledger table (files but no readable Delta log) fails the run
@@ -190,11 +191,21 @@ public final class PipelineRunner {
     }
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
     dev.strata.jobs.stream.KafkaPull pull = new dev.strata.jobs.stream.KafkaPull(ctx.spark(), ctx.warehouse(), ledger, ctx.env(), ctx.clock());
+    CircuitBreakers breakers = new CircuitBreakers(ledger, pipeline.name());
     String pullId = newRunId(ctx.clock().instant());
     try (PartitionLocks locks = new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), pullId,
         ctx.clock())) {
       for (dev.strata.jobs.definition.SourceDefinition source : streams) {
         pull.bootstrap(source); // no broker given: exit 2, before anything is pulled
+        CircuitBreakers.State breaker = breakers.state(source, ctx.clock().instant());
+        if (breaker.kind() == CircuitBreakers.Kind.OPEN) {
+          unavailable.put(source.name(), breaker.reason(source.name()));
+          ctx.out().println("  kafka: " + source.name() + ": " + breaker.reason(source.name()));
+          continue;
+        }
+        if (breaker.kind() == CircuitBreakers.Kind.HALF_OPEN) {
+          ctx.out().println("  kafka: " + source.name() + ": the circuit's cool-down has passed; one pull tries the source again");
+        }
         try {
           locks.acquire(source.name(), Partition.whole(), java.time.Duration.ofMinutes(10));
           try {
@@ -210,15 +221,64 @@ public final class PipelineRunner {
           } finally {
             locks.release(source.name(), Partition.whole());
           }
+          breakers.record(source, pullId, true, null, ctx.clock().instant());
         } catch (StrataException.InvalidException e) {
           throw e;
         } catch (RuntimeException e) {
           String why = "cannot pull source '" + source.name() + "' (topic " + source.options().get("topic") + "): " + Errors.rootMessage(e);
-          unavailable.put(source.name(), why);
-          ctx.out().println("  kafka: " + why);
+          String opened = breakers.record(source, pullId, false, why, ctx.clock().instant());
+          unavailable.put(source.name(), opened == null ? why : why + "; " + opened);
+          ctx.out().println("  kafka: " + unavailable.get(source.name()));
         }
       }
     }
+  }
+
+  /**
+   * The sources other than Kafka's (whose pull decides for itself) that declare a circuit breaker
+   * and are open: unavailable to this run, their tables waiting without touching them.
+   */
+  private void closedCircuits(Pipeline pipeline, List<TableDefinition> tables) {
+    CircuitBreakers breakers = null;
+    for (TableDefinition t : tables) {
+      for (String input : t.inputs()) {
+        var source = pipeline.definition().source(input).filter(s -> s.circuit() != null && !s.format().equals("kafka"));
+        if (source.isEmpty() || unavailable.containsKey(input)) {
+          continue;
+        }
+        breakers = breakers != null ? breakers : new CircuitBreakers(new Ledger(ctx.spark(), ctx.warehouse()), pipeline.name());
+        CircuitBreakers.State state = breakers.state(source.get(), ctx.clock().instant());
+        if (state.kind() == CircuitBreakers.Kind.OPEN) {
+          unavailable.put(input, state.reason(input));
+        }
+      }
+    }
+  }
+
+  /**
+   * After a unit that read sources with a circuit breaker (other than Kafka's, recorded by their
+   * pull): its outcome is an ingest attempt of each, FAILED if it failed, else OK. Returns the
+   * result, with a note if the failure opened a circuit.
+   */
+  private TableBuildResult ingested(Pipeline pipeline, String runId, Ledger ledger, TableBuildResult result) {
+    TableDefinition table = pipeline.table(result.table());
+    if (table == null || result.status() == BuildStatus.SKIPPED || result.status() == BuildStatus.LOCKED
+        || result.waitsOnOpenCircuit()) {
+      return result;
+    }
+    TableBuildResult out = result;
+    for (String input : table.inputs()) {
+      var source = pipeline.definition().source(input).filter(s -> s.circuit() != null && !s.format().equals("kafka"));
+      if (source.isPresent()) {
+        boolean ok = result.status() != BuildStatus.FAILED;
+        String opened = new CircuitBreakers(ledger, pipeline.name()).record(source.get(), runId, ok, Errors.firstLine(result.message()),
+            ctx.clock().instant());
+        if (opened != null) {
+          out = out.withMessage(out.message() + "; " + opened);
+        }
+      }
+    }
+    return out;
   }
 
   /** The run's OpenLineage events, as the environment configures them; settings that name no endpoint are exit 2 before anything is built. */
@@ -681,7 +741,8 @@ public final class PipelineRunner {
   }
 
   /** Records a unit's outcome in the ledger and prints it. */
-  private TableBuildResult record(Pipeline pipeline, String runId, Ledger ledger, RunPrinter printer, TableBuildResult result) {
+  private TableBuildResult record(Pipeline pipeline, String runId, Ledger ledger, RunPrinter printer, TableBuildResult built) {
+    TableBuildResult result = ingested(pipeline, runId, ledger, built);
     recordAttempt(pipeline, runId, ledger, result);
     printer.build(result);
     return result;

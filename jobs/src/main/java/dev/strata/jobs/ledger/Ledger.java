@@ -76,6 +76,9 @@ public final class Ledger {
           "pipeline STRING, source STRING, batch BIGINT, topic STRING, kafka_partition INT, start_offset BIGINT, end_offset BIGINT,"
               + " status STRING, run_id STRING, recorded_at TIMESTAMP");
 
+  static final StructType SOURCE_ATTEMPTS =
+      StructType.fromDDL("pipeline STRING, source STRING, run_id STRING, outcome STRING, message STRING, recorded_at TIMESTAMP");
+
   static final StructType BACKFILLS =
       StructType.fromDDL("backfill_id STRING, pipeline STRING, table STRING, partition STRING, planned_at TIMESTAMP");
 
@@ -102,7 +105,7 @@ public final class Ledger {
   }
 
   /** The ledger's Delta tables. */
-  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries", "maintenance", "stream_batches");
+  static final List<String> TABLES = List.of("runs", "builds", "gate_results", "ingested_files", "backfills", "deliveries", "maintenance", "stream_batches", "source_attempts");
 
   /**
    * Where the ledger's tables are, in {@link #TABLES} order: what a run checks, with its tables,
@@ -212,6 +215,17 @@ public final class Ledger {
         runId, pipeline, d.table(), d.partition().toString(), d.output(), d.sink(), d.attempt(), d.status(),
         d.delivered() ? d.rows() : null, d.target(), d.deltaVersion() < 0 ? null : d.deltaVersion(), d.duration().toMillis(),
         d.message(), Timestamp.from(at))));
+  }
+
+  /** The newest Delta version of a table partition an output received, if any delivery of it succeeded. */
+  public java.util.OptionalLong lastDeliveredVersion(String pipeline, String table, Partition partition, String output) {
+    Optional<Dataset<Row>> all = read("deliveries");
+    if (all.isEmpty()) {
+      return java.util.OptionalLong.empty();
+    }
+    Row r = all.get().where(col("pipeline").equalTo(pipeline).and(col("table").equalTo(table)).and(col("partition").equalTo(partition.toString()))
+        .and(col("output").equalTo(output)).and(col("status").equalTo("DELIVERED"))).agg(org.apache.spark.sql.functions.max("delta_version")).head();
+    return r.isNullAt(0) ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(r.getLong(0));
   }
 
   /**
@@ -492,6 +506,31 @@ public final class Ledger {
       byPartition.merge(b.kafkaPartition(), b, (x, y) -> x.status().equals(StreamBatch.LANDED) ? x : y);
     }
     return List.copyOf(byPartition.values());
+  }
+
+  /**
+   * Records an attempt to ingest a source whose circuit breaker is declared: OK, FAILED (with why),
+   * or RESET (closed by hand).
+   */
+  public void sourceAttempt(String pipeline, String source, String runId, String outcome, String message, Instant at) {
+    append("source_attempts", SOURCE_ATTEMPTS, List.of(RowFactory.create(pipeline, source, runId, outcome, message, Timestamp.from(at))));
+  }
+
+  /** A source's ingest attempts, newest first: what its circuit breaker decides from. */
+  public List<SourceAttempt> sourceAttempts(String pipeline, String source) {
+    return read("source_attempts")
+        .map(a -> a.where(col("pipeline").equalTo(pipeline).and(col("source").equalTo(source))).orderBy(col("recorded_at").desc()).limit(1000)
+            .collectAsList())
+        .orElse(List.of()).stream()
+        .map(r -> new SourceAttempt(r.getAs("run_id"), r.getAs("outcome"), r.getAs("message"), r.<Timestamp>getAs("recorded_at").toInstant()))
+        .toList();
+  }
+
+  /** One attempt to ingest a source, as {@link #sourceAttempts} reads it. */
+  public record SourceAttempt(String runId, String outcome, String message, Instant at) {
+    public static final String OK = "OK";
+    public static final String FAILED = "FAILED";
+    public static final String RESET = "RESET";
   }
 
   /** Every action of a pipeline's maintenances, oldest first. */

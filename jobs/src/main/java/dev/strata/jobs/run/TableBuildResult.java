@@ -44,6 +44,17 @@ public record TableBuildResult(
     String upstream,
     StepRun step) {
 
+  /**
+   * What the reason of a build starts with that waits because its source's circuit breaker is
+   * open: such builds do not alert (the run that opened it did, once).
+   */
+  public static final String CIRCUIT_OPEN = "circuit open";
+
+  /** Whether this build waits only because a source's circuit is open. */
+  public boolean waitsOnOpenCircuit() {
+    return status == BuildStatus.NOT_READY && message != null && message.contains(": " + CIRCUIT_OPEN + " for source");
+  }
+
   /** How the message of a published build starts when a step after its commit failed (the commit stands). */
   public static final String WARNING = "warning: ";
 

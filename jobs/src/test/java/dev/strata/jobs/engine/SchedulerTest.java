@@ -8,7 +8,6 @@ import dev.strata.jobs.testing.TinyPipeline;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulerTest {
   @TempDir Path dir;
 
-  private final MovableClock clock = new MovableClock(Instant.parse("2024-01-05T06:30:00Z"));
+  private final dev.strata.jobs.testing.TestClock clock = dev.strata.jobs.testing.TestClock.at(Instant.parse("2024-01-05T06:30:00Z"));
   private final List<String> launched = new CopyOnWriteArrayList<>();
   private final Map<String, CountDownLatch> gates = new java.util.concurrent.ConcurrentHashMap<>();
   private final StringWriter printed = new StringWriter();
@@ -211,33 +210,5 @@ class SchedulerTest {
         .contains("schedules.nightly.layer", "maintenance covers every table of the pipeline")
         .contains("schedules.weekly.job", "expected run (the default: a run of the interval's partition) or maintain")
         .contains("pipeline.yaml:");
-  }
-
-  /** A clock the test sets. */
-  static final class MovableClock extends Clock {
-    private volatile Instant now;
-
-    MovableClock(Instant start) {
-      this.now = start;
-    }
-
-    void set(Instant t) {
-      now = t;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -32,7 +32,7 @@ class SinkExtensionTest {
 
     Cli.Outcome without = Cli.run("validate", p.definition().toString());
     assertThat(without.exit()).as(without.toString()).isEqualTo(2);
-    assertThat(without.err()).contains("tables.b.outputs[0].sink: unknown sink 'csv_export'; the sinks on the classpath are [files, postgres]");
+    assertThat(without.err()).contains("tables.b.outputs[0].sink: unknown sink 'csv_export'; the sinks on the classpath are [files, kafka, postgres]");
 
     RunOutcome first = ExtensionJar.withJar(List.of(jar), () -> p.run("2024-01-01"));
     assertThatBuild(first, "b", "2024-01-01").isPublished().messageContains("");
