@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the ledger recorded, in folders by the messages' arrival day; bronze has every message once
  * across re-runs and across a pull killed with SIGKILL after its files landed and before the
  * ledger recorded them; messages that do not decode are quarantined with topic, partition and
- * offset.
+ * offset; late events (by the event time in the message) rebuild their event day within a silver
+ * table's lookback and are quarantined beyond it.
  */
 @IntegrationTest
 class KafkaSourceTest {
@@ -157,6 +158,46 @@ class KafkaSourceTest {
     assertThat(next.out()).contains("batch 2, 30 messages landed in 2024-03-01");
     assertThat(bronze().count()).isEqualTo(180);
     assertThat(keys(bronze())).isEqualTo(expectedKeys(180));
+  }
+
+  @Test
+  void lateEventsRebuildTheirEventDayWithinTheLookbackAndAreQuarantinedBeyondIt() throws IOException {
+    Files.writeString(definition.resolve("pipeline.yaml"), Files.readString(definition.resolve("pipeline.yaml")) + """
+          tickets:
+            layer: silver
+            inputs: [tickets_raw]
+            partition_column: opened_day
+            event_time:
+              expression: CAST(opened_at AS DATE)
+              lookback: 3d
+            key: [ticket_id]
+            max_quarantine_ratio: 0.5
+            sql: tickets.sql
+        """);
+    Files.writeString(definition.resolve("tickets.sql"),
+        "SELECT ticket_id, customer_id, CAST(opened_at AS DATE) AS opened_day FROM tickets_raw");
+    // Arriving on 2024-03-05: 5 opened that day, 2 on 03-03 and 2 on 03-02 (2 and 3 days late), 1 on 02-28 (6 days late).
+    Instant arrival = Instant.parse("2024-03-05T12:00:00Z");
+    List<KafkaLocal.Message> messages = new ArrayList<>();
+    IntStream.range(0, 10).forEach(i -> {
+      String opened = i < 5 ? "2024-03-05T08:00:00Z" : i < 7 ? "2024-03-03T08:00:00Z" : i < 9 ? "2024-03-02T08:00:00Z" : "2024-02-28T08:00:00Z";
+      messages.add(new KafkaLocal.Message("t" + i, "{\"ticket_id\":\"t%d\",\"customer_id\":\"c1\",\"opened_at\":\"%s\"}".formatted(i, opened),
+          i % 3, arrival.plusSeconds(i).toEpochMilli()));
+    });
+    kafka.produce(topic, messages);
+
+    Cli.Outcome run = run();
+    assertThat(run.exit()).as(run.toString()).isZero();
+    Dataset<Row> silver = SparkTestSession.get().read().format("delta").load(wh.resolve("silver/tickets").toString());
+    assertThat(silver.where("opened_day = DATE'2024-03-05'").count()).isEqualTo(5);
+    assertThat(silver.where("opened_day = DATE'2024-03-03'").count()).isEqualTo(2);
+    assertThat(silver.where("opened_day = DATE'2024-03-02'").count()).isEqualTo(2);
+    assertThat(silver.where("opened_day < DATE'2024-03-02'").count()).isZero();
+    assertThat(run.out()).contains("late: 2 rows landed after 2024-03-03: 2024-03-05 (2)");
+    List<Row> late = SparkTestSession.get().read().format("delta").load(wh.resolve("_quarantine/tickets").toString())
+        .where("array_contains(_strata_failed_rules, 'late: beyond lookback of 3d')").collectAsList();
+    assertThat(late).hasSize(1);
+    assertThat(late.get(0).<String>getAs("ticket_id")).isEqualTo("t9");
   }
 
   private static Set<String> keys(Dataset<Row> rows) {
