@@ -25,12 +25,13 @@ import org.apache.spark.sql.SparkSession;
  * replaces their lines and keeps the others' from the last run.
  */
 public final class Bench {
-  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(false), new IncrementalRefresh(), new LateDataCost(), new OutputsCost(), new WideFact(), new MaintainGain(), new Scaling(true));
+  private static final List<Scenario> SCENARIOS = List.of(new EngineOverhead(), new QuarantineCost(), new Scaling(false), new IncrementalRefresh(), new LateDataCost(), new OutputsCost(), new WideFact(), new MaintainGain(), new KafkaIngestCost(),
+      new Scaling(true));
 
   private Bench() {}
 
   private static final List<String> FLAGS = List.of("--scale", "--repeats", "--days", "--daily-scale", "--conf", "--scaling",
-      "--scaling-repeats", "--wide-rows", "--output-rows", "--scenarios", "--work", "--docs");
+      "--scaling-repeats", "--wide-rows", "--output-rows", "--kafka-messages", "--scenarios", "--work", "--docs");
 
   public static void main(String[] args) throws IOException {
     try {
@@ -56,7 +57,8 @@ public final class Bench {
             ints(stringArg(args, "--days", "90,365")),
             intArg(args, "--daily-scale", 2_000), Paths.get(stringArg(args, "--conf", "conf")).toAbsolutePath(),
             ints(stringArg(args, "--scaling", "62500,250000,1000000")), intArg(args, "--scaling-repeats", 2),
-            intArg(args, "--wide-rows", 6_000_000), intArg(args, "--output-rows", 1_000_000));
+            intArg(args, "--wide-rows", 6_000_000), intArg(args, "--output-rows", 1_000_000),
+            intArg(args, "--kafka-messages", 2_000_000));
     List<String> selected =
         Arrays.stream(stringArg(args, "--scenarios", String.join(",", SCENARIOS.stream().filter(sc -> !sc.onCluster()).map(Scenario::name).toList()))
                 .split(","))

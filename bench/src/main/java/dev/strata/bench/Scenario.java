@@ -59,8 +59,9 @@ interface Scenario {
    * @param scalingRepeats counted runs at each size of the scaling scenario
    * @param wideRows rows of the wide scenario's fact table
    * @param outputRows rows of the partition the outputs scenario delivers
+   * @param kafkaMessages messages the kafka scenario ingests
    */
   record Options(
       int customers, int repeats, List<Integer> days, int dailyCustomers, Path conf, List<Integer> scaling, int scalingRepeats,
-      int wideRows, int outputRows) {}
+      int wideRows, int outputRows, int kafkaMessages) {}
 }

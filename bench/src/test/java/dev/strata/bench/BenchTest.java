@@ -109,7 +109,7 @@ class BenchTest {
         .isInstanceOf(Bench.UsageException.class)
         .hasMessageContaining("[scaling-cluster] run on a cluster");
     // The test session is local: the scenario refuses rather than measure the wrong heap.
-    Scenario.Options options = new Scenario.Options(1, 1, List.of(1), 1, Paths.get("../conf"), List.of(100, 400), 1, 1000, 1000);
+    Scenario.Options options = new Scenario.Options(1, 1, List.of(1), 1, Paths.get("../conf"), List.of(100, 400), 1, 1000, 1000, 1000);
     assertThatThrownBy(() -> new Scaling(true).run(SparkTestSession.get(), dir, options))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("runs on a Spark cluster");

@@ -210,9 +210,9 @@ public final class KafkaPull {
     return parts;
   }
 
-  /** A file of batch {@code batch}: {@code kafka-TOPIC-b000012-N.json}. */
+  /** A file of batch {@code batch}: {@code kafka-TOPIC-b000012-N.parquet}. */
   static String fileName(String topic, long batch, int n) {
-    return prefix(topic, batch) + n + ".json";
+    return prefix(topic, batch) + n + ".parquet";
   }
 
   private static String prefix(String topic, long batch) {
@@ -251,7 +251,7 @@ public final class KafkaPull {
         col("key").cast(DataTypes.StringType).as("key"), col("value").cast(DataTypes.StringType).as("value"),
         Partitions.writtenForm(DataTypes.TimestampType, "timestamp", granularity).as("_landing"));
     String staging = warehouse.root() + "/_strata/staging/streams/" + source.name() + "/" + prefix(topic, batch) + java.util.UUID.randomUUID();
-    envelope.write().mode("overwrite").partitionBy("_landing").option("compression", "none").json(staging);
+    envelope.write().mode("overwrite").partitionBy("_landing").parquet(staging);
     try {
       FileSystem fs = new Path(staging).getFileSystem(spark.sparkContext().hadoopConfiguration());
       for (FileStatus folder : fs.listStatus(new Path(staging))) {

@@ -27,7 +27,7 @@ import org.apache.spark.sql.types.StructType;
  * offsets), one folder per partition of their arrival time (the message's Kafka timestamp), as
  * files of this format; then bronze reads them like any landed files.
  *
- * <p>This format reads those files: each line one message, {@code topic}, {@code partition},
+ * <p>This format reads those files (Parquet): each row one message, {@code topic}, {@code partition},
  * {@code offset}, {@code timestamp}, {@code key} and the raw {@code value}. The value is decoded as
  * a JSON object of the declared fields (read as text, as CSV and JSON are); a declared column
  * named {@code _kafka_topic}, {@code _kafka_partition}, {@code _kafka_offset}, {@code
@@ -87,7 +87,7 @@ public final class KafkaFormat implements SourceFormat {
 
   @Override
   public Dataset<Row> read(SparkSession spark, Read read) {
-    Dataset<Row> messages = spark.read().schema(ENVELOPE).json(read.files().toArray(String[]::new))
+    Dataset<Row> messages = spark.read().schema(ENVELOPE).parquet(read.files().toArray(String[]::new))
         .withColumn(read.file(), col("_metadata.file_path"));
     List<StructField> fields = new ArrayList<>();
     for (StructField f : read.columns().fields()) {
