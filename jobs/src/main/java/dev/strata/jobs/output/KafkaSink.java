@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -81,6 +82,7 @@ public final class KafkaSink implements Sink {
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(timeoutMs, 30_000)));
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(timeoutMs, 30_000)));
+    requireTopic(bootstrap, topic, timeoutMs);
     long sent = 0;
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       producer.initTransactions();
@@ -108,5 +110,27 @@ public final class KafkaSink implements Sink {
       }
     }
     return new Receipt(sent, "kafka " + bootstrap + " topic " + topic);
+  }
+
+  /**
+   * Fails, as a mistake rather than a passing failure, if the topic does not exist: a producer
+   * would only wait for it until its timeout. A broker that does not answer stays transient.
+   */
+  private static void requireTopic(String bootstrap, String topic, long timeoutMs) {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, Integer.MAX_VALUE)))) {
+      if (!admin.listTopics().names().get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS).contains(topic)) {
+        throw new IllegalStateException("the broker " + bootstrap + " has no topic '" + topic + "'; create it (e.g. kafka-topics.sh"
+            + " --create --topic " + topic + "), or fix the output's topic option");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while looking up topic " + topic, e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new org.apache.kafka.common.errors.TimeoutException("cannot list the topics of " + bootstrap + ": " + e.getCause().getMessage());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new org.apache.kafka.common.errors.TimeoutException("the broker " + bootstrap + " did not answer within " + timeoutMs + " ms");
+    }
   }
 }

@@ -85,6 +85,14 @@ class KafkaSinkTest {
     List<Long> rows = SparkTestSession.get().read().format("delta").load(wh.resolve("_strata/ledger/deliveries").toString())
         .where("output = 'alerts'").orderBy("recorded_at").select("rows").collectAsList().stream().map(r -> r.getLong(0)).toList();
     assertThat(rows).containsExactly(3L, 0L, 1L);
+
+    // A topic that does not exist: the delivery fails at once, saying so (the table stays published).
+    Path yaml = definition.resolve("pipeline.yaml");
+    Files.writeString(yaml, Files.readString(yaml).replace("topic: " + topic, "topic: " + topic + "_missing"));
+    land(wh, "2024-03-03", "customer_id,risk,as_of_date\nc6,60,2024-03-03\n");
+    Cli.Outcome missing = run(definition, wh, env, "2024-03-03");
+    assertThat(missing.exit()).as(missing.toString()).isEqualTo(4);
+    assertThat(missing.out()).contains("has no topic '" + topic + "_missing'; create it").containsPattern("at_risk +PUBLISHED");
   }
 
   private static Cli.Outcome run(Path definition, Path wh, Path env, String day) {
