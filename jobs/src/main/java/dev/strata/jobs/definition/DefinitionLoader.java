@@ -633,7 +633,7 @@ public final class DefinitionLoader {
     Freshness freshness = freshness(keys.get("freshness"), path + ".freshness");
     DriftPolicy drift = drift(keys.get("drift"), path + ".drift", where(m));
     // A topic's messages land in folders by their arrival: the folder is every row's partition.
-    boolean stream = format.equals("kafka");
+    boolean stream = format.equals(SourceDefinition.STREAM_FORMAT);
     SourceDefinition.PartitionValue partition = stream ? SourceDefinition.PartitionValue.PATH : SourceDefinition.PartitionValue.COLUMN;
     String partitionWord = optionalString(keys, "partition", null);
     if (stream && partitionWord != null && !partitionWord.strip().equals("path")) {

@@ -72,6 +72,14 @@ public record SourceDefinition(
     return partition == PartitionValue.PATH || !files();
   }
 
+  /** The format of a Kafka topic's source, whose messages each run pulls into its landing folders. */
+  public static final String STREAM_FORMAT = "kafka";
+
+  /** Whether the source is a Kafka topic (pulled into landing by each run, its own ingest attempts). */
+  public boolean stream() {
+    return format.equals(STREAM_FORMAT);
+  }
+
   /** The source's path with its partition tokens ({@code {date}}, {@code {hour}}, {@code {month}}). */
   public PathTemplate template() {
     return PathTemplate.of(path);

@@ -85,12 +85,12 @@ public final class CircuitBreakers {
     if (source.circuit() == null) {
       return null;
     }
-    State before = state(source, at);
-    ledger.sourceAttempt(pipeline, source.name(), runId, ok ? SourceAttempt.OK : SourceAttempt.FAILED, ok ? null : message, at);
     if (ok) {
+      ledger.sourceAttempt(pipeline, source.name(), runId, SourceAttempt.OK, null, at);
       return null;
     }
-    int failures = before.failures() + 1;
+    int failures = state(source, at).failures() + 1;
+    ledger.sourceAttempt(pipeline, source.name(), runId, SourceAttempt.FAILED, message, at);
     if (failures >= source.circuit().failures()) {
       return "the circuit of source '" + source.name() + "' is open: " + failures + " ingests failed in a row; its tables wait without"
           + " touching it for " + Durations.format(source.circuit().coolDown()) + " (until " + at.plus(source.circuit().coolDown())

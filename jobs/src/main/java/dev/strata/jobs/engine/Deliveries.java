@@ -98,8 +98,7 @@ final class Deliveries {
       Sink sink = Extensions.SINKS.named(output.sink())
           .orElseThrow(() -> new IllegalStateException("sink '" + output.sink() + "' is no longer on the classpath"));
       String path = ctx.warehouse().tablePath(table.layer(), table.name());
-      Dataset<Row> all = ctx.spark().read().format("delta").option("versionAsOf", version).load(path);
-      Dataset<Row> rows = table.unpartitioned() ? all : all.where(Partitions.equalTo(all.schema(), table.partitionColumn(), partition));
+      Dataset<Row> rows = partitionAt(path, version, table, partition);
       if (sink.appends()) {
         // A sink that can only add: never the same version twice, and of a new version only the
         // rows the version it last received did not have.
@@ -108,11 +107,9 @@ final class Deliveries {
           return new DeliveryResult(table.name(), partition, output.name(), output.sink(), true, 0,
               "version " + version + " was sent already", version, 1, Duration.between(start, ctx.clock().instant()), "", false);
         }
-        if (sent.isPresent() && java.util.Arrays.asList(ctx.spark().read().format("delta").option("versionAsOf", sent.getAsLong()).load(path)
-            .columns()).containsAll(java.util.Arrays.asList(rows.columns()))) {
-          // (A version that gained columns since is sent whole: its rows are not the ones sent.)
-          Dataset<Row> before = ctx.spark().read().format("delta").option("versionAsOf", sent.getAsLong()).load(path);
-          Dataset<Row> had = table.unpartitioned() ? before : before.where(Partitions.equalTo(before.schema(), table.partitionColumn(), partition));
+        Dataset<Row> had = sent.isPresent() ? partitionAt(path, sent.getAsLong(), table, partition) : null;
+        // (A version that gained columns since is sent whole: its rows are not the ones sent.)
+        if (had != null && java.util.Arrays.asList(had.columns()).containsAll(java.util.Arrays.asList(rows.columns()))) {
           rows = rows.exceptAll(had.select(java.util.Arrays.stream(rows.columns()).map(org.apache.spark.sql.functions::col)
               .toArray(org.apache.spark.sql.Column[]::new)));
         }
@@ -132,6 +129,12 @@ final class Deliveries {
       return new DeliveryResult(table.name(), partition, output.name(), output.sink(), false, -1, "", version, 1,
           Duration.between(start, ctx.clock().instant()), message, transientFailure);
     }
+  }
+
+  /** A table's partition as Delta version {@code version} holds it (the whole table, unpartitioned). */
+  private Dataset<Row> partitionAt(String path, long version, TableDefinition table, Partition partition) {
+    Dataset<Row> all = ctx.spark().read().format("delta").option("versionAsOf", version).load(path);
+    return table.unpartitioned() ? all : all.where(Partitions.equalTo(all.schema(), table.partitionColumn(), partition));
   }
 
   /** Records an attempt in the ledger, retrying the ledger write itself if it fails transiently. */

@@ -148,7 +148,11 @@ final class ExternalSteps {
       throw new UncheckedIOException(e);
     } finally {
       if (!local) {
-        deleteQuietly(folder);
+        try {
+          run.ctx().files().delete(folder.toUri().toString());
+        } catch (RuntimeException ignored) {
+          // a temporary folder
+        }
       }
     }
   }
@@ -180,7 +184,8 @@ final class ExternalSteps {
   private Dataset<Row> read(SparkSession session, TableDefinition table, Partition partition, StepSpec spec, String path) {
     StructType declared = spec.schema().isEmpty() ? null
         : new StructType(spec.schema().stream().map((ColumnSpec c) -> DataTypes.createStructField(c.name(), c.type(), true)).toArray(StructField[]::new));
-    if (run.ctx().files().dataFiles(path).isEmpty() && declared == null) {
+    boolean wroteNothing = run.ctx().files().dataFiles(path).isEmpty();
+    if (wroteNothing && declared == null) {
       throw failed(table, partition, "its step exited 0 but wrote no " + spec.format() + " file to STRATA_OUTPUT ("
           + path + "); a step writes the partition's rows there, or declares step.schema so that no files means no rows");
     }
@@ -191,7 +196,7 @@ final class ExternalSteps {
     if (declared != null) {
       reader = reader.schema(declared);
     }
-    Dataset<Row> rows = run.ctx().files().dataFiles(path).isEmpty()
+    Dataset<Row> rows = wroteNothing
         ? session.createDataFrame(List.of(), declared)
         : reader.load(path);
     if (!table.unpartitioned() && Arrays.stream(rows.columns()).noneMatch(c -> c.equalsIgnoreCase(table.partitionColumn()))) {
@@ -205,11 +210,4 @@ final class ExternalSteps {
     return new dev.strata.api.StrataException.JobFailedException("Cannot build '" + table.name() + "' for " + partition + ": " + what, null);
   }
 
-  private static void deleteQuietly(Path folder) {
-    try (var walk = Files.walk(folder)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temporary folder
-    }
-  }
 }

@@ -184,7 +184,7 @@ public final class PipelineRunner {
     pulled = true;
     java.util.Set<dev.strata.jobs.definition.SourceDefinition> streams = new java.util.LinkedHashSet<>();
     for (TableDefinition t : tables) {
-      t.inputs().forEach(i -> pipeline.definition().source(i).filter(s -> s.format().equals("kafka")).ifPresent(streams::add));
+      t.inputs().forEach(i -> pipeline.definition().source(i).filter(dev.strata.jobs.definition.SourceDefinition::stream).ifPresent(streams::add));
     }
     if (streams.isEmpty()) {
       return;
@@ -242,7 +242,7 @@ public final class PipelineRunner {
     CircuitBreakers breakers = null;
     for (TableDefinition t : tables) {
       for (String input : t.inputs()) {
-        var source = pipeline.definition().source(input).filter(s -> s.circuit() != null && !s.format().equals("kafka"));
+        var source = guardedByBuilds(pipeline, input);
         if (source.isEmpty() || unavailable.containsKey(input)) {
           continue;
         }
@@ -253,6 +253,11 @@ public final class PipelineRunner {
         }
       }
     }
+  }
+
+  /** The input, if it is a source whose circuit breaker counts the builds that read it (every one with a breaker but a topic's). */
+  private static java.util.Optional<dev.strata.jobs.definition.SourceDefinition> guardedByBuilds(Pipeline pipeline, String input) {
+    return pipeline.definition().source(input).filter(s -> s.circuit() != null && !s.stream());
   }
 
   /**
@@ -267,12 +272,12 @@ public final class PipelineRunner {
       return result;
     }
     TableBuildResult out = result;
+    CircuitBreakers breakers = new CircuitBreakers(ledger, pipeline.name());
     for (String input : table.inputs()) {
-      var source = pipeline.definition().source(input).filter(s -> s.circuit() != null && !s.format().equals("kafka"));
+      var source = guardedByBuilds(pipeline, input);
       if (source.isPresent()) {
         boolean ok = result.status() != BuildStatus.FAILED;
-        String opened = new CircuitBreakers(ledger, pipeline.name()).record(source.get(), runId, ok, Errors.firstLine(result.message()),
-            ctx.clock().instant());
+        String opened = breakers.record(source.get(), runId, ok, Errors.firstLine(result.message()), ctx.clock().instant());
         if (opened != null) {
           out = out.withMessage(out.message() + "; " + opened);
         }

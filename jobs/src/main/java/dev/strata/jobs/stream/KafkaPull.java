@@ -72,7 +72,7 @@ public final class KafkaPull {
   /**
    * What one pull landed.
    *
-   * @param batch its number (0 if there was nothing new)
+   * @param batch its number
    * @param messages messages landed
    * @param partitions the source partitions they landed in
    * @param redone whether it was a batch an earlier pull had planned and not finished
@@ -80,9 +80,6 @@ public final class KafkaPull {
    */
   public record Pulled(long batch, long messages, SortedSet<Partition> partitions, boolean redone, long skipped) {
     public String describe(String source) {
-      if (batch == 0) {
-        return source + ": no new messages";
-      }
       return String.format(java.util.Locale.ROOT, "%s: batch %d, %,d message%s landed in %s%s%s", source, batch, messages,
           messages == 1 ? "" : "s", partitions.isEmpty() ? "no partition" : partitions.first().equals(partitions.last())
               ? partitions.first().toString() : partitions.size() + " partitions (" + partitions.first() + " .. " + partitions.last() + ")",
@@ -259,7 +256,8 @@ public final class KafkaPull {
         if (!folder.isDirectory() || !name.startsWith("_landing=")) {
           continue;
         }
-        Partition partition = Partition.parse(granularity, unescape(name.substring("_landing=".length())));
+        // The written form (2024-03-01, 2024-03-01T05, 2024-03) holds nothing Spark escapes in a folder name.
+        Partition partition = Partition.parse(granularity, name.substring("_landing=".length()));
         Path target = new Path(warehouse.resolve(SourceDefinition.withDate(source.path(), partition)));
         fs.mkdirs(target);
         int n = 0;
@@ -278,10 +276,6 @@ public final class KafkaPull {
       throw new UncheckedIOException(e);
     }
     return landed;
-  }
-
-  private static String unescape(String value) {
-    return value.replace("%3A", ":").replace("%20", " ");
   }
 
   /** Spark's JSON for per-partition offsets: {"topic":{"0":12,"1":40}}, the start ({@code which} 0) or end (1) of each range. */
