@@ -14,6 +14,7 @@ import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.generate.CustomerAnalyticsGenerator;
 import dev.strata.jobs.generate.OrdersDatabase;
+import dev.strata.jobs.generate.TicketsTopic;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.run.RunRequest;
 import dev.strata.jobs.run.RunResult;
@@ -33,11 +34,12 @@ import org.apache.spark.sql.Row;
 
 /**
  * The tour of a pipeline that looks nothing like banking: customer analytics over generated
- * orders, hourly support tickets and marketing events. After a first run over what landed, a
+ * orders, support tickets landed by the hour and marketing events. After a first run over what landed, a
  * landing day whose orders were partly placed days earlier rebuilds exactly those order days and
  * the metrics from the oldest of them on; a redelivery with a status nobody declared is blocked by
  * its gate while the published order day stays as it was; the corrected load then publishes. The
- * orders come from the shop's PostgreSQL database (a landing day at a time), the rest from files.
+ * orders come from the shop's PostgreSQL database (a landing day at a time), the support tickets
+ * from a Kafka topic, the rest from files.
  * Every run is incremental, as a scheduled one would be: it finds what landed by itself.
  */
 final class CustomerAnalyticsDemo {
@@ -53,10 +55,16 @@ final class CustomerAnalyticsDemo {
   private final int days;
 
   private final Map<String, String> database;
+  private final String broker;
 
-  /** @param database the settings of the shop's database (STRATA_JDBC_URL, PGUSER, ...), which the orders go to and are read from */
-  CustomerAnalyticsDemo(EngineContext ctx, Pipeline pipeline, int orders, int customers, int days, Map<String, String> database) {
+  /**
+   * @param database the settings of the shop's database (STRATA_JDBC_URL, PGUSER, ...), which the orders go to and are read from
+   * @param broker the Kafka broker (host:port) the support tickets go to and are read from
+   */
+  CustomerAnalyticsDemo(EngineContext ctx, Pipeline pipeline, int orders, int customers, int days, Map<String, String> database,
+      String broker) {
     this.database = database;
+    this.broker = broker;
     this.ctx = ctx;
     this.pipeline = pipeline;
     this.out = ctx.out();
@@ -71,14 +79,19 @@ final class CustomerAnalyticsDemo {
     LocalDate last = FIRST.plusDays(days - 1);
     LocalDate next = last.plusDays(1);
     OrdersDatabase shop = GenerateCommand.ordersDatabase(database);
-    CustomerAnalyticsGenerator generator = new CustomerAnalyticsGenerator(ctx.files(), 42, customers, shop);
+    TicketsTopic tickets = new TicketsTopic(broker);
+    CustomerAnalyticsGenerator generator = new CustomerAnalyticsGenerator(ctx.files(), 42, customers, shop, tickets);
 
     out.printf("== 1. Generate %d day%s of customer-analytics data (%,d orders a day from %,d customers): orders into the shop's%n"
-        + "   database (%s, emptied first), the rest into %s%n", days, days == 1 ? "" : "s", orders, customers, shop.describe(), landing);
+        + "   database (%s, emptied first), support tickets to the %s, the rest into %s%n", days, days == 1 ? "" : "s", orders,
+        customers, shop.describe(), tickets.describe(), landing);
     out.println("   Orders reach the database through the day (loaded_at, their landing day); 1 in 10 were placed 1 to 3 days before,");
     out.println("   1 in 200 five days before. The pipeline reads a landing day of them at a time (format: jdbc).");
-    out.println("   Support tickets land in a folder an hour; marketing events carry no date; the campaign list is replaced whole.");
+    out.println("   Support tickets are events on a Kafka topic, stamped with the minute they were opened: each run first lands what is");
+    out.println("   new by the hour it was opened (format: kafka), exactly once. Marketing events carry no date; the campaign list is");
+    out.println("   replaced whole.");
     shop.clear();
+    tickets.create();
     generator.writeCampaigns(landing);
     for (int d = 0; d < days; d++) {
       var day = generator.writeDay(landing, FIRST.plusDays(d), orders);
@@ -137,6 +150,10 @@ final class CustomerAnalyticsDemo {
     DemoDatabase.show(database, "SELECT loaded_at::date AS landed, count(*) AS orders, max(updated_at) AS loaded FROM "
         + OrdersDatabase.TABLE + " GROUP BY 1 ORDER BY 1", out);
     DemoDatabase.show(database, "SELECT as_of_date, count(*) AS customers_at_risk FROM at_risk_customers GROUP BY 1 ORDER BY 1", out);
+    Map<String, Long> alerts = tickets.committedByKey(TicketsTopic.ALERTS);
+    out.printf("%n   What the %s topic received: %,d event%s for %,d customer%s at risk (a row of a day's customers at risk each;%n"
+        + "   a day rebuilt sends only the rows its last delivery did not have)%n", TicketsTopic.ALERTS, alerts.values().stream().mapToLong(Long::longValue).sum(),
+        alerts.values().stream().mapToLong(Long::longValue).sum() == 1 ? "" : "s", alerts.size(), alerts.size() == 1 ? "" : "s");
 
     out.printf("%n== Summary%n");
     out.printf("  First run: %s (exit %d), report %s%n", initialOk ? "every table published" : "UNEXPECTED " + initial.status(),

@@ -8,6 +8,7 @@ import dev.strata.jobs.definition.TableDefinition;
 import dev.strata.jobs.engine.EngineContext;
 import dev.strata.jobs.engine.PipelineRunner;
 import dev.strata.jobs.generate.BankingGenerator;
+import dev.strata.jobs.stream.KafkaPull;
 import dev.strata.jobs.generate.Defects;
 import dev.strata.jobs.io.DeltaTables;
 import dev.strata.jobs.io.Warehouse;
@@ -91,8 +92,18 @@ final class DemoCommand implements Callable<Integer> {
       Errors.check(database.isPresent(), "Cannot run the customer_analytics demo: it reads its orders from a PostgreSQL database, and"
           + " there is none here. Install Debian's postgresql package (apt-get install postgresql) so that scripts/postgres-local can"
           + " start one, or name yours in STRATA_JDBC_URL, PGUSER and PGPASSWORD (the environment or --env-file).");
-      ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, database.get(), ctx.steps(), ctx.invocation(), ExitCodes::of);
-      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days, database.get()).run();
+      // Its support tickets come from a Kafka topic: the broker the environment names, else the
+      // project's local one (it needs only Java and Maven).
+      Optional<Map<String, String>> broker = env.containsKey(KafkaPull.BOOTSTRAP_ENV)
+          ? Optional.of(Map.of(KafkaPull.BOOTSTRAP_ENV, env.get(KafkaPull.BOOTSTRAP_ENV)))
+          : DemoBroker.start(scripts(), out);
+      Errors.check(broker.isPresent(), "Cannot run the customer_analytics demo: it reads its support tickets from a Kafka topic, and"
+          + " scripts/kafka-local could not start a broker (see above); or name yours in %s (the environment or --env-file).",
+          KafkaPull.BOOTSTRAP_ENV);
+      Map<String, String> settings = new java.util.HashMap<>(database.get());
+      settings.putAll(broker.get());
+      ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, Map.copyOf(settings), ctx.steps(), ctx.invocation(), ExitCodes::of);
+      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days, database.get(), broker.get().get(KafkaPull.BOOTSTRAP_ENV)).run();
     }
     Pipeline banking = definition;
     String landing = warehouse.root() + "/landing";

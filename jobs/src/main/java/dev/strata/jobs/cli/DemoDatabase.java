@@ -61,9 +61,9 @@ final class DemoDatabase {
     r.output().lines().forEach(l -> out.printf("   %s%n", l));
   }
 
-  private record Result(int exit, String output) {}
+  record Result(int exit, String output) {}
 
-  private static Result exec(List<String> command, Map<String, String> env) {
+  static Result exec(List<String> command, Map<String, String> env) {
     try {
       Path log = Files.createTempFile("strata-demo", ".out");
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

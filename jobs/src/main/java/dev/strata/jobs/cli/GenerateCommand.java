@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
       "Write deterministic landing files, one folder per day, optionally with defects at exact rates,",
       "and a manifest of what was written (_generator.json): banking (customers, accounts), or with",
       "--pipeline customer_analytics its orders (some landing late) into the shop's PostgreSQL database",
-      "(STRATA_JDBC_URL or PGHOST..., PGUSER, PGPASSWORD, from the environment or --env-file), hourly",
-      "support tickets, marketing events and campaigns."
+      "(STRATA_JDBC_URL or PGHOST..., PGUSER, PGPASSWORD, from the environment or --env-file), support",
+      "tickets to the support_tickets topic of a Kafka broker (STRATA_KAFKA_BOOTSTRAP_SERVERS), marketing",
+      "events and campaigns."
     })
 final class GenerateCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
@@ -132,7 +133,10 @@ final class GenerateCommand implements Callable<Integer> {
     var printer = spec.commandLine().getOut();
     var database = ordersDatabase(common.environment());
     printer.printf("Orders go to the shop's database: %s%n", database.describe());
-    var generator = new dev.strata.jobs.generate.CustomerAnalyticsGenerator(files, seed, customers, database);
+    var tickets = ticketsTopic(common.environment());
+    printer.printf("Support tickets go to %s%n", tickets.describe());
+    tickets.create();
+    var generator = new dev.strata.jobs.generate.CustomerAnalyticsGenerator(files, seed, customers, database, tickets);
     generator.writeCampaigns(target);
     List<Map<String, Object>> perDay = new ArrayList<>();
     for (int d = 0; d < days; d++) {
@@ -173,6 +177,22 @@ final class GenerateCommand implements Callable<Integer> {
           + " PostgreSQL database, and " + e.getMessage() + ". For a local one: scripts/postgres-local start, then"
           + " scripts/postgres-local env > pg.env and pass --env-file pg.env.", e);
     }
+  }
+
+  /**
+   * The topic customer analytics reads its support tickets from, on the broker the environment (or
+   * --env-file) names: STRATA_KAFKA_BOOTSTRAP_SERVERS.
+   *
+   * @throws dev.strata.api.StrataException.InvalidException (exit 2) if it names none
+   */
+  static dev.strata.jobs.generate.TicketsTopic ticketsTopic(Map<String, String> env) {
+    String bootstrap = env.get(dev.strata.jobs.stream.KafkaPull.BOOTSTRAP_ENV);
+    if (bootstrap == null || bootstrap.isBlank()) {
+      throw new dev.strata.api.StrataException.InvalidException("Cannot generate customer_analytics: its support tickets go to a Kafka"
+          + " topic, and " + dev.strata.jobs.stream.KafkaPull.BOOTSTRAP_ENV + " names no broker. For a local one: scripts/kafka-local"
+          + " start, then eval \"$(scripts/kafka-local env)\" (or add its line to the --env-file).");
+    }
+    return new dev.strata.jobs.generate.TicketsTopic(bootstrap.strip());
   }
 
   /** Writes the days, printing each date as it is written. */

@@ -91,6 +91,13 @@ final class RunCommand implements Callable<Integer> {
           + " recent failures.")
   java.util.List<String> resetCircuit = new java.util.ArrayList<>();
 
+  @Option(
+      names = "--reset-stream",
+      paramLabel = "SOURCE",
+      description = "Start the Kafka source SOURCE over before the run (repeatable), after its topic was deleted and created again:"
+          + " its next pull begins at its starting_offsets; what it landed before stays.")
+  java.util.List<String> resetStream = new java.util.ArrayList<>();
+
   /** The scheduled interval this run is: from --schedule, or parsed from --scheduled. */
   private RunRequest.Scheduled scheduledRun;
 
@@ -130,6 +137,15 @@ final class RunCommand implements Callable<Integer> {
       new dev.strata.jobs.engine.CircuitBreakers(new dev.strata.jobs.ledger.Ledger(ctx.spark(), ctx.warehouse()), p.name())
           .reset(declared.get(), PipelineRunner.newRunId(ctx.clock().instant()), ctx.clock().instant());
       ctx.out().printf("Circuit of source '%s' closed by hand: its next ingest tries it.%n", source);
+    }
+    for (String source : resetStream) {
+      var declared = p.definition().source(source);
+      Errors.check(declared.isPresent() && declared.get().stream(),
+          "Cannot run %s: --reset-stream %s names no Kafka source; the pipeline's are %s.", pipeline,
+          Errors.printable(source), p.definition().sources().stream().filter(x -> x.stream()).map(x -> x.name()).toList());
+      new dev.strata.jobs.stream.KafkaPull(ctx.spark(), ctx.warehouse(), new dev.strata.jobs.ledger.Ledger(ctx.spark(), ctx.warehouse()),
+          ctx.env(), ctx.clock()).reset(p.name(), declared.get(), PipelineRunner.newRunId(ctx.clock().instant()));
+      ctx.out().printf("Source '%s' started over: its next pull begins at its starting_offsets.%n", source);
     }
     if (resume != null) {
       request = runner.resumeRequest(p, resume, build.parallelism);

@@ -51,11 +51,14 @@ final class BuildGate {
     if (written.quarantines()) {
       ordered.add(quarantineRatio(table, counts, split, written.rowRules()));
     }
-    ordered.addAll(explainEmpty(checked.results(), table, counts));
+    boolean noEvents = onlyLate(table, counts) || counts.in() == 0 && table.inputs().stream().anyMatch(i -> run.noEventsInRun().stream()
+        .anyMatch(u -> u.table().equals(i) && u.partition().overlaps(partition)));
+    ordered.addAll(explainEmpty(checked.results(), table, counts, noEvents));
     dev.strata.api.CheckInput published = run.checkInput(table, partition, split.good().rows(), counts.published(), inputs.rows());
     List<CheckRunner.Use> gating = CheckRunner.gating(written.checks());
     if (!gating.isEmpty()) {
-      ordered.addAll(explainEmpty(CheckRunner.evaluate(gating, published, table.key(), run.ctx().invocation().samples()), table, counts));
+      ordered.addAll(explainEmpty(CheckRunner.evaluate(gating, published, table.key(), run.ctx().invocation().samples()), table, counts,
+          noEvents));
     }
     if (table.volume() != null) {
       ordered.addAll(CheckRunner.evaluate(CheckRunner.uses(List.of(table.volume().asCheck())), published, table.key(), 0));
@@ -68,14 +71,21 @@ final class BuildGate {
    * shows rows rejected by the rule that rejected the most (the message names it first).
    */
   private RuleResult quarantineRatio(TableDefinition table, RowCounts counts, Split split, List<CompiledRule> rowRules) {
-    double ratio = counts.in() == 0 ? 0 : (double) counts.quarantined() / counts.in();
+    // Rows that landed beyond the lookback are quarantined by the table's lateness policy, not
+    // for their quality: they count in neither side of the ratio (a sparse day whose only row came
+    // a week late is not a flood of bad rows).
+    long late = late(table, counts);
+    long in = counts.in() - late;
+    long quarantined = counts.quarantined() - late;
+    double ratio = in <= 0 ? 0 : (double) quarantined / in;
     boolean passed = ratio <= table.maxQuarantineRatio();
     String byRule = counts.quarantinedByRule().entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .map(e -> e.getKey() + " rejected " + String.format(Locale.ROOT, "%,d", e.getValue()))
         .collect(java.util.stream.Collectors.joining(", "));
     String message =
-        String.format(Locale.ROOT, "%,d of %,d rows (%s) were quarantined", counts.quarantined(), counts.in(), RuleWords.percent(ratio))
+        String.format(Locale.ROOT, "%,d of %,d rows (%s) were quarantined", quarantined, in, RuleWords.percent(ratio))
+            + (late > 0 ? String.format(Locale.ROOT, ", besides %,d that landed beyond the lookback", late) : "")
             + (passed ? "" : " (expected at most " + RuleWords.percent(table.maxQuarantineRatio()) + ": max_quarantine_ratio "
                 + table.maxQuarantineRatio() + ")")
             + (byRule.isEmpty() ? "" : ": " + byRule);
@@ -84,7 +94,7 @@ final class BuildGate {
             "QuarantineRatio <= " + table.maxQuarantineRatio(), RuleGroup.ERROR,
             table.where() + " tables." + table.name() + ".max_quarantine_ratio");
     Map<String, Double> observed = new TreeMap<>();
-    observed.put("Table.QuarantinedRows", (double) counts.quarantined());
+    observed.put("Table.QuarantinedRows", (double) quarantined);
     observed.put("Table.QuarantineRatio", ratio);
     RuleResult result = new RuleResult(spec, passed, false, message, observed);
     if (passed || split.bad() == null || run.ctx().invocation().samples() == 0) {
@@ -112,7 +122,7 @@ final class BuildGate {
    * publish: a rule that could not be evaluated says so, and a rule that failed on no rows says
    * where the rows went.
    */
-  private static List<RuleResult> explainEmpty(List<RuleResult> results, TableDefinition table, RowCounts counts) {
+  private static List<RuleResult> explainEmpty(List<RuleResult> results, TableDefinition table, RowCounts counts, boolean noEvents) {
     if (counts.published() != 0) {
       return results;
     }
@@ -121,6 +131,20 @@ final class BuildGate {
     // nothing its rules could find wrong: they hold, vacuously. Rows that came in and were all
     // quarantined or filtered are another matter: the rules stay unevaluated, and say why.
     boolean allowedEmpty = counts.in() == 0 && table.rules().stream().noneMatch(r -> r.text().equals(dev.strata.quality.Rules.NOT_EMPTY));
+    // An event partition whose only rows landed beyond the lookback (built to quarantine them: the
+    // oldest partition whose window reads their landing) had no events: empty is its true content,
+    // and so it is of what reads only it.
+    if (noEvents) {
+      long late = late(table, counts);
+      String none = late > 0
+          ? String.format(Locale.ROOT, "no rows to check: the partition had no events; the %,d row%s that came in landed beyond"
+              + " the lookback and %s quarantined (%s)", late, late == 1 ? "" : "s", late == 1 ? "was" : "were", table.eventTime().lateReason())
+          : "no rows to check: its input had no events for this partition (the only rows that came in for it landed beyond the"
+              + " lookback and were quarantined)";
+      return results.stream().map(r -> r.outcome() == RuleResult.Outcome.NOT_EVALUATED
+          || (r.outcome() == RuleResult.Outcome.FAILED && r.spec().text().equals(dev.strata.quality.Rules.NOT_EMPTY))
+          ? new RuleResult(r.spec(), RuleResult.Outcome.PASSED, none, r.observed(), r.samples()) : r).toList();
+    }
     return results.stream().map(r -> switch (r.outcome()) {
       case NOT_EVALUATED -> allowedEmpty
           ? new RuleResult(r.spec(), RuleResult.Outcome.PASSED, "no rows to check (" + why + "; the table allows an empty partition)",
@@ -129,6 +153,17 @@ final class BuildGate {
       case FAILED -> r.withMessage(r.message() + "; " + why);
       default -> r;
     }).toList();
+  }
+
+  /** Whether a build's only rows landed beyond its table's lookback (and were quarantined): the partition had no events. */
+  static boolean onlyLate(TableDefinition table, RowCounts counts) {
+    long late = late(table, counts);
+    return late > 0 && late == counts.in();
+  }
+
+  /** Rows of the build quarantined for landing beyond its table's lookback (none for a table not partitioned by event time). */
+  private static long late(TableDefinition table, RowCounts counts) {
+    return table.eventTime() == null ? 0 : counts.quarantinedByRule().getOrDefault(table.eventTime().lateReason(), 0L);
   }
 
   /** Where the rows of a build that has none to publish went, in words. */

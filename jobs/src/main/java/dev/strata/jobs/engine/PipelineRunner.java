@@ -66,19 +66,20 @@ public final class PipelineRunner {
    * Runs the request. Never throws for a failing table: each outcome is in the result. Throws the
    * exit-2 error, before writing anything, if the run's input is missing or malformed.
    */
-  public RunResult run(Pipeline pipeline, RunRequest request) {
-    List<Partition> partitions = request.partitions();
-    Errors.check(!partitions.isEmpty(), "Cannot run %s: the run has no partitions to build.", pipeline.name());
+  public RunResult run(Pipeline pipeline, RunRequest asked) {
+    Errors.check(!asked.partitions().isEmpty(), "Cannot run %s: the run has no partitions to build.", pipeline.name());
     Errors.check(
-        partitions.size() <= RunRequest.MAX_PARTITIONS,
+        asked.partitions().size() <= RunRequest.MAX_PARTITIONS,
         "Cannot run %s over %d partitions: one run covers at most %d. Split the range.",
-        pipeline.name(), partitions.size(), RunRequest.MAX_PARTITIONS);
+        pipeline.name(), asked.partitions().size(), RunRequest.MAX_PARTITIONS);
     List<TableDefinition> tables =
         pipeline.tablesInOrder().stream()
-            .filter(t -> request.includes(t.name(), t.layer()))
+            .filter(t -> asked.includes(t.name(), t.layer()))
             .toList();
     SourceReader sources = new SourceReader(ctx.spark(), ctx.warehouse(), ctx.files(), ctx.env(), pipeline.definition().folder().toString());
     pullStreams(pipeline, tables);
+    RunRequest request = withLanded(pipeline, tables, asked);
+    List<Partition> partitions = request.partitions();
     closedCircuits(pipeline, tables);
     preflight(sources, pipeline, tables, partitions, request);
     Ledger ledger = new Ledger(ctx.spark(), ctx.warehouse());
@@ -166,6 +167,62 @@ public final class PipelineRunner {
     return partial;
   }
 
+  /**
+   * A scheduled run that pulled messages into partitions outside its interval (a producer's late
+   * messages, stamped with the time they happened; a pull that caught up after downtime): those
+   * partitions too, for the tables that read the topic and what reads them, so that what a
+   * schedule lands it also builds, and no landed message waits for a run nobody starts. A run
+   * someone dated (--date, --from/--to) builds what it was asked and says what waits; an
+   * incremental run planned them already.
+   */
+  private RunRequest withLanded(Pipeline pipeline, List<TableDefinition> tables, RunRequest request) {
+    if (plannedIncrementally || landedNow.isEmpty()) {
+      return request;
+    }
+    // The tables the topics feed, and those that read them, in dependency order.
+    Set<String> fed = new java.util.HashSet<>();
+    java.util.TreeSet<Partition> outside = new java.util.TreeSet<>();
+    for (TableDefinition t : tables) {
+      for (String input : t.inputs()) {
+        if (fed.contains(input) || landedNow.containsKey(input)) {
+          fed.add(t.name());
+        }
+        for (Partition p : landedNow.getOrDefault(input, new java.util.TreeSet<>())) {
+          if (!t.unpartitioned() && !request.partitionsOf(t.granularity()).contains(Partition.of(t.granularity(), p.start()))) {
+            outside.add(p);
+          }
+        }
+      }
+    }
+    if (outside.isEmpty()) {
+      return request;
+    }
+    if (request.scheduled() == null) {
+      ctx.out().printf("  kafka: messages landed in %s, outside this run's partitions: an incremental run (strata run %s) builds them.%n",
+          RunRequest.describe(List.copyOf(outside)), pipeline.name());
+      return request;
+    }
+    java.util.TreeSet<Partition> all = new java.util.TreeSet<>(request.partitions());
+    all.addAll(outside);
+    Set<UnitId> skip = new java.util.HashSet<>(request.skip());
+    for (TableDefinition t : tables) {
+      List<Partition> asked = request.partitionsOf(t.granularity());
+      for (Partition p : RunRequest.partitionsOf(t.granularity(), all)) {
+        if (!fed.contains(t.name()) && !asked.contains(p)) {
+          skip.add(RunRequest.unit(t.name(), p));
+        }
+      }
+    }
+    ctx.out().printf("  kafka: messages landed in %s, outside the scheduled interval: the tables that read them build those too.%n",
+        RunRequest.describe(List.copyOf(outside)));
+    return request.withPartitions(List.copyOf(all)).withSkip(skip);
+  }
+
+  /** The partitions this runner's pulls landed messages in, by source. */
+  private final Map<String, java.util.SortedSet<Partition>> landedNow = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Whether this runner planned an incremental run (which plans what its pulls landed). */
+  private boolean plannedIncrementally;
+
   /** Sources this runner could not pull from, with why: the builds that read them are NOT_READY. */
   private final Map<String, String> unavailable = new java.util.concurrent.ConcurrentHashMap<>();
   /** Whether this runner has pulled its streams already (planning does, then the run need not again). */
@@ -214,6 +271,7 @@ public final class PipelineRunner {
               ctx.out().println("  kafka: " + source.name() + ": no new messages");
             } else {
               dev.strata.jobs.stream.KafkaPull.Pulled landed = pull.land(source, batch.get());
+              landedNow.put(source.name(), landed.partitions());
               // Until this is recorded, the batch is landed again by the next pull (a kill here loses nothing, doubles nothing).
               ctx.steps().run("record-landed", source.name(), () -> pull.landed(pipeline.name(), source, batch.get(), pullId));
               ctx.out().println("  kafka: " + landed.describe(source.name()));
@@ -462,6 +520,7 @@ public final class PipelineRunner {
       RunRequest.partitionsOf(t.granularity(), partitions).stream().map(d -> RunRequest.unit(t.name(), d))
           .filter(u -> !planned.contains(u)).forEach(skip::add);
     }
+    plannedIncrementally = true;
     ctx.out().printf("Incremental run: %d table partition%s out of date, over %s.%n",
         planned.size(), planned.size() == 1 ? " is" : "s are", RunRequest.describe(List.copyOf(partitions)));
     return base.withPartitions(List.copyOf(partitions)).withSkip(skip).withRebuildHistory(false);
@@ -838,7 +897,9 @@ public final class PipelineRunner {
     for (TableDefinition t : tables) {
       List<Partition> mine = RunRequest.partitionsOf(t.granularity(), partitions).stream()
           .filter(p -> !request.skip().contains(RunRequest.unit(t.name(), p))).toList();
-      t.inputs().stream().filter(i -> pipeline.definition().source(i).isPresent())
+      // A source this run could not reach (a pull that failed, an open circuit) is not looked at:
+      // its tables wait, NOT_READY with the reason, whatever its folders hold.
+      t.inputs().stream().filter(i -> pipeline.definition().source(i).isPresent() && !unavailable.containsKey(i))
           .forEach(i -> needed.computeIfAbsent(i, x -> new java.util.TreeSet<>()).addAll(mine));
     }
     for (Partition partition : new java.util.TreeSet<>(needed.values().stream().flatMap(Set::stream).toList())) {

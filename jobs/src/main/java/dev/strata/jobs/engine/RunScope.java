@@ -36,11 +36,14 @@ import org.apache.spark.sql.Row;
  * @param publishedInRun table partitions this run published, once the ledger has them: builds
  *     reading them need not ask the ledger again
  * @param catalog where published tables are registered by name (or nowhere)
+ * @param noEventsInRun partitions of tables partitioned by event time this run published without
+ *     a row because the only rows that came in for them landed beyond the lookback (quarantined):
+ *     an empty result downstream of them is their true content, not an incident
  */
 record RunScope(
     EngineContext ctx, Pipeline pipeline, String runId, Timestamp ingestedAt, SourceReader sources, Ledger ledger,
     Map<String, Sensors.Freshness> freshness, List<Partition> runPartitions, Set<dev.strata.jobs.run.UnitId> publishedInRun,
-    dev.strata.jobs.io.TableCatalog catalog, Map<String, String> unavailableSources) {
+    dev.strata.jobs.io.TableCatalog catalog, Map<String, String> unavailableSources, Set<dev.strata.jobs.run.UnitId> noEventsInRun) {
 
   /** After a commit: the table registered by name, its catalog schema in step (a warning of the build if that fails). */
   void register(TableDefinition table, DeltaTables.Commit commit, List<String> warnings) {

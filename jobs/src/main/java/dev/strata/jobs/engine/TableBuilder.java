@@ -52,7 +52,7 @@ final class TableBuilder {
     this.lineage = lineage;
     this.run = new RunScope(ctx, pipeline, runId, Timestamp.from(runStart), sources, ledger, freshness, runPartitions,
         java.util.concurrent.ConcurrentHashMap.newKeySet(), dev.strata.jobs.io.TableCatalog.of(ctx.spark(), pipeline.definition(), ctx.env()),
-        Map.copyOf(unavailableSources));
+        Map.copyOf(unavailableSources), java.util.concurrent.ConcurrentHashMap.newKeySet());
     this.inputs = new InputResolver(run);
     this.writer = new SplitWriter(run);
     this.gates = new BuildGate(run);
@@ -182,6 +182,10 @@ final class TableBuilder {
   void recorded(TableBuildResult result) {
     if (result.status() == BuildStatus.PUBLISHED) {
       run.publishedInRun().add(RunRequest.unit(result.table(), result.partition()));
+      TableDefinition table = run.pipeline().table(result.table());
+      if (BuildGate.onlyLate(table, result.counts())) {
+        run.noEventsInRun().add(RunRequest.unit(result.table(), result.partition()));
+      }
     }
   }
 

@@ -9,16 +9,16 @@ import java.util.Map;
 
 /**
  * Generates the customer-analytics data, deterministic for a seed, with defects and late orders at
- * exact rates: the orders into the shop's database ({@link OrdersDatabase}), the rest as landing
- * files:
+ * exact rates: the orders into the shop's database ({@link OrdersDatabase}), the support tickets as
+ * events on a Kafka topic ({@link TicketsTopic}), the rest as landing files:
  *
  * <ul>
  *   <li>the orders of a landing day: {@code orders} orders reaching the database that day. Of every 200: 20
  *       were placed 1 to 3 days before they landed (late, within the pipeline's lookback), 1 five
  *       days before (beyond it), 6 are cancelled, 1 has no customer, 1 a negative amount, and 2 are
  *       delivered again the next landing day (the same order, twice).
- *   <li>{@code support_tickets/<day>/<hour>/tickets.json}: every tenth customer opens a ticket a day,
- *       at an hour of their own (an hour without tickets lands an empty file); a third of these
+ *   <li>tickets on the {@value TicketsTopic#TOPIC} topic, each stamped with the minute it was
+ *       opened: every tenth customer opens a ticket a day, at an hour of their own; a third of these
  *       customers open two a day, always of high priority.
  *   <li>{@code marketing_events/<day>/events.json}: events without a date; 1 in 100 names a campaign
  *       that does not exist.
@@ -36,16 +36,19 @@ public final class CustomerAnalyticsGenerator {
   private final long seed;
   private final int customers;
   private final OrdersDatabase database;
+  private final TicketsTopic tickets;
 
   /**
    * @param customers how many customers order and open tickets
    * @param database where the orders go
+   * @param tickets where the support tickets go
    */
-  public CustomerAnalyticsGenerator(HadoopFiles files, long seed, int customers, OrdersDatabase database) {
+  public CustomerAnalyticsGenerator(HadoopFiles files, long seed, int customers, OrdersDatabase database, TicketsTopic tickets) {
     this.files = files;
     this.seed = seed;
     this.customers = customers;
     this.database = database;
+    this.tickets = tickets;
   }
 
   /** What a landing day holds, by kind of row. */
@@ -64,16 +67,17 @@ public final class CustomerAnalyticsGenerator {
     files.writeText(out + "/campaigns/campaigns.csv", csv.toString());
   }
 
-  /** Writes one landing day: its orders into the database, its tickets hour by hour and its marketing events under {@code out}. */
+  /** Writes one landing day: its orders into the database, its tickets to the topic and its marketing events under {@code out}. */
   public DayCounts writeDay(String out, LocalDate day, int orders) {
     Map<String, Long> defects = new LinkedHashMap<>();
     long orderRows = writeOrders(day, orders, false, defects);
-    long tickets = 0;
+    java.util.List<TicketsTopic.Ticket> opened = new java.util.ArrayList<>();
     for (int hour = 0; hour < 24; hour++) {
-      tickets += writeTickets(out + String.format("/support_tickets/%s/%02d/tickets.json", day, hour), day, hour);
+      opened.addAll(tickets(day, hour));
     }
+    tickets.send(opened);
     long events = writeEvents(out + "/marketing_events/" + day + "/events.json", day, orders, defects);
-    return new DayCounts(day, orderRows, tickets, events, defects);
+    return new DayCounts(day, orderRows, opened.size(), events, defects);
   }
 
   /**
@@ -150,9 +154,9 @@ public final class CustomerAnalyticsGenerator {
         + "\n";
   }
 
-  private long writeTickets(String file, LocalDate day, int hour) {
-    StringBuilder json = new StringBuilder();
-    long rows = 0;
+  /** The tickets opened in one hour of a day. */
+  private java.util.List<TicketsTopic.Ticket> tickets(LocalDate day, int hour) {
+    java.util.List<TicketsTopic.Ticket> opened = new java.util.ArrayList<>();
     // Every tenth customer opens a ticket every day, at an hour of their own; a third of them, always
     // of high priority, a second one twelve hours later.
     for (int c = 0; c < customers; c += 10) {
@@ -164,13 +168,12 @@ public final class CustomerAnalyticsGenerator {
       }
       String priority = high ? "high" : (c / 10) % 3 == 1 ? "medium" : "low";
       LocalDateTime created = day.atTime(hour, (c / 10) % 60);
-      json.append(String.format("{\"ticket_id\":\"T%s%02d%06d\",\"customer_id\":\"%s\",\"created_date\":\"%s\",\"category\":\"%s\","
-              + "\"priority\":\"%s\",\"resolved_date\":null}%n", day.toString().replace("-", ""), hour, c, customerId(c),
-          created.toString().replace('T', ' ') + ":00", CATEGORIES[c % CATEGORIES.length], priority));
-      rows++;
+      String json = String.format("{\"ticket_id\":\"T%s%02d%06d\",\"customer_id\":\"%s\",\"created_date\":\"%s\",\"category\":\"%s\","
+              + "\"priority\":\"%s\",\"resolved_date\":null}", day.toString().replace("-", ""), hour, c, customerId(c),
+          created.toString().replace('T', ' ') + ":00", CATEGORIES[c % CATEGORIES.length], priority);
+      opened.add(new TicketsTopic.Ticket(customerId(c), json, created.toInstant(java.time.ZoneOffset.UTC).toEpochMilli()));
     }
-    files.writeText(file, json.toString());
-    return rows;
+    return opened;
   }
 
   private long writeEvents(String file, LocalDate day, int orders, Map<String, Long> defects) {

@@ -1,5 +1,6 @@
 package dev.strata.jobs.generate;
 
+import dev.strata.api.StrataException;
 import dev.strata.jobs.io.Jdbc;
 import java.io.IOException;
 import java.io.StringReader;
@@ -44,7 +45,7 @@ public final class OrdersDatabase {
       s.execute("TRUNCATE " + TABLE);
       c.commit();
     } catch (SQLException e) {
-      throw new IllegalStateException("Cannot empty " + describe() + ": " + Jdbc.firstLine(e), e);
+      throw new StrataException.JobFailedException("Cannot empty " + describe() + ": " + Jdbc.firstLine(e), e);
     }
   }
 
@@ -77,7 +78,7 @@ public final class OrdersDatabase {
           new StringReader(csv.toString()));
       c.commit();
     } catch (SQLException e) {
-      throw new IllegalStateException("Cannot load the orders of " + day + " into " + describe() + ": " + Jdbc.firstLine(e), e);
+      throw new StrataException.JobFailedException("Cannot load the orders of " + day + " into " + describe() + ": " + Jdbc.firstLine(e), e);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -485,7 +485,8 @@ public final class Ledger {
 
   /**
    * The latest batch of a Kafka source, each topic partition's share with its latest status
-   * (LANDED if it landed, else PLANNED); empty if it never pulled.
+   * (LANDED if it landed, else PLANNED), or its RESET row if it was started over since; empty if
+   * it never pulled.
    */
   public List<StreamBatch> latestStreamBatch(String pipeline, String source) {
     Optional<Dataset<Row>> all = read("stream_batches");

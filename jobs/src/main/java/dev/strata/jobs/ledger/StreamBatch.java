@@ -16,7 +16,9 @@ import java.time.Instant;
  * @param kafkaPartition the topic's partition
  * @param startOffset the first offset of the batch (inclusive)
  * @param endOffset the offset after its last (exclusive)
- * @param status PLANNED or LANDED
+ * @param status PLANNED or LANDED; or RESET (a row of its own, partition -1, no offsets): the source
+ *     was started over by hand ({@code strata run --reset-stream}), its next pull begins at its
+ *     starting offsets
  * @param runId the run that pulled it
  * @param recordedAt when
  */
@@ -25,6 +27,7 @@ public record StreamBatch(
     String runId, Instant recordedAt) {
   public static final String PLANNED = "PLANNED";
   public static final String LANDED = "LANDED";
+  public static final String RESET = "RESET";
 
   /** Messages in its range. */
   public long messages() {

@@ -126,7 +126,8 @@ public final class KafkaPull {
     String topic = source.options().get("topic");
     List<StreamBatch> last = ledger.latestStreamBatch(pipeline, source.name());
     Map<Integer, long[]> ranges = new TreeMap<>();
-    if (!last.isEmpty() && last.stream().anyMatch(b -> !b.status().equals(StreamBatch.LANDED))) {
+    boolean reset = last.stream().anyMatch(b -> b.status().equals(StreamBatch.RESET));
+    if (!last.isEmpty() && !reset && last.stream().anyMatch(b -> !b.status().equals(StreamBatch.LANDED))) {
       last.forEach(b -> ranges.put(b.kafkaPartition(), new long[] {b.startOffset(), b.endOffset()}));
       return java.util.Optional.of(new Batch(topic, last.get(0).batch(), ranges, true, 0));
     }
@@ -134,7 +135,9 @@ public final class KafkaPull {
     Duration timeout = timeout(source);
     long batch = last.isEmpty() ? 1 : last.get(0).batch() + 1;
     Map<Integer, Long> from = new TreeMap<>();
-    last.forEach(b -> from.put(b.kafkaPartition(), b.endOffset()));
+    if (!reset) {
+      last.forEach(b -> from.put(b.kafkaPartition(), b.endOffset()));
+    }
     long skipped = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, timeout)) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
@@ -145,7 +148,8 @@ public final class KafkaPull {
       List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
       Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-      boolean latest = last.isEmpty() && source.options().getOrDefault("starting_offsets", "earliest").equals("latest");
+      boolean latest = from.isEmpty() && source.options().getOrDefault("starting_offsets", "earliest").equals("latest");
+      behind(pipeline, source, topic, from, partitions, end);
       for (TopicPartition tp : partitions) {
         long start = from.getOrDefault(tp.partition(), latest ? end.get(tp) : begin.get(tp));
         if (start < begin.get(tp)) {
@@ -161,6 +165,39 @@ public final class KafkaPull {
     }
     ledger.streamBatch(parts(pipeline, source.name(), batch, topic, ranges, StreamBatch.PLANNED, runId));
     return java.util.Optional.of(new Batch(topic, batch, ranges, false, skipped));
+  }
+
+  /**
+   * Refuses to pull a topic whose offsets no longer follow what the ledger recorded: a partition
+   * that ends before the offset the landed batches reached, or that is gone (the topic was deleted
+   * and created again, or truncated). Pulling it anyway would skip the new topic's first messages,
+   * or land them again over what bronze has; nothing is landed until someone decides.
+   */
+  private static void behind(String pipeline, SourceDefinition source, String topic, Map<Integer, Long> from, List<TopicPartition> partitions,
+      Map<TopicPartition, Long> end) {
+    for (Map.Entry<Integer, Long> f : from.entrySet()) {
+      Long last = end.get(new TopicPartition(topic, f.getKey()));
+      if (last == null || last < f.getValue()) {
+        throw new StrataException.JobFailedException(String.format(java.util.Locale.ROOT,
+            "Cannot pull source '%s': partition %d of topic '%s' %s, but the batches landed so far end at offset %d: the topic was deleted"
+                + " and created again (or truncated), so its offsets no longer follow what the ledger recorded, and nothing was landed."
+                + " If that was on purpose, start the source over: strata run %s --reset-stream %s (its next pull begins at its"
+                + " starting_offsets; what it landed before stays)", source.name(), f.getKey(), topic,
+            last == null ? "is gone (the topic has " + partitions.size() + ")" : "ends at offset " + last, f.getValue(), pipeline,
+            source.name()), null);
+      }
+    }
+  }
+
+  /**
+   * Starts a source over ({@code strata run --reset-stream}): its next pull begins at its starting
+   * offsets, as a first pull does, in a new batch (what it landed before stays where it is).
+   */
+  public void reset(String pipeline, SourceDefinition source, String runId) {
+    List<StreamBatch> last = ledger.latestStreamBatch(pipeline, source.name());
+    long batch = last.isEmpty() ? 0 : last.get(0).batch();
+    ledger.streamBatch(List.of(new StreamBatch(pipeline, source.name(), batch + 1, source.options().get("topic"), -1, 0, 0, StreamBatch.RESET,
+        runId, clock.instant())));
   }
 
   /**

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.strata.jobs.generate.CustomerAnalyticsGenerator;
 import dev.strata.jobs.generate.OrdersDatabase;
+import dev.strata.jobs.generate.TicketsTopic;
+import dev.strata.jobs.stream.KafkaPull;
 import dev.strata.jobs.testing.Cli;
+import dev.strata.jobs.testing.KafkaLocal;
 import dev.strata.jobs.testing.PostgresLocal;
 import dev.strata.testing.IntegrationTest;
 import dev.strata.testing.SparkTestSession;
@@ -22,7 +25,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -30,11 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The customer-analytics pipeline end to end on generated data, as {@code strata demo
- * customer_analytics} runs it: orders from a database by landing day (some late, a few too late), hourly support
- * tickets, marketing events without a date, an unpartitioned campaign list; a next landing day
+ * customer_analytics} runs it: orders from a database by landing day (some late, a few too late), support
+ * tickets from a Kafka topic landed by the hour, marketing events without a date, an unpartitioned campaign list; a next landing day
  * absorbed, a broken redelivery blocked, the corrected one published. Each customer's metrics and
  * lifetime value, and the customers at risk, are checked against a computation of their own from
- * the orders in the shop's database (a real PostgreSQL, {@link PostgresLocal}) and the landing files.
+ * the orders in the shop's database (a real PostgreSQL, {@link PostgresLocal}) and the ticket
+ * events on the support system's topic (a real Kafka broker, {@link KafkaLocal}).
  */
 @IntegrationTest
 class CustomerAnalyticsTest {
@@ -44,6 +47,7 @@ class CustomerAnalyticsTest {
 
   @TempDir Path dir;
   private final PostgresLocal pg = PostgresLocal.shared();
+  private final KafkaLocal kafka = KafkaLocal.shared();
 
   private Path wh() {
     return dir.resolve("wh");
@@ -119,23 +123,22 @@ class CustomerAnalyticsTest {
     });
   }
 
-  /** Customers with 3+ tickets or 2+ high-priority ones in the 30 days through {@code day}, from the ticket files. */
-  private Map<String, String> expectedAtRisk(LocalDate day) throws IOException {
+  /**
+   * Customers with 3+ tickets or 2+ high-priority ones in the 30 days through {@code day}, from
+   * the ticket events on the topic (each ticket once, however often it was sent).
+   */
+  private Map<String, String> expectedAtRisk(LocalDate day) {
     Map<String, int[]> counts = new TreeMap<>();
-    Pattern ticket = Pattern.compile("\"customer_id\":\"([^\"]+)\",\"created_date\":\"([^\"]+)\".*\"priority\":\"([^\"]+)\"");
-    try (Stream<Path> files = Files.walk(wh().resolve("landing/support_tickets"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-        for (String line : Files.readAllLines(f)) {
-          Matcher m = ticket.matcher(line);
-          if (m.find()) {
-            LocalDate created = LocalDate.parse(m.group(2).substring(0, 10));
-            if (!created.isAfter(day) && created.isAfter(day.minusDays(30))) {
-              int[] c = counts.computeIfAbsent(m.group(1), x -> new int[2]);
-              c[0]++;
-              c[1] += m.group(3).equals("high") ? 1 : 0;
-            }
-          }
-        }
+    Pattern ticket = Pattern.compile("\"ticket_id\":\"([^\"]+)\",\"customer_id\":\"([^\"]+)\",\"created_date\":\"([^\"]+)\".*\"priority\":\"([^\"]+)\"");
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (var record : kafka.readAll(TicketsTopic.TOPIC)) {
+      Matcher m = ticket.matcher(record.value());
+      assertThat(m.find()).as(record.value()).isTrue();
+      LocalDate created = LocalDate.parse(m.group(3).substring(0, 10));
+      if (seen.add(m.group(1)) && !created.isAfter(day) && created.isAfter(day.minusDays(30))) {
+        int[] c = counts.computeIfAbsent(m.group(2), x -> new int[2]);
+        c[0]++;
+        c[1] += m.group(4).equals("high") ? 1 : 0;
       }
     }
     Map<String, String> out = new TreeMap<>();
@@ -160,8 +163,11 @@ class CustomerAnalyticsTest {
     // run would), lands the next day's orders (some placed days before), delivers them again
     // broken, then corrected: every run in it is incremental.
     // Its orders come from the shop's database: the test's own server, named by an --env-file.
+    // Its support tickets are events on a topic of the test's own Kafka broker, named in the same file.
+    Path env = pg.envFile(dir);
+    Files.writeString(env, "export " + KafkaPull.BOOTSTRAP_ENV + "=" + kafka.bootstrap() + "\n", java.nio.file.StandardOpenOption.APPEND);
     Cli.Outcome demo = Cli.run("demo", "customer_analytics", "--warehouse", wh().toString(), "--rows", "200", "--customers", "40",
-        "--days", String.valueOf(DAYS), "--env-file", pg.envFile(dir).toString());
+        "--days", String.valueOf(DAYS), "--env-file", env.toString());
 
     assertThat(demo.exit()).as(demo.toString()).isZero();
     LocalDate last = START.plusDays(DAYS - 1);
@@ -193,9 +199,20 @@ class CustomerAnalyticsTest {
         .contains("Corrected load: stg_orders and customer_metrics for " + next + " published (exit 0)")
         .contains("Demo finished: everything behaved as designed.");
 
-    // The customers at risk were delivered to the database as published.
+    // The customers at risk were delivered to the database as published, and to the alerts topic:
+    // each published row once, as a JSON message keyed by the customer.
     assertThat(pg.rows("SELECT customer_id FROM at_risk_customers WHERE as_of_date = DATE '" + last + "' ORDER BY 1"))
         .containsExactlyElementsOf(actualAtRisk(last).keySet());
+    Map<String, String> alerted = new TreeMap<>();
+    for (var record : kafka.readAll(TicketsTopic.ALERTS)) {
+      if (record.value().contains("\"as_of_date\":\"" + last + "\"")) {
+        assertThat(alerted.put(record.key(), record.value())).as("alerts for " + record.key() + " on " + last).isNull();
+        assertThat(record.value()).contains("\"customer_id\":\"" + record.key() + "\"");
+      }
+    }
+    assertThat(alerted.keySet()).isEqualTo(actualAtRisk(last).keySet());
+    assertThat(out).containsPattern("What the customer_alerts topic received: " + alerted.size() + " events? for " + alerted.size()
+        + " customers? at risk");
     // What the demo left equals what an independent computation from the database and the landing files says.
     for (LocalDate day = next.minusDays(LOOKBACK); !day.isAfter(next); day = day.plusDays(1)) {
       assertMetricsAsOf(day);

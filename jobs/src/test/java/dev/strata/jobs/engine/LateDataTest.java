@@ -251,4 +251,32 @@ class LateDataTest {
     assertThat(status.out()).contains(sixth.minusDays(2) + "  published").contains("rebuilt by late data: rows for " + sixth.minusDays(2)
         + " landed in " + sixth + " (" + lateNote(all, sixth.minusDays(2)).split(":")[0] + ")");
   }
+
+  @Test
+  void aDayWhoseOnlyRowLandedBeyondTheLookbackPublishesNoRowAndQuarantinesItWithoutBlocking() throws IOException {
+    // The default quarantine ratio, no allow_empty: what a sparse source declares without thinking of late rows.
+    Path p = pipeline();
+    Files.writeString(p.resolve("pipeline.yaml"), Files.readString(p.resolve("pipeline.yaml")).replace("    max_quarantine_ratio: 1\n", ""));
+    // A landing day with three orders of its own and one placed six days before: that one's home is
+    // the oldest day its landing reaches (three days before), which has no order at all.
+    LocalDate landed = FIRST.plusDays(10);
+    LocalDate home = landed.minusDays(LOOKBACK);
+    land(List.of(new Order("a", landed, landed), new Order("b", landed, landed), new Order("c", landed, landed),
+        new Order("old", landed, landed.minusDays(6))));
+
+    Cli.Outcome run = Cli.run("run", p.toString(), "--date", landed.toString(), "--warehouse", warehouse().toString());
+    assertThat(run.exit()).as(run.toString()).isZero();
+    String id = runId(run);
+    assertThat(builtBy(id, "orders")).containsExactly(home.toString(), landed.toString());
+    assertThat(builtBy(id, "daily_revenue")).containsExactly(home.toString(), landed.toString());
+    assertThat(run.out()).containsPattern(home + " +silver +orders +PUBLISHED +0 ")
+        .containsPattern(home + " +gold +daily_revenue +PUBLISHED +0 ");
+    // Nothing lost: 3 published, 1 quarantined for its lateness, and the ratio of bad rows is not
+    // distorted by it (the day's only row was late, not bad).
+    assertThat(rowsByDay("silver/orders")).isEqualTo(Map.of(landed.toString(), 3L));
+    assertThat(quarantineByDayAndReason()).isEqualTo(Map.of(home + " late: beyond lookback of 3d", 1L));
+    String report = Files.readString(Path.of(java.net.URI.create(run.out().replaceAll("(?s).*Quality report: (\\S+).*", "$1"))));
+    assertThat(report).contains("the partition had no events; the 1 row that came in landed beyond the lookback and was quarantined")
+        .contains("its input had no events for this partition");
+  }
 }

@@ -200,6 +200,81 @@ class KafkaSourceTest {
     assertThat(late.get(0).<String>getAs("ticket_id")).isEqualTo("t9");
   }
 
+  @Test
+  void aScheduleLandsWhatArrivedAndBuildsEveryPartitionItLandedIn() throws IOException {
+    Files.writeString(definition.resolve("pipeline.yaml"), Files.readString(definition.resolve("pipeline.yaml")) + """
+        schedules:
+          minutely:
+            cron: "* * * * *"
+            timezone: UTC
+        """);
+    // Messages of the last minutes, and a producer's that held its messages for two days: they
+    // land by their Kafka timestamp, in the partition of two days ago, outside any interval the
+    // schedule runs now.
+    Instant now = Instant.now();
+    Instant held = now.minus(Duration.ofDays(2));
+    List<KafkaLocal.Message> first = new ArrayList<>(tickets(0, 40, now.minusSeconds(120)));
+    first.addAll(tickets(40, 50, held));
+    kafka.produce(topic, first);
+
+    // `strata schedule`: its first tick runs the interval that closed last; SIGTERM ends it.
+    Path logs = dir.resolve("logs");
+    StrataProcess scheduler = StrataProcess.start(logs, "schedule", null, "schedule", "--pipelines", definition.toString(),
+        "--warehouse", wh.toString(), "--env-file", envFile.toString());
+    scheduler.awaitOutput("tickets.minutely: .*ended with exit code 0", Duration.ofMinutes(3));
+    scheduler.terminate();
+    scheduler.await(Duration.ofMinutes(2));
+    String heldDay = held.toString().substring(0, 10);
+    assertThat(scheduler.stdout()).as(scheduler.toString())
+        .contains("kafka: ticket_events: batch 1, 50 messages landed in")
+        .containsPattern("kafka: messages landed in [^\\n]*" + heldDay + "[^\\n]*, outside the scheduled interval: the tables that read them build those too")
+        .containsPattern(heldDay + " +bronze +tickets_raw +PUBLISHED +10 ");
+    assertThat(bronze().count()).isEqualTo(50);
+    assertThat(keys(bronze())).isEqualTo(expectedKeys(50));
+
+    // The same job from plain cron (`strata run --schedule`) goes on from the offsets the
+    // scheduler's run recorded: every message once.
+    kafka.produce(topic, tickets(50, 70, Instant.now()));
+    Cli.Outcome cron = Cli.run("run", definition.toString(), "--schedule", "minutely", "--warehouse", wh.toString(),
+        "--env-file", envFile.toString());
+    assertThat(cron.exit()).as(cron.toString()).isZero();
+    assertThat(cron.out()).contains("kafka: ticket_events: batch 2, 20 messages landed in");
+    assertThat(bronze().count()).isEqualTo(70);
+    assertThat(keys(bronze())).isEqualTo(expectedKeys(70));
+  }
+
+  @Test
+  void aTopicCreatedAgainIsRefusedUntilTheSourceIsStartedOverAndNothingIsSkippedOrDoubled() {
+    kafka.produce(topic, tickets(0, 30, DAY1));
+    assertThat(run().exit()).isZero();
+    assertThat(bronze().count()).isEqualTo(30);
+
+    // The topic is deleted and created again: its offsets start at 0, below the 30 the ledger recorded.
+    kafka.recreateTopic(topic, 3);
+    kafka.produce(topic, tickets(30, 36, DAY1));
+    Cli.Outcome refused = run();
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(5);
+    assertThat(refused.out()).contains("Cannot pull source 'ticket_events': partition ")
+        .contains("of topic '" + topic + "' ends at offset 2, but the batches landed so far end at offset 10: the topic was deleted and"
+            + " created again (or truncated)")
+        .contains("strata run tickets --reset-stream ticket_events");
+    assertThat(bronze().count()).isEqualTo(30);
+
+    // Started over by hand: the new topic's messages land from its beginning, each once.
+    Cli.Outcome over = Cli.run("run", definition.toString(), "--warehouse", wh.toString(), "--env-file", envFile.toString(),
+        "--reset-stream", "ticket_events");
+    assertThat(over.exit()).as(over.toString()).isZero();
+    assertThat(over.out()).contains("Source 'ticket_events' started over").contains("kafka: ticket_events: batch 3, 6 messages landed in 2024-03-01");
+    assertThat(bronze().count()).isEqualTo(36);
+    assertThat(keys(bronze())).isEqualTo(expectedKeys(36));
+    assertThat(run().out()).contains("kafka: ticket_events: no new messages");
+
+    Cli.Outcome wrong = Cli.run("run", definition.toString(), "--warehouse", wh.toString(), "--env-file", envFile.toString(),
+        "--reset-stream", "tickets_raw");
+    assertThat(wrong.exit()).isEqualTo(2);
+    assertThat(wrong.err()).contains("--reset-stream tickets_raw names no Kafka source; the pipeline's are [ticket_events]");
+  }
+
   private static Set<String> keys(Dataset<Row> rows) {
     return rows.select("_kafka_key").collectAsList().stream().map(r -> r.getString(0)).collect(Collectors.toSet());
   }

@@ -94,12 +94,52 @@ public final class KafkaLocal {
     return Map.of("STRATA_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
   }
 
+  /**
+   * The environment a run reaches the broker with through its SASL listener (SASL_PLAINTEXT,
+   * PLAIN, user strata and the password {@code scripts/kafka-local} keeps): {@code env --sasl}.
+   */
+  public Map<String, String> saslEnv() {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String line : script(state, "env", "--sasl").lines().toList()) {
+      if (line.startsWith("export ") && line.contains("=")) {
+        String kv = line.substring("export ".length());
+        env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+      }
+    }
+    if (!env.containsKey("STRATA_KAFKA_PASSWORD")) {
+      throw new AssertionError("scripts/kafka-local env --sasl gave no password: " + env.keySet());
+    }
+    return env;
+  }
+
   /** Creates a topic with {@code partitions} partitions (replication 1). */
   public void createTopic(String topic, int partitions) {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("could not create topic " + topic, e);
+    }
+  }
+
+  /** Deletes a topic and creates it again, empty, with {@code partitions} partitions (as an operator who recreates a topic does). */
+  public void recreateTopic(String topic, int partitions) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) {
+        try {
+          admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+          return;
+        } catch (java.util.concurrent.ExecutionException e) {
+          // The deletion completes in the background: until then the name is taken.
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(200);
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not recreate topic " + topic, e);
     }
   }
 
