@@ -49,7 +49,8 @@ final class CommonOptions {
       paramLabel = "FILE",
       description = "Environment file (NAME=value lines): STRATA_WAREHOUSE, the object store's STRATA_S3_* settings and keys, the"
           + " database's STRATA_JDBC_URL or PGHOST/PGPORT/PGDATABASE, PGUSER, PGPASSWORD, STRATA_CATALOG_DATABASE, OPENLINEAGE_URL"
-          + " (_ENDPOINT, _API_KEY, _API_KEY_FILE, _NAMESPACE) or OPENLINEAGE_FILE, webhook URLs."
+          + " (_ENDPOINT, _API_KEY, _API_KEY_FILE, _NAMESPACE) or OPENLINEAGE_FILE, a Kafka broker's STRATA_KAFKA_BOOTSTRAP_SERVERS"
+          + " (_SECURITY_PROTOCOL, _SASL_MECHANISM, _USERNAME, _PASSWORD, _SSL_TRUSTSTORE, _SSL_TRUSTSTORE_PASSWORD), webhook URLs."
           + " Variables of the process win over the file. Default: $" + ENV_FILE_ENV + ".")
   String envFile;
 

@@ -55,14 +55,14 @@ final class CustomerAnalyticsDemo {
   private final int days;
 
   private final Map<String, String> database;
-  private final String broker;
+  private final Map<String, String> broker;
 
   /**
    * @param database the settings of the shop's database (STRATA_JDBC_URL, PGUSER, ...), which the orders go to and are read from
-   * @param broker the Kafka broker (host:port) the support tickets go to and are read from
+   * @param broker the settings of the Kafka broker (STRATA_KAFKA_BOOTSTRAP_SERVERS, ...) the support tickets go to and are read from
    */
   CustomerAnalyticsDemo(EngineContext ctx, Pipeline pipeline, int orders, int customers, int days, Map<String, String> database,
-      String broker) {
+      Map<String, String> broker) {
     this.database = database;
     this.broker = broker;
     this.ctx = ctx;
@@ -79,7 +79,7 @@ final class CustomerAnalyticsDemo {
     LocalDate last = FIRST.plusDays(days - 1);
     LocalDate next = last.plusDays(1);
     OrdersDatabase shop = GenerateCommand.ordersDatabase(database);
-    TicketsTopic tickets = new TicketsTopic(broker);
+    TicketsTopic tickets = TicketsTopic.of(broker);
     CustomerAnalyticsGenerator generator = new CustomerAnalyticsGenerator(ctx.files(), 42, customers, shop, tickets);
 
     out.printf("== 1. Generate %d day%s of customer-analytics data (%,d orders a day from %,d customers): orders into the shop's%n"

@@ -94,16 +94,14 @@ final class DemoCommand implements Callable<Integer> {
           + " start one, or name yours in STRATA_JDBC_URL, PGUSER and PGPASSWORD (the environment or --env-file).");
       // Its support tickets come from a Kafka topic: the broker the environment names, else the
       // project's local one (it needs only Java and Maven).
-      Optional<Map<String, String>> broker = env.containsKey(KafkaPull.BOOTSTRAP_ENV)
-          ? Optional.of(Map.of(KafkaPull.BOOTSTRAP_ENV, env.get(KafkaPull.BOOTSTRAP_ENV)))
-          : DemoBroker.start(scripts(), out);
+      Optional<Map<String, String>> broker = env.containsKey(KafkaPull.BOOTSTRAP_ENV) ? Optional.of(env) : DemoBroker.start(scripts(), out);
       Errors.check(broker.isPresent(), "Cannot run the customer_analytics demo: it reads its support tickets from a Kafka topic, and"
           + " scripts/kafka-local could not start a broker (see above); or name yours in %s (the environment or --env-file).",
           KafkaPull.BOOTSTRAP_ENV);
       Map<String, String> settings = new java.util.HashMap<>(database.get());
       settings.putAll(broker.get());
       ctx = new EngineContext(spark, warehouse, Clock.systemUTC(), out, Map.copyOf(settings), ctx.steps(), ctx.invocation(), ExitCodes::of);
-      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days, database.get(), broker.get().get(KafkaPull.BOOTSTRAP_ENV)).run();
+      return new CustomerAnalyticsDemo(ctx, definition, rows, customers, days, database.get(), broker.get()).run();
     }
     Pipeline banking = definition;
     String landing = warehouse.root() + "/landing";

@@ -192,7 +192,7 @@ final class GenerateCommand implements Callable<Integer> {
           + " topic, and " + dev.strata.jobs.stream.KafkaPull.BOOTSTRAP_ENV + " names no broker. For a local one: scripts/kafka-local"
           + " start, then eval \"$(scripts/kafka-local env)\" (or add its line to the --env-file).");
     }
-    return new dev.strata.jobs.generate.TicketsTopic(bootstrap.strip());
+    return dev.strata.jobs.generate.TicketsTopic.of(env);
   }
 
   /** Writes the days, printing each date as it is written. */

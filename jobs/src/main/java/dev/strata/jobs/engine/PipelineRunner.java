@@ -253,7 +253,8 @@ public final class PipelineRunner {
     try (PartitionLocks locks = new PartitionLocks(ctx.spark().sparkContext().hadoopConfiguration(), ctx.warehouse(), pipeline.name(), pullId,
         ctx.clock())) {
       for (dev.strata.jobs.definition.SourceDefinition source : streams) {
-        pull.bootstrap(source); // no broker given: exit 2, before anything is pulled
+        pull.bootstrap(source); // no broker given, or credentials missing: exit 2, before anything is pulled
+        pull.security(source);
         CircuitBreakers.State breaker = breakers.state(source, ctx.clock().instant());
         if (breaker.kind() == CircuitBreakers.Kind.OPEN) {
           unavailable.put(source.name(), breaker.reason(source.name()));

@@ -36,10 +36,27 @@ public final class TicketsTopic {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private final String bootstrap;
+  private final Map<String, String> security;
 
-  /** @param bootstrap the broker, host:port (as STRATA_KAFKA_BOOTSTRAP_SERVERS has it) */
-  public TicketsTopic(String bootstrap) {
+  /**
+   * @param bootstrap the broker, host:port (as STRATA_KAFKA_BOOTSTRAP_SERVERS has it)
+   * @param security the clients' security settings ({@link dev.strata.jobs.io.KafkaClients#security})
+   */
+  public TicketsTopic(String bootstrap, Map<String, String> security) {
     this.bootstrap = bootstrap;
+    this.security = Map.copyOf(security);
+  }
+
+  /** The topics of the broker the environment names ({@link dev.strata.jobs.io.KafkaClients}). */
+  public static TicketsTopic of(Map<String, String> env) {
+    return new TicketsTopic(dev.strata.jobs.io.KafkaClients.bootstrap(Map.of(), env::get, "the customer_analytics generator"),
+        dev.strata.jobs.io.KafkaClients.security(Map.of(), env::get, "the customer_analytics generator"));
+  }
+
+  private Map<String, Object> settings() {
+    Map<String, Object> settings = new java.util.HashMap<>(security);
+    settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    return settings;
   }
 
   /** Where the tickets go, for messages. */
@@ -55,8 +72,9 @@ public final class TicketsTopic {
    * @throws StrataException.JobFailedException naming the broker if it does not answer
    */
   public void create() {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()))) {
+    Map<String, Object> settings = settings();
+    settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+    try (Admin admin = Admin.create(settings)) {
       for (String topic : List.of(TOPIC, ALERTS)) {
         try {
           admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1).configs(Map.of("retention.ms", "-1"))))
@@ -85,7 +103,7 @@ public final class TicketsTopic {
       return;
     }
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.putAll(settings());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
@@ -116,7 +134,7 @@ public final class TicketsTopic {
    */
   public Map<String, Long> committedByKey(String topic) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.putAll(settings());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, Long> byKey = new java.util.TreeMap<>();

@@ -37,13 +37,15 @@ public final class ObjectStore {
   /**
    * Variables an environment file may set: the warehouse, the object store's, a database's
    * (libpq's standard names and a JDBC URL, as scripts/postgres-local env prints them), the
-   * catalog's database template, and where OpenLineage events go (the client's standard names).
+   * catalog's database template, where OpenLineage events go (the client's standard names), and a
+   * Kafka broker's address and credentials ({@link KafkaClients}).
    */
   private static final List<String> KNOWN =
       List.of("STRATA_WAREHOUSE", ENDPOINT, REGION, PATH_STYLE, CREDENTIALS_PROVIDER, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
           "AWS_SESSION_TOKEN", "AWS_REGION", "STRATA_JDBC_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD",
           TableCatalog.DATABASE_ENV, "OPENLINEAGE_URL", "OPENLINEAGE_ENDPOINT", "OPENLINEAGE_API_KEY", "OPENLINEAGE_API_KEY_FILE", "OPENLINEAGE_FILE",
-          "OPENLINEAGE_NAMESPACE", "STRATA_KAFKA_BOOTSTRAP_SERVERS");
+          "OPENLINEAGE_NAMESPACE", KafkaClients.BOOTSTRAP_ENV, KafkaClients.PROTOCOL_ENV, KafkaClients.MECHANISM_ENV, KafkaClients.USERNAME_ENV,
+          KafkaClients.PASSWORD_ENV, KafkaClients.TRUSTSTORE_ENV, KafkaClients.TRUSTSTORE_PASSWORD_ENV);
 
   private ObjectStore() {}
 

@@ -34,7 +34,13 @@ import org.apache.spark.sql.functions;
  * {@code timeout} (default 30s).
  */
 public final class KafkaSink implements Sink {
-  private static final List<String> OPTIONS = List.of("topic", "key", "bootstrap_servers", "bootstrap_servers_env", "timeout");
+  private static final java.util.Set<String> OPTIONS = options();
+
+  private static java.util.Set<String> options() {
+    java.util.Set<String> all = new java.util.TreeSet<>(List.of("topic", "key", "timeout"));
+    all.addAll(dev.strata.jobs.io.KafkaClients.OPTIONS);
+    return java.util.Collections.unmodifiableSet(all);
+  }
 
   @Override
   public String name() {
@@ -54,6 +60,7 @@ public final class KafkaSink implements Sink {
         throw new IllegalArgumentException("Unknown option '" + k + "' of a kafka output; it takes " + OPTIONS + ".");
       }
     }
+    dev.strata.jobs.io.KafkaClients.validate(options.asMap());
     if (options.get("timeout").isPresent() && dev.strata.jobs.definition.Durations.parse(options.get("timeout").get()) == null) {
       throw new IllegalArgumentException("Option 'timeout' is '" + options.get("timeout").get() + "', not a duration such as 30s.");
     }
@@ -74,7 +81,10 @@ public final class KafkaSink implements Sink {
         : functions.concat_ws("|", keys.stream().map(c -> functions.col("`" + c + "`").cast("string")).toArray(Column[]::new));
     Dataset<Row> messages = rows.select(key.as("k"), functions.to_json(functions.struct(functions.col("*"))).as("v"));
 
+    Map<String, String> security = dev.strata.jobs.io.KafkaClients.security(options.asMap(), v -> delivery.env(v).orElse(null),
+        "output topic " + topic);
     Properties p = new Properties();
+    p.putAll(security);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -82,7 +92,7 @@ public final class KafkaSink implements Sink {
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(timeoutMs, 30_000)));
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(timeoutMs, 30_000)));
-    requireTopic(bootstrap, topic, timeoutMs);
+    requireTopic(bootstrap, security, topic, timeoutMs);
     long sent = 0;
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       producer.initTransactions();
@@ -116,10 +126,11 @@ public final class KafkaSink implements Sink {
    * Fails, as a mistake rather than a passing failure, if the topic does not exist: a producer
    * would only wait for it until its timeout. A broker that does not answer stays transient.
    */
-  private static void requireTopic(String bootstrap, String topic, long timeoutMs) {
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
-        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, Integer.MAX_VALUE)))) {
+  private static void requireTopic(String bootstrap, Map<String, String> security, String topic, long timeoutMs) {
+    Map<String, Object> settings = new java.util.HashMap<>(security);
+    settings.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    settings.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, Integer.MAX_VALUE));
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings)) {
       if (!admin.listTopics().names().get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS).contains(topic)) {
         throw new IllegalStateException("the broker " + bootstrap + " has no topic '" + topic + "'; create it (e.g. kafka-topics.sh"
             + " --create --topic " + topic + "), or fix the output's topic option");
@@ -128,6 +139,11 @@ public final class KafkaSink implements Sink {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while looking up topic " + topic, e);
     } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException
+          || e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+        // Wrong credentials or missing rights do not heal by waiting: no retry.
+        throw new IllegalStateException("the broker " + bootstrap + " refused the output: " + e.getCause().getMessage(), e.getCause());
+      }
       throw new org.apache.kafka.common.errors.TimeoutException("cannot list the topics of " + bootstrap + ": " + e.getCause().getMessage());
     } catch (java.util.concurrent.TimeoutException e) {
       throw new org.apache.kafka.common.errors.TimeoutException("the broker " + bootstrap + " did not answer within " + timeoutMs + " ms");

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.date_format;
 
 import dev.strata.api.Partition;
 import dev.strata.api.StrataException;
-import dev.strata.jobs.Errors;
 import dev.strata.jobs.definition.PathTemplate;
 import dev.strata.jobs.definition.SourceDefinition;
 import dev.strata.jobs.io.HadoopFiles;
@@ -52,7 +51,7 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public final class KafkaPull {
   /** Where a kafka source finds its broker unless its options say otherwise. */
-  public static final String BOOTSTRAP_ENV = "STRATA_KAFKA_BOOTSTRAP_SERVERS";
+  public static final String BOOTSTRAP_ENV = dev.strata.jobs.io.KafkaClients.BOOTSTRAP_ENV;
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   private final SparkSession spark;
@@ -90,17 +89,12 @@ public final class KafkaPull {
 
   /** The broker a source reads: its option, or the environment variable it (or the default) names. */
   public String bootstrap(SourceDefinition source) {
-    String given = source.options().get("bootstrap_servers");
-    if (given != null && !given.isBlank()) {
-      return given;
-    }
-    String variable = source.options().getOrDefault("bootstrap_servers_env", BOOTSTRAP_ENV);
-    String value = env.get(variable);
-    if (value == null || value.isBlank()) {
-      throw Errors.invalid("Cannot read source '%s': no Kafka broker given; set %s (e.g. 127.0.0.1:9092, or eval \"$(scripts/kafka-local env)\")"
-          + " or the source's options.bootstrap_servers.", source.name(), variable);
-    }
-    return value;
+    return dev.strata.jobs.io.KafkaClients.bootstrap(source.options(), env::get, "source '" + source.name() + "'");
+  }
+
+  /** The source's client security settings (Kafka's property names; none for PLAINTEXT): its options, else the environment. */
+  public Map<String, String> security(SourceDefinition source) {
+    return dev.strata.jobs.io.KafkaClients.security(source.options(), env::get, "source '" + source.name() + "'");
   }
 
   /**
@@ -139,7 +133,7 @@ public final class KafkaPull {
       last.forEach(b -> from.put(b.kafkaPartition(), b.endOffset()));
     }
     long skipped = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, timeout)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, security(source), timeout)) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
       if (infos == null || infos.isEmpty()) {
         throw new StrataException.JobFailedException("Cannot pull source '" + source.name() + "': the broker " + bootstrap
@@ -273,7 +267,9 @@ public final class KafkaPull {
       return landed;
     }
     Partition.Granularity granularity = template.granularity();
-    Dataset<Row> messages = spark.read().format("kafka")
+    org.apache.spark.sql.DataFrameReader reader = spark.read().format("kafka");
+    security(source).forEach((k, v) -> reader.option("kafka." + k, v));
+    Dataset<Row> messages = reader
         .option("kafka.bootstrap.servers", bootstrap)
         .option("assign", "{\"" + topic + "\":" + nonEmpty.keySet() + "}")
         .option("startingOffsets", offsets(topic, nonEmpty, 0))
@@ -326,8 +322,9 @@ public final class KafkaPull {
     return json.append("}}").toString();
   }
 
-  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Duration timeout) {
+  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Map<String, String> security, Duration timeout) {
     Properties p = new Properties();
+    p.putAll(security);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));

@@ -40,8 +40,15 @@ public final class KafkaFormat implements SourceFormat {
   public static final StructType ENVELOPE =
       StructType.fromDDL("topic STRING, partition INT, offset BIGINT, timestamp STRING, key STRING, value STRING");
   /** The options a kafka source takes. */
-  public static final Set<String> OPTIONS = Set.of("topic", "bootstrap_servers", "bootstrap_servers_env", "starting_offsets", "max_messages", "timeout");
+  public static final Set<String> OPTIONS = union(Set.of("topic", "starting_offsets", "max_messages", "timeout"),
+      dev.strata.jobs.io.KafkaClients.OPTIONS);
   private static final String CORRUPT_VALUE = "_strata_corrupt_value";
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    java.util.Set<String> all = new java.util.TreeSet<>(a);
+    all.addAll(b);
+    return java.util.Collections.unmodifiableSet(all);
+  }
 
   @Override
   public String name() {
@@ -62,6 +69,7 @@ public final class KafkaFormat implements SourceFormat {
     if (options.getOrDefault("topic", "").isBlank()) {
       throw new IllegalArgumentException("a kafka source names its topic: options: {topic: NAME}");
     }
+    dev.strata.jobs.io.KafkaClients.validate(options);
     String start = options.getOrDefault("starting_offsets", "earliest");
     if (!start.equals("earliest") && !start.equals("latest")) {
       throw new IllegalArgumentException("starting_offsets is earliest (the default: every message the topic still holds) or latest"
