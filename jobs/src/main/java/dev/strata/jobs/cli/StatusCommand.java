@@ -63,6 +63,7 @@ final class StatusCommand implements Callable<Integer> {
         () -> out.println("No run of this pipeline is in the ledger yet."));
     int exit = freshness(p, ctx, ledger, out);
     circuits(p, ledger, now, out);
+    streams(p, ledger, now, out);
     Map<String, List<UnitState>> byTable = ledger.latestBuilds(p.name()).stream()
         .sorted(Comparator.comparing((UnitState u) -> u.unit().partition()).reversed())
         .collect(Collectors.groupingBy(u -> u.unit().table()));
@@ -114,6 +115,41 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.flush();
     return exit;
+  }
+
+  /**
+   * Each Kafka source's latest pull, as the ledger has it (status never contacts the broker): the
+   * batch, how many messages, when, and where the next pull starts; or that it never pulled, that
+   * a pull did not finish (the next lands it again), or that it was started over.
+   */
+  private static void streams(Pipeline p, Ledger ledger, Instant now, PrintWriter out) {
+    List<dev.strata.jobs.definition.SourceDefinition> streams = p.definition().sources().stream()
+        .filter(dev.strata.jobs.definition.SourceDefinition::stream).toList();
+    if (streams.isEmpty()) {
+      return;
+    }
+    out.println("Streams:");
+    for (var source : streams) {
+      List<dev.strata.jobs.ledger.StreamBatch> last = ledger.latestStreamBatch(p.name(), source.name());
+      String topic = source.options().get("topic");
+      if (last.isEmpty()) {
+        out.printf("    %s (topic %s): never pulled%n", source.name(), topic);
+        continue;
+      }
+      dev.strata.jobs.ledger.StreamBatch first = last.get(0);
+      Instant at = last.stream().map(dev.strata.jobs.ledger.StreamBatch::recordedAt).max(Comparator.naturalOrder()).orElseThrow();
+      if (first.status().equals(dev.strata.jobs.ledger.StreamBatch.RESET)) {
+        out.printf("    %s (topic %s): started over at %s (%s); the next pull begins at its starting_offsets%n", source.name(), topic,
+            TIME.format(at), ago(at, now));
+        continue;
+      }
+      long messages = last.stream().mapToLong(dev.strata.jobs.ledger.StreamBatch::messages).sum();
+      String next = last.stream().map(b -> b.kafkaPartition() + ":" + b.endOffset()).collect(Collectors.joining(", "));
+      boolean landed = last.stream().allMatch(b -> b.status().equals(dev.strata.jobs.ledger.StreamBatch.LANDED));
+      out.printf(Locale.ROOT, "    %s (topic %s): batch %d, %,d message%s, %s %s (%s); %s%n", source.name(), topic, first.batch(), messages,
+          messages == 1 ? "" : "s", landed ? "landed" : "planned", TIME.format(at), ago(at, now),
+          landed ? "the next pull starts at offsets " + next : "its pull did not finish: the next pull lands it again");
+    }
   }
 
   /** Each source with a circuit breaker: closed, open until when and why, or half-open (its next ingest tries it). */

@@ -133,6 +133,12 @@ class KafkaSourceTest {
     assertThat(bronze().count()).isEqualTo(260);
     assertThat(keys(bronze())).isEqualTo(expectedKeys(260));
     assertThat(bronze().where("as_of_date = DATE'2024-03-02'").count()).isEqualTo(110);
+
+    // What the ledger says of the topic, without asking the broker: the last batch and where the next begins.
+    Cli.Outcome status = Cli.run("status", definition.toString(), "--warehouse", wh.toString());
+    assertThat(status.exit()).as(status.toString()).isZero();
+    assertThat(status.out()).contains("Streams:\n    ticket_events (topic " + topic + "): batch 2, 60 messages, landed ")
+        .containsPattern("the next pull starts at offsets 0:\\d+, 1:\\d+, 2:\\d+");
   }
 
   @Test
