@@ -55,14 +55,26 @@ final class BuildMeasures {
    * Rows whose key another row has too, among the rows a build wrote ({@code written}, read back
    * by their key columns alone: a distinct count cannot be observed while writing); -1 for a table
    * without a key among its columns.
+   *
+   * @param rows how many rows were written, if known (else -1)
    */
-  static long duplicates(Dataset<Row> written, TableDefinition table) {
+  static long duplicates(Dataset<Row> written, TableDefinition table, long rows) {
     if (!keyed(java.util.Arrays.asList(written.columns()), table)) {
       return -1;
+    }
+    if (rows >= 0 && rows <= COUNTED_IN_DRIVER) {
+      // A small partition (an incremental day, an hour): its keys counted in the driver, one Spark
+      // job, where a distinct count is three (adaptive execution runs each of its two shuffles as a
+      // job of its own), and most of a small build's time is the latency of its jobs.
+      List<Row> keys = written.select(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new)).collectAsList();
+      return keys.size() - new java.util.HashSet<>(keys).size();
     }
     Row r = written.agg(count(lit(1)), count_distinct(key(table))).head();
     return r.getLong(0) - r.getLong(1);
   }
+
+  /** Up to how many rows a build's keys are counted in the driver rather than by a distinct count. */
+  static final long COUNTED_IN_DRIVER = 100_000;
 
   /** The metrics from the values of {@link #nullCounts}, which start at {@code offset} in {@code r}, and the duplicates. */
   static BuildMetrics metrics(Row r, int offset, List<String> columns, TableDefinition table, long duplicates) {

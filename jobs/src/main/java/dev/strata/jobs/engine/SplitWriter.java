@@ -120,7 +120,7 @@ final class SplitWriter {
       PartitionWrite staged =
           PartitionWrites.replace(session, run.target(table, partition), output, staging + "/output", BuildMeasures.nullCounts(columns, null));
       started.accept(staged);
-      split = Split.none(staged, BuildMeasures.metrics(staged.aggregates(), 0, columns, table, BuildMeasures.duplicates(staged.rows(), table)));
+      split = Split.none(staged, BuildMeasures.metrics(staged.aggregates(), 0, columns, table, BuildMeasures.duplicates(staged.rows(), table, staged.rowCount())));
     } else if (RowLevelRules.singlePass(rowRules)) {
       // Every rule is a plain predicate (or a join): evaluate them as the rows are written.
       Dataset<Row> evaluated = CheckRunner.withFailures(RowLevelRules.withFailures(output, rowRules, inputs.rows()), rowChecks,
@@ -199,7 +199,7 @@ final class SplitWriter {
     }
     Dataset<Row> published = all.rows().where(not(failed)).drop(RowLevelRules.FAILED_RULES);
     return new Split(all.publishing(published), bad, all.rowCount(), good, rejected, 0,
-        byRule, BuildMeasures.metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table, BuildMeasures.duplicates(published, table)));
+        byRule, BuildMeasures.metrics(all.aggregates(), 1 + ruleTexts.size(), columns, table, BuildMeasures.duplicates(published, table, all.rowCount() - rejected)));
   }
 
   /**
@@ -298,7 +298,7 @@ final class SplitWriter {
       }
     }
     BuildMetrics metrics =
-        BuildMeasures.metrics(m, 4 + ruleTexts.size(), columns, table, BuildMeasures.duplicates(good.rows(), table));
+        BuildMeasures.metrics(m, 4 + ruleTexts.size(), columns, table, BuildMeasures.duplicates(good.rows(), table, rows - rejected));
     return java.util.Optional.of(new Split(good, bad, rows, rows - rejected, rejected, 0, byRule, metrics));
   }
 
