@@ -104,5 +104,25 @@ class KafkaSecurityTest {
         envFile("missing.env", missing).toString());
     assertThat(incomplete.exit()).as(incomplete.toString()).isEqualTo(2);
     assertThat(incomplete.err()).contains("SASL_PLAINTEXT needs a user and a password; set STRATA_KAFKA_USERNAME and STRATA_KAFKA_PASSWORD");
+
+    // An output whose broker refuses the credentials (the source reads the plain listener): the table
+    // publishes, the delivery fails at once, without retries (wrong credentials do not heal), exit 4.
+    Files.writeString(definition.resolve("pipeline.yaml"), Files.readString(definition.resolve("pipeline.yaml"))
+        .replace("options: {topic: " + out + ", key: id}", "options: {topic: " + out + ", key: id, bootstrap_servers: \""
+            + sasl.get("STRATA_KAFKA_BOOTSTRAP_SERVERS") + "\", security_protocol: SASL_PLAINTEXT, sasl_mechanism: PLAIN}"));
+    Map<String, String> plainSource = new java.util.LinkedHashMap<>(wrong);
+    plainSource.put("STRATA_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap());
+    plainSource.remove("STRATA_KAFKA_SECURITY_PROTOCOL");
+    Path wh4 = dir.resolve("wh4");
+    Cli.Outcome refusedOutput = Cli.run("run", definition.toString(), "--warehouse", wh4.toString(), "--env-file",
+        envFile("output.env", plainSource).toString());
+    assertThat(refusedOutput.exit()).as(refusedOutput.toString()).isEqualTo(4);
+    assertThat(refusedOutput.out()).containsPattern("2024-03-01 +bronze +events_raw +PUBLISHED")
+        .containsPattern("2024-03-01  output  events_raw\\.forward +FAILED");
+    assertThat(refusedOutput.out() + refusedOutput.err()).doesNotContain(password);
+    List<org.apache.spark.sql.Row> attempts = new dev.strata.jobs.ledger.Ledger(SparkTestSession.get(),
+        dev.strata.jobs.io.Warehouse.at(wh4.toString())).read("deliveries").orElseThrow().collectAsList();
+    assertThat(attempts).hasSize(1);
+    assertThat(attempts.get(0).<String>getAs("message")).containsIgnoringCase("authentication failed").doesNotContain(password);
   }
 }
