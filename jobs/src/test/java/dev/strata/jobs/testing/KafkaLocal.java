@@ -99,13 +99,7 @@ public final class KafkaLocal {
    * PLAIN, user strata and the password {@code scripts/kafka-local} keeps): {@code env --sasl}.
    */
   public Map<String, String> saslEnv() {
-    Map<String, String> env = new java.util.LinkedHashMap<>();
-    for (String line : script(state, "env", "--sasl").lines().toList()) {
-      if (line.startsWith("export ") && line.contains("=")) {
-        String kv = line.substring("export ".length());
-        env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-      }
-    }
+    Map<String, String> env = ServiceScript.exports(script(state, "env", "--sasl"));
     if (!env.containsKey("STRATA_KAFKA_PASSWORD")) {
       throw new AssertionError("scripts/kafka-local env --sasl gave no password: " + env.keySet());
     }

@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -77,14 +76,7 @@ public final class PostgresLocal {
       assertThat(REQUIRED).as(why + "; STRATA_REQUIRE_POSTGRES=true requires it").isFalse();
       Assumptions.assumeTrue(false, why + "; install Debian's postgresql package, or set STRATA_REQUIRE_POSTGRES=true to fail");
     }
-    Map<String, String> env = new LinkedHashMap<>();
-    for (String line : script(state, "env").lines().toList()) {
-      if (line.startsWith("export ")) {
-        String kv = line.substring("export ".length());
-        int eq = kv.indexOf('=');
-        env.put(kv.substring(0, eq), kv.substring(eq + 1));
-      }
-    }
+    Map<String, String> env = ServiceScript.exports(script(state, "env"));
     assertThat(env).as("scripts/postgres-local env").containsKeys("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "STRATA_JDBC_URL");
     return new PostgresLocal(state, Map.copyOf(env));
   }

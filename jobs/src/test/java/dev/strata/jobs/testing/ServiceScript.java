@@ -16,6 +16,18 @@ final class ServiceScript {
 
   private ServiceScript() {}
 
+  /** The variables of a script's {@code env} output: its {@code export NAME=value} lines, in order. */
+  static java.util.Map<String, String> exports(String output) {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String line : output.lines().toList()) {
+      if (line.startsWith("export ") && line.contains("=")) {
+        String kv = line.substring("export ".length());
+        env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+      }
+    }
+    return env;
+  }
+
   /**
    * Runs {@code scripts/NAME ARGS...} with its state folder in {@code stateVariable}, and returns
    * what it printed (output and errors).
