@@ -218,7 +218,7 @@ class KafkaSourceTest {
     // land by their Kafka timestamp, in the partition of two days ago, outside any interval the
     // schedule runs now.
     Instant now = Instant.now();
-    Instant held = now.minus(Duration.ofDays(2));
+    Instant held = now.minus(Duration.ofDays(2)).truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(Duration.ofHours(12));
     List<KafkaLocal.Message> first = new ArrayList<>(tickets(0, 40, now.minusSeconds(120)));
     first.addAll(tickets(40, 50, held));
     kafka.produce(topic, first);
