@@ -66,7 +66,7 @@ final class BuildMeasures {
       // A small partition (an incremental day, an hour): its keys counted in the driver, one Spark
       // job, where a distinct count is three (adaptive execution runs each of its two shuffles as a
       // job of its own), and most of a small build's time is the latency of its jobs.
-      List<Row> keys = written.select(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new)).collectAsList();
+      List<Row> keys = written.select(keyColumns(table)).collectAsList();
       return keys.size() - new java.util.HashSet<>(keys).size();
     }
     Row r = written.agg(count(lit(1)), count_distinct(key(table))).head();
@@ -86,7 +86,11 @@ final class BuildMeasures {
   }
 
   private static Column key(TableDefinition table) {
-    return struct(table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new));
+    return struct(keyColumns(table));
+  }
+
+  private static Column[] keyColumns(TableDefinition table) {
+    return table.key().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new);
   }
 
   private static boolean keyed(List<String> columns, TableDefinition table) {

@@ -45,6 +45,13 @@ public final class KafkaClients {
 
   private KafkaClients() {}
 
+  /** The options a source or output of Kafka takes: its own, and those that say how to reach its broker ({@link #OPTIONS}). */
+  public static Set<String> optionsWith(String... own) {
+    java.util.Set<String> all = new java.util.TreeSet<>(List.of(own));
+    all.addAll(OPTIONS);
+    return java.util.Collections.unmodifiableSet(all);
+  }
+
   /**
    * Checks the options a definition can get wrong on its own (no environment needed).
    *

@@ -34,13 +34,7 @@ import org.apache.spark.sql.functions;
  * {@code timeout} (default 30s).
  */
 public final class KafkaSink implements Sink {
-  private static final java.util.Set<String> OPTIONS = options();
-
-  private static java.util.Set<String> options() {
-    java.util.Set<String> all = new java.util.TreeSet<>(List.of("topic", "key", "timeout"));
-    all.addAll(dev.strata.jobs.io.KafkaClients.OPTIONS);
-    return java.util.Collections.unmodifiableSet(all);
-  }
+  private static final java.util.Set<String> OPTIONS = dev.strata.jobs.io.KafkaClients.optionsWith("topic", "key", "timeout");
 
   @Override
   public String name() {
@@ -69,10 +63,8 @@ public final class KafkaSink implements Sink {
   @Override
   public Receipt deliver(Delivery delivery, Options options) {
     String topic = options.require("topic");
-    String variable = options.get("bootstrap_servers_env").orElse("STRATA_KAFKA_BOOTSTRAP_SERVERS");
-    String bootstrap = options.get("bootstrap_servers").or(() -> delivery.env(variable))
-        .orElseThrow(() -> new IllegalArgumentException("no Kafka broker for output topic " + topic + ": set " + variable
-            + " (or the output's bootstrap_servers)"));
+    java.util.function.Function<String, String> env = v -> delivery.env(v).orElse(null);
+    String bootstrap = dev.strata.jobs.io.KafkaClients.bootstrap(options.asMap(), env, "output topic " + topic);
     long timeoutMs = options.get("timeout").map(dev.strata.jobs.definition.Durations::parse).orElse(java.time.Duration.ofSeconds(30)).toMillis();
     List<String> keys = options.get("key").map(k -> Arrays.stream(k.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
         .orElse(List.of());
@@ -81,8 +73,7 @@ public final class KafkaSink implements Sink {
         : functions.concat_ws("|", keys.stream().map(c -> functions.col("`" + c + "`").cast("string")).toArray(Column[]::new));
     Dataset<Row> messages = rows.select(key.as("k"), functions.to_json(functions.struct(functions.col("*"))).as("v"));
 
-    Map<String, String> security = dev.strata.jobs.io.KafkaClients.security(options.asMap(), v -> delivery.env(v).orElse(null),
-        "output topic " + topic);
+    Map<String, String> security = dev.strata.jobs.io.KafkaClients.security(options.asMap(), env, "output topic " + topic);
     Properties p = new Properties();
     p.putAll(security);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -40,15 +40,8 @@ public final class KafkaFormat implements SourceFormat {
   public static final StructType ENVELOPE =
       StructType.fromDDL("topic STRING, partition INT, offset BIGINT, timestamp STRING, key STRING, value STRING");
   /** The options a kafka source takes. */
-  public static final Set<String> OPTIONS = union(Set.of("topic", "starting_offsets", "max_messages", "timeout"),
-      dev.strata.jobs.io.KafkaClients.OPTIONS);
+  public static final Set<String> OPTIONS = dev.strata.jobs.io.KafkaClients.optionsWith("topic", "starting_offsets", "max_messages", "timeout");
   private static final String CORRUPT_VALUE = "_strata_corrupt_value";
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    java.util.Set<String> all = new java.util.TreeSet<>(a);
-    all.addAll(b);
-    return java.util.Collections.unmodifiableSet(all);
-  }
 
   @Override
   public String name() {
